@@ -1,0 +1,470 @@
+"""Content as data: the schema of flow and text files, loading, and validation.
+
+A flow's structure lives in content/flows/ID.yaml; what a person reads lives in content/LANG/ID.yaml,
+keyed by step id, so another language is added by adding files. `load_content` returns a `Content`
+or raises `ContentError` with one (file, step, problem) line per problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+STEP_KINDS = ("message", "choice", "checklist", "scale", "reflection", "input", "summary")
+WAYOUTS = ("back", "menu", "resume")
+RESERVED_OPTIONS = frozenset({*WAYOUTS, "continue", "done", "skip", "answer"})
+ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
+SCHEMA_VERSION = 1
+DEFAULT_MAX_CHARS = 600
+# Names a text may use besides answers: filled in by the engine or from settings.
+CONTEXT_NAMES = frozenset(
+    {"progress", "intake_url", "practice_name", "practice_phone", "practice_hours", "privacy_url",
+     "flows", "commands", "resources", "country", "value"}
+)
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Condition(Spec):
+    """A test over answers or context. `step` is `STEP` (this flow) or `FLOW.STEP`."""
+
+    step: str | None = None
+    is_: str | int | None = Field(default=None, alias="is")
+    has: str | None = None
+    count_at_least: int | None = None
+    count_at_most: int | None = None
+    at_least: int | None = None
+    at_most: int | None = None
+    answered: bool | None = None
+    value: str | None = None  # a context value (e.g. intake_url) that must be set
+    profile: str | None = None  # a profile key that must be set
+    returning: bool | None = None  # the person has a place to return to
+    arg: str | None = None  # what the system flow was started with (e.g. a crisis category)
+    any: list["Condition"] | None = None
+
+
+class Rule(Spec):
+    """One branch of `next`: the first rule whose `when` holds wins; a rule without `when` always holds."""
+
+    when: Condition | list[Condition] | None = None
+    to: str | None = None
+    flow: str | None = None
+    resume: bool = False
+    menu: bool = False
+
+
+Next = Union[str, list[Rule], None]
+
+
+class OptionSpec(Spec):
+    id: str
+    next: Next = None
+    flow: str | None = None
+    resume: bool = False
+    menu: bool = False
+    action: str | None = None  # something only the adapter can do: erase, exit, export, ...
+    set: dict[str, Any] | None = None  # profile settings this option sets
+
+
+class Block(Spec):
+    key: str
+    when: Condition | list[Condition] | None = None
+
+
+class StepSpec(Spec):
+    id: str
+    kind: str
+    next: Next = None
+    options: list[Union[str, OptionSpec]] = Field(default_factory=list)
+    options_from: Literal["menu", "countries"] | None = None
+    offers: list[str] = Field(default_factory=list)  # summary: flows offered next
+    blocks: list[Block] = Field(default_factory=list)
+    wayouts: list[str] | None = None
+    journal: bool = True  # reflection: also saved to the journal
+    validate_as: str | None = Field(default=None, alias="validate")  # input: a validator name
+    profile_key: str | None = None  # input / choice: store the answer in the profile under this key
+    action: str | None = None  # done on entering the step
+    end: bool = False  # a step that may end a system flow without a `next`
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options(cls, value: Any) -> Any:
+        return value or []
+
+    def option_specs(self) -> list[OptionSpec]:
+        return [OptionSpec(id=o) if isinstance(o, str) else o for o in self.options]
+
+
+class FlowSpec(Spec):
+    version: int
+    id: str
+    system: bool = False
+    menu: int | None = None  # position in the main menu (topic flows)
+    start: str
+    wayouts: list[str] | None = None
+    completes: bool | None = None  # reaching a summary counts as finishing (default: topic flows)
+    steps: list[StepSpec]
+
+    def default_wayouts(self) -> list[str]:
+        if self.wayouts is not None:
+            return self.wayouts
+        return [] if self.system else ["back", "menu"]
+
+
+class StepText(Spec):
+    text: str
+    options: dict[str, str] = Field(default_factory=dict)
+    blocks: dict[str, str] = Field(default_factory=dict)
+    continue_: str | None = Field(default=None, alias="continue")
+    low: str | None = None
+    high: str | None = None
+
+
+class FlowText(Spec):
+    version: int
+    flow: str
+    title: str
+    description: str = ""
+    steps: dict[str, StepText]
+
+
+class CommonText(Spec):
+    version: int
+    options: dict[str, str]
+    notes: dict[str, str]
+    commands: dict[str, str] = Field(default_factory=dict)
+
+
+@dataclass
+class Flow:
+    spec: FlowSpec
+    text: FlowText
+    steps: dict[str, StepSpec]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def title(self) -> str:
+        return self.text.title
+
+    @property
+    def is_menu(self) -> bool:
+        return not self.spec.system
+
+    @property
+    def completes(self) -> bool:
+        return self.spec.completes if self.spec.completes is not None else not self.spec.system
+
+
+@dataclass
+class Content:
+    flows: dict[str, Flow]
+    common: CommonText
+    version: str
+    root: Path
+    lang: str = "en"
+    max_chars: int = DEFAULT_MAX_CHARS
+    extras: dict[str, Any] = field(default_factory=dict)  # other data files (resources, safety), loaded elsewhere
+
+    def menu_flows(self) -> list[Flow]:
+        return sorted((f for f in self.flows.values() if f.is_menu), key=lambda f: (f.spec.menu or 0, f.id))
+
+    def system_flows(self) -> list[Flow]:
+        return sorted((f for f in self.flows.values() if not f.is_menu), key=lambda f: f.id)
+
+    def note(self, key: str, **values: Any) -> str:
+        return self.common.notes[key].format(**values) if values else self.common.notes[key]
+
+    def label(self, key: str) -> str:
+        return self.common.options[key]
+
+
+class ContentError(Exception):
+    """Content that cannot be used. `problems` holds (file, step, problem) triples."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]):
+        self.problems = problems
+        super().__init__("\n".join(f"{f}: {s}: {p}" for f, s, p in problems))
+
+
+def _read_yaml(path: Path, root: Path, problems: list[tuple[str, str, str]]) -> Any:
+    rel = str(path.relative_to(root))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append((rel, "-", f"cannot read: {exc.__class__.__name__}"))
+        return None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problems.append((rel, "-", f"not valid YAML{where}"))
+        return None
+    if not isinstance(data, dict):
+        problems.append((rel, "-", "expected a mapping at the top"))
+        return None
+    if data.get("version") != SCHEMA_VERSION:
+        problems.append((rel, "-", f"version must be {SCHEMA_VERSION}"))
+        return None
+    return data
+
+
+def _schema_problems(rel: str, exc: ValidationError, data: Any) -> list[tuple[str, str, str]]:
+    out = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        step = "-"
+        if len(loc) >= 2 and loc[0] == "steps":
+            if isinstance(loc[1], int) and isinstance(data, dict):
+                try:
+                    step = str(data["steps"][loc[1]].get("id", loc[1]))
+                except (KeyError, IndexError, TypeError, AttributeError):
+                    step = str(loc[1])
+            else:
+                step = str(loc[1])
+        where = ".".join(str(x) for x in loc)
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        out.append((rel, step, f"{where}: {msg}"))
+    return out
+
+
+def content_version(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.yaml")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+def load_content(root: str | Path, lang: str = "en", max_chars: int = DEFAULT_MAX_CHARS) -> Content:
+    """Load and validate every flow and text file under `root`. Raises ContentError."""
+    root = Path(root).resolve()
+    problems: list[tuple[str, str, str]] = []
+    if not (root / "flows").is_dir():
+        raise ContentError([(str(root), "-", "no flows/ folder here; is this the content directory?")])
+    common_path = root / lang / "common.yaml"
+    common: CommonText | None = None
+    if not common_path.is_file():
+        problems.append((f"{lang}/common.yaml", "-", "missing"))
+    else:
+        data = _read_yaml(common_path, root, problems)
+        if data is not None:
+            try:
+                common = CommonText.model_validate(data)
+            except ValidationError as exc:
+                problems += _schema_problems(f"{lang}/common.yaml", exc, data)
+
+    flows: dict[str, Flow] = {}
+    for path in sorted((root / "flows").glob("*.yaml")):
+        rel = str(path.relative_to(root))
+        data = _read_yaml(path, root, problems)
+        if data is None:
+            continue
+        try:
+            spec = FlowSpec.model_validate(data)
+        except ValidationError as exc:
+            problems += _schema_problems(rel, exc, data)
+            continue
+        if spec.id != path.stem:
+            problems.append((rel, "-", f"id '{spec.id}' does not match the file name"))
+            continue
+        text_rel = f"{lang}/{spec.id}.yaml"
+        text_path = root / text_rel
+        if not text_path.is_file():
+            problems.append((text_rel, "-", "missing: every flow needs its texts"))
+            continue
+        tdata = _read_yaml(text_path, root, problems)
+        if tdata is None:
+            continue
+        try:
+            text = FlowText.model_validate(tdata)
+        except ValidationError as exc:
+            problems += _schema_problems(text_rel, exc, tdata)
+            continue
+        steps: dict[str, StepSpec] = {}
+        for step in spec.steps:
+            if step.id in steps:
+                problems.append((rel, step.id, "duplicate step id"))
+            steps[step.id] = step
+        flows[spec.id] = Flow(spec, text, steps)
+
+    if common is not None:
+        for key in ("back", "menu", "resume", "continue", "done", "skip"):
+            if key not in common.options:
+                problems.append((f"{lang}/common.yaml", "-", f"options.{key} is missing"))
+    for flow in flows.values():
+        problems += _check_flow(flow, flows, lang, max_chars)
+    if "menu" not in flows:
+        problems.append(("flows/menu.yaml", "-", "missing: the main menu is a flow"))
+    if problems:
+        raise ContentError(problems)
+    assert common is not None
+    return Content(flows=flows, common=common, version=content_version(root), root=root, lang=lang,
+                   max_chars=max_chars)
+
+
+def _condition_refs(cond: Condition | list[Condition] | None) -> list[str]:
+    if cond is None:
+        return []
+    conds = cond if isinstance(cond, list) else [cond]
+    refs: list[str] = []
+    for c in conds:
+        if c.step:
+            refs.append(c.step)
+        refs += _condition_refs(c.any)
+    return refs
+
+
+def step_targets(step: StepSpec) -> tuple[list[str], list[str], bool]:
+    """(steps, flows, leaves) that a step can lead to; `leaves` is True when it can resume or go to the menu."""
+    steps: list[str] = []
+    flows: list[str] = []
+    leaves = False
+
+    def add_next(nxt: Next) -> None:
+        nonlocal leaves
+        if isinstance(nxt, str):
+            steps.append(nxt)
+        elif isinstance(nxt, list):
+            for rule in nxt:
+                if rule.to:
+                    steps.append(rule.to)
+                if rule.flow:
+                    flows.append(rule.flow)
+                leaves = leaves or rule.resume or rule.menu
+
+    add_next(step.next)
+    for opt in step.option_specs():
+        add_next(opt.next)
+        if opt.flow:
+            flows.append(opt.flow)
+        leaves = leaves or opt.resume or opt.menu or bool(opt.action)
+    flows += step.offers
+    return steps, flows, leaves
+
+
+def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int) -> list[tuple[str, str, str]]:
+    spec, text = flow.spec, flow.text
+    rel, trel = f"flows/{spec.id}.yaml", f"{lang}/{spec.id}.yaml"
+    out: list[tuple[str, str, str]] = []
+    if not ID_RE.match(spec.id):
+        out.append((rel, "-", "flow id must be lower-case letters, digits and _ (at most 24)"))
+    if spec.start not in flow.steps:
+        out.append((rel, "-", f"start step '{spec.start}' does not exist"))
+    if not spec.system and spec.menu is None:
+        out.append((rel, "-", "a menu flow needs `menu:` (its position) or `system: true`"))
+    for w in spec.default_wayouts():
+        if w not in WAYOUTS:
+            out.append((rel, "-", f"unknown way-out '{w}'"))
+    for sid, step in flow.steps.items():
+        if not ID_RE.match(sid) or sid.startswith("exit_"):
+            out.append((rel, sid, "step id must be lower-case letters, digits and _ (at most 24), not exit_…"))
+        if step.kind not in STEP_KINDS:
+            out.append((rel, sid, f"unknown step kind '{step.kind}' (known: {', '.join(STEP_KINDS)})"))
+            continue
+        opts = step.option_specs()
+        seen: set[str] = set()
+        for o in opts:
+            if o.id in seen:
+                out.append((rel, sid, f"duplicate option '{o.id}'"))
+            seen.add(o.id)
+            if not ID_RE.match(o.id) or o.id in RESERVED_OPTIONS:
+                out.append((rel, sid, f"option id '{o.id}' is reserved or not a short lower-case id"))
+        if step.kind in ("choice", "checklist") and not opts and not step.options_from:
+            out.append((rel, sid, f"a {step.kind} step needs options"))
+        if opts and step.kind not in ("choice", "checklist", "summary", "input"):
+            out.append((rel, sid, f"a {step.kind} step takes no options"))
+        if step.kind == "choice":
+            for o in opts:
+                if o.next is None and not (o.flow or o.resume or o.menu or o.action) and step.next is None:
+                    out.append((rel, sid, f"option '{o.id}' leads nowhere"))
+        for w in step.wayouts or []:
+            if w not in WAYOUTS:
+                out.append((rel, sid, f"unknown way-out '{w}'"))
+        targets, flow_targets, leaves = step_targets(step)
+        for t in targets:
+            if t not in flow.steps:
+                out.append((rel, sid, f"next step '{t}' does not exist"))
+        for f in flow_targets:
+            if f not in flows:
+                out.append((rel, sid, f"hand-over to unknown flow '{f}'"))
+        for block in step.blocks:
+            for ref in _condition_refs(block.when):
+                out += _check_ref(ref, flow, flows, rel, sid)
+        if isinstance(step.next, list):
+            for rule in step.next:
+                for ref in _condition_refs(rule.when):
+                    out += _check_ref(ref, flow, flows, rel, sid)
+        has_way = bool(targets or flow_targets or leaves or step.options_from or step.end)
+        if step.kind != "summary" and not has_way:
+            out.append((rel, sid, "no way out: give it a `next`, options that lead somewhere, or `end: true`"))
+        # texts
+        st = text.steps.get(sid)
+        if st is None:
+            out.append((trel, sid, "no text for this step"))
+            continue
+        for o in opts:
+            if o.id not in st.options:
+                out.append((trel, sid, f"no label for option '{o.id}'"))
+        for b in step.blocks:
+            if b.key not in st.blocks:
+                out.append((trel, sid, f"no text for block '{b.key}'"))
+        for piece in [st.text, *st.blocks.values()]:
+            if len(piece) > max_chars:
+                out.append((trel, sid, f"message is {len(piece)} characters; keep it under {max_chars}"))
+            out += _check_placeholders(piece, flow, flows, trel, sid)
+        for label in [*st.options.values(), st.continue_ or ""]:
+            if len(label) > 60:
+                out.append((trel, sid, f"option label '{label[:20]}…' is over 60 characters"))
+    for sid in text.steps:
+        if sid not in flow.steps:
+            out.append((trel, sid, "text for a step that does not exist"))
+    if spec.start in flow.steps:
+        out += _reachability(flow, rel)
+    return out
+
+
+def _check_ref(ref: str, flow: Flow, flows: dict[str, Flow], rel: str, sid: str) -> list[tuple[str, str, str]]:
+    fid, step = ref.split(".", 1) if "." in ref else (flow.id, ref)
+    if fid not in flows or step not in flows[fid].steps:
+        return [(rel, sid, f"condition refers to unknown step '{ref}'")]
+    return []
+
+
+def _check_placeholders(text: str, flow: Flow, flows: dict[str, Flow], trel: str, sid: str) -> list[tuple[str, str, str]]:
+    out = []
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+    except ValueError as exc:
+        return [(trel, sid, f"bad placeholder: {exc}")]
+    for name in fields:
+        if name in CONTEXT_NAMES:
+            continue
+        out += _check_ref(name, flow, flows, trel, sid)
+    return [(f, s, p.replace("condition refers", "placeholder refers")) for f, s, p in out]
+
+
+def _reachability(flow: Flow, rel: str) -> list[tuple[str, str, str]]:
+    seen = {flow.spec.start}
+    todo = [flow.spec.start]
+    while todo:
+        step = flow.steps.get(todo.pop())
+        if step is None:
+            continue
+        for t in step_targets(step)[0]:
+            if t not in seen and t in flow.steps:
+                seen.add(t)
+                todo.append(t)
+    return [(rel, sid, "unreachable from the start") for sid in flow.steps if sid not in seen]

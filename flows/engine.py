@@ -1,0 +1,564 @@
+"""The conversation engine: (a person's saved state, one input) → (new state, replies, effects).
+
+Each flow is compiled once into a `transitions` machine shared by everyone. A person is never attached
+to a machine; for one input we fire the machine's event directly on a throw-away model holding just the
+current step, which is the cheap equivalent of add_model/remove_model (see pytransitions issue 434).
+Restoring a saved step only sets that attribute, so no on_enter side effects are re-run.
+"""
+
+from __future__ import annotations
+
+import copy
+import string
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from transitions import Machine
+
+from flows.content import Condition, Content, Flow, Next, OptionSpec, Rule, StepSpec
+from flows.model import Context, Conversation, Event, Input, JournalEntry, Option, Person, Reply, Result
+
+TICK = "✓"
+SCALE = tuple(str(n) for n in range(1, 6))
+EXIT_RESUME, EXIT_MENU, EXIT_FLOW = "exit_resume", "exit_menu", "exit_flow_"
+# Commands the adapters carry out themselves (they need the store or the chat), when content lists them.
+ACTION_COMMANDS = frozenset({"exit", "progress", "journal", "export_now"})
+# System flows that count as interruptions: entering them keeps a way back to the step the person was at.
+Validator = Callable[[str], "tuple[bool, str]"]
+
+
+class _Model:
+    """The throw-away model a machine moves for one input."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: str):
+        self.state = state
+
+
+class _View:
+    """What conditions may look at: the answers (including the one just given) and the context."""
+
+    def __init__(self, person: Person, flow: str, ctx: Context, conv: Conversation):
+        self.person, self.flow, self.ctx, self.conv = person, flow, ctx, conv
+
+
+def holds(cond: Condition | list[Condition] | None, view: _View) -> bool:
+    if cond is None:
+        return True
+    if isinstance(cond, list):
+        return all(holds(c, view) for c in cond)
+    if cond.any is not None and not any(holds(c, view) for c in cond.any):
+        return False
+    if cond.value is not None and not view.ctx.values.get(cond.value):
+        return False
+    if cond.profile is not None and not view.person.profile.get(cond.profile):
+        return False
+    if cond.returning is not None and bool(view.conv.return_to) != cond.returning:
+        return False
+    if cond.arg is not None and view.conv.arg != cond.arg:
+        return False
+    if cond.step is None:
+        return True
+    value = view.person.answer(cond.step, view.flow)
+    if cond.answered is not None and (value is not None) != cond.answered:
+        return False
+    if cond.is_ is not None and str(value) != str(cond.is_):
+        return False
+    if cond.has is not None and not (isinstance(value, list) and cond.has in value):
+        return False
+    count = len(value) if isinstance(value, list) else (0 if value is None else 1)
+    if cond.count_at_least is not None and count < cond.count_at_least:
+        return False
+    if cond.count_at_most is not None and count > cond.count_at_most:
+        return False
+    number = value if isinstance(value, int) else None
+    if cond.at_least is not None and (number is None or number < cond.at_least):
+        return False
+    if cond.at_most is not None and (number is None or number > cond.at_most):
+        return False
+    return True
+
+
+def _rules(nxt: Next) -> list[Rule]:
+    if nxt is None:
+        return []
+    if isinstance(nxt, str):
+        return [Rule(to=nxt)]
+    return nxt
+
+
+def _dest(rule: Rule | OptionSpec) -> str | None:
+    if isinstance(rule, Rule) and rule.to:
+        return rule.to
+    if rule.flow:
+        return EXIT_FLOW + rule.flow
+    if rule.resume:
+        return EXIT_RESUME
+    if rule.menu:
+        return EXIT_MENU
+    return None
+
+
+def machine_config(flow: Flow, content: Content) -> dict[str, Any]:
+    """The flow as the keyword arguments of a transitions Machine (used for the engine and for diagrams)."""
+    transitions: list[dict[str, Any]] = []
+    pseudo: set[str] = set()
+
+    def add(trigger: str, source: str, rules: list[Rule | OptionSpec]) -> None:
+        for rule in rules:
+            dest = _dest(rule)
+            if dest is None:
+                continue
+            if dest.startswith("exit_"):
+                pseudo.add(dest)
+            spec: dict[str, Any] = {"trigger": trigger, "source": source, "dest": dest}
+            when = rule.when if isinstance(rule, Rule) else None
+            if when is not None:
+                spec["conditions"] = [lambda ev, w=when: holds(w, ev.kwargs["view"])]
+            transitions.append(spec)
+
+    for step in flow.steps.values():
+        sid = step.id
+        follow = _rules(step.next)
+        if step.kind == "message":
+            add("continue", sid, follow)
+        elif step.kind == "checklist":
+            for opt in step.option_specs():
+                transitions.append({"trigger": opt.id, "source": sid, "dest": None})
+            add("done", sid, follow)
+        elif step.kind == "scale":
+            for n in SCALE:
+                add(n, sid, follow)
+        elif step.kind in ("reflection", "input"):
+            add("answer", sid, follow)
+            if step.kind == "reflection":
+                add("skip", sid, follow)
+        if step.kind in ("choice", "summary", "input"):
+            for opt in step.option_specs():
+                if opt.flow or opt.resume or opt.menu:
+                    add(opt.id, sid, [opt])
+                else:
+                    add(opt.id, sid, _rules(opt.next) or follow)
+                    if not _rules(opt.next) and not follow and opt.action:
+                        transitions.append({"trigger": opt.id, "source": sid, "dest": None})
+            if step.options_from == "menu":
+                for f in content.menu_flows():
+                    add(f.id, sid, [Rule(flow=f.id)])
+            elif step.options_from:
+                add("pick", sid, follow)
+            for fid in step.offers:
+                add(fid, sid, [Rule(flow=fid)])
+    states = [*flow.steps, *sorted(pseudo)]
+    return {
+        "states": states,
+        "transitions": transitions,
+        "initial": flow.spec.start,
+        "auto_transitions": False,
+        "send_event": True,
+        "ignore_invalid_triggers": False,
+    }
+
+
+class Engine:
+    """Runs every flow of `content` for any number of people."""
+
+    def __init__(self, content: Content, *, validators: dict[str, Validator] | None = None,
+                 option_sources: dict[str, Callable[[Person], list[tuple[str, str]]]] | None = None,
+                 renderers: dict[str, Callable[[Person, Context], str]] | None = None):
+        self.content = content
+        self.validators = validators or {}
+        self.option_sources = option_sources or {}
+        self.renderers = renderers or {}
+        self.machines = {fid: Machine(model=None, **machine_config(f, content)) for fid, f in content.flows.items()}
+        self.menu_ids = [f.id for f in content.menu_flows()]
+
+    # ---- public -------------------------------------------------------------------------------
+
+    def handle(self, person: Person, inp: Input, ctx: Context) -> Result:
+        person = replace(person, answers=copy.deepcopy(person.answers), profile=dict(person.profile))
+        conv = copy.deepcopy(person.conversation)
+        res = Result(conversation=conv)
+        person.conversation = conv
+        self._repair(person, res)
+        if inp.kind == "command":
+            self._command(person, inp, ctx, res)
+        elif not person.agreed and conv.flow != "onboarding" and "onboarding" in self.content.flows:
+            self._enter(person, "onboarding", ctx, res, interrupt=False)
+        elif inp.kind == "open":
+            pass
+        elif inp.kind == "option":
+            self._option(person, inp, ctx, res)
+        else:
+            self._text(person, inp.value, ctx, res)
+        if not res.replies or not res.replies[-1].is_step:
+            res.replies.append(self.render(person, ctx))
+        return res
+
+    def interrupt(self, person: Person, flow_id: str, arg: str, ctx: Context) -> Result:
+        """Start a system flow (e.g. crisis) from wherever the person is, keeping their way back."""
+        person = replace(person, answers=copy.deepcopy(person.answers), profile=dict(person.profile))
+        conv = copy.deepcopy(person.conversation)
+        person.conversation = conv
+        res = Result(conversation=conv)
+        self._repair(person, res)
+        self._enter(person, flow_id, ctx, res, interrupt=True, arg=arg)
+        res.replies.append(self.render(person, ctx))
+        return res
+
+    def options(self, person: Person) -> list[Option]:
+        conv = person.conversation
+        flow = self.content.flows[conv.flow]
+        step = flow.steps[conv.step]
+        return self._options(flow, step, person)
+
+    def render(self, person: Person, ctx: Context) -> Reply:
+        conv = person.conversation
+        flow = self.content.flows[conv.flow]
+        step = flow.steps[conv.step]
+        st = flow.text.steps[step.id]
+        view = _View(person, flow.id, ctx, conv)
+        parts = [self._fill(st.text, flow, person, ctx)]
+        for block in step.blocks:
+            if holds(block.when, view):
+                parts.append(self._fill(st.blocks[block.key], flow, person, ctx))
+        text = "\n\n".join(p for p in parts if p.strip())
+        return Reply(text=text, options=tuple(self._options(flow, step, person)), flow=flow.id, step=step.id,
+                     kind=step.kind, turn=conv.turn)
+
+    # ---- steps and options --------------------------------------------------------------------
+
+    def _options(self, flow: Flow, step: StepSpec, person: Person) -> list[Option]:
+        labels = flow.text.steps[step.id].options
+        common = self.content.common.options
+        conv = person.conversation
+        out: list[Option] = []
+        if step.kind == "message":
+            out.append(Option("continue", flow.text.steps[step.id].continue_ or common["continue"]))
+        elif step.kind == "scale":
+            st = flow.text.steps[step.id]
+            for n in SCALE:
+                label = n
+                if n == "1" and st.low:
+                    label = f"1 – {st.low}"
+                elif n == "5" and st.high:
+                    label = f"5 – {st.high}"
+                out.append(Option(n, label))
+        elif step.kind == "checklist":
+            for opt in step.option_specs():
+                ticked = opt.id in conv.draft
+                out.append(Option(opt.id, f"{TICK} {labels[opt.id]}" if ticked else labels[opt.id], ticked))
+            out.append(Option("done", common["done"]))
+        else:
+            if step.options_from == "menu":
+                out += [Option(f.id, self.content.flows[f.id].title) for f in self.content.menu_flows()]
+            elif step.options_from:
+                source = self.option_sources.get(step.options_from)
+                out += [Option(oid, label) for oid, label in (source(person) if source else [])]
+            out += [Option(o.id, labels[o.id]) for o in step.option_specs()]
+            for fid in step.offers:
+                out.append(Option(fid, labels.get(fid) or self.content.flows[fid].title))
+            if step.kind == "reflection":
+                out.append(Option("skip", common["skip"]))
+        wayouts = step.wayouts if step.wayouts is not None else flow.spec.default_wayouts()
+        for w in ("back", "resume", "menu"):
+            if w not in wayouts:
+                continue
+            if w == "back" and not conv.history:
+                continue
+            if w == "resume" and not conv.return_to:
+                continue
+            if w == "menu" and flow.id == "menu":
+                continue
+            out.append(Option(w, common[w]))
+        return out
+
+    def _option(self, person: Person, inp: Input, ctx: Context, res: Result) -> None:
+        conv = person.conversation
+        if inp.turn is not None and inp.turn != conv.turn:
+            res.replies.append(Reply(self.content.note("stale")))
+            return
+        flow = self.content.flows[conv.flow]
+        step = flow.steps[conv.step]
+        valid = {o.id for o in self._options(flow, step, person)}
+        if inp.value not in valid:
+            res.replies.append(Reply(self.content.note("stale")))
+            return
+        self._choose(person, flow, step, inp.value, ctx, res)
+
+    def _text(self, person: Person, text: str, ctx: Context, res: Result) -> None:
+        conv = person.conversation
+        flow = self.content.flows[conv.flow]
+        step = flow.steps[conv.step]
+        options = self._options(flow, step, person)
+        wanted = _plain(text)
+        for opt in options:
+            if wanted and wanted == _plain(opt.label):
+                self._choose(person, flow, step, opt.id, ctx, res)
+                return
+        if step.kind == "reflection" and text.strip():
+            self._answer(person, flow, step, text.strip(), ctx, res)
+            return
+        if step.kind == "input" and text.strip():
+            validator = self.validators.get(step.validate_as or "")
+            ok, value = validator(text.strip()) if validator else (True, text.strip())
+            if ok:
+                self._answer(person, flow, step, value, ctx, res)
+            else:
+                res.replies.append(Reply(self.content.note(value)))
+            return
+        res.replies.append(Reply(self.content.note("not_understood")))
+
+    def _choose(self, person: Person, flow: Flow, step: StepSpec, option: str, ctx: Context, res: Result) -> None:
+        conv = person.conversation
+        if option == "back":
+            self._back(person, res)
+            return
+        if option == "resume":
+            self._resume(person, ctx, res)
+            return
+        if option == "menu":
+            self._enter(person, "menu", ctx, res, interrupt=False)
+            return
+        spec = next((o for o in step.option_specs() if o.id == option), None)
+        if step.kind == "checklist" and option != "done":
+            conv.draft = [o.id for o in step.option_specs() if (o.id == option) != (o.id in conv.draft)]
+            conv.turn += 1
+            return
+        value: Any = option
+        if step.kind == "checklist":
+            value = list(conv.draft)
+        elif step.kind == "scale":
+            value = int(option)
+        if step.kind in ("choice", "checklist", "scale") or (step.options_from and spec is None):
+            self._store(person, flow.id, step.id, value, res)
+        if step.options_from and spec is None and option not in step.offers:
+            if step.profile_key:
+                res.profile[step.profile_key] = option
+                person.profile[step.profile_key] = option
+            trigger = "pick" if step.options_from != "menu" else option
+        else:
+            trigger = option
+        if spec is not None:
+            if spec.set:
+                res.profile.update(spec.set)
+                person.profile.update(spec.set)
+            if spec.action:
+                self._act(person, spec.action, ctx, res)
+                if spec.action in ("agree", "erase"):
+                    return
+        self._fire(person, flow, step, trigger, ctx, res)
+
+    def _answer(self, person: Person, flow: Flow, step: StepSpec, text: str, ctx: Context, res: Result) -> None:
+        if step.kind == "input" and step.profile_key:
+            res.profile[step.profile_key] = text
+            person.profile[step.profile_key] = text
+        self._store(person, flow.id, step.id, text, res)
+        if step.kind == "reflection" and step.journal:
+            res.journal.append(JournalEntry(flow.id, step.id, text))
+        self._fire(person, flow, step, "answer", ctx, res)
+
+    def _store(self, person: Person, flow: str, step: str, value: Any, res: Result) -> None:
+        person.answers.setdefault(flow, {})[step] = value
+        res.answers[(flow, step)] = value
+
+    def _fire(self, person: Person, flow: Flow, step: StepSpec, trigger: str, ctx: Context, res: Result) -> None:
+        machine = self.machines[flow.id]
+        conv = person.conversation
+        model = _Model(step.id)
+        event = machine.events.get(trigger)
+        view = _View(person, flow.id, ctx, conv)
+        if event is None or step.id not in event.transitions or not event.trigger(model, view=view):
+            res.replies.append(Reply(self.content.note("stale")))
+            return
+        dest = model.state
+        if dest == EXIT_RESUME:
+            self._resume(person, ctx, res)
+        elif dest == EXIT_MENU:
+            self._enter(person, "menu", ctx, res, interrupt=False)
+        elif dest.startswith(EXIT_FLOW):
+            target = dest[len(EXIT_FLOW):]
+            self._enter(person, target, ctx, res, interrupt=not self.content.flows[target].is_menu)
+        elif dest != step.id:
+            conv.history.append(step.id)
+            self._arrive(person, flow, dest, ctx, res)
+
+    def _arrive(self, person: Person, flow: Flow, step_id: str, ctx: Context, res: Result) -> None:
+        conv = person.conversation
+        conv.step = step_id
+        conv.draft = []
+        conv.turn += 1
+        step = flow.steps[step_id]
+        if step.kind == "checklist":
+            prev = person.answers.get(flow.id, {}).get(step_id)
+            conv.draft = [str(x) for x in prev] if isinstance(prev, list) else []
+        if step.action:
+            self._act(person, step.action, ctx, res)
+        if step.kind == "summary" and flow.completes:
+            res.events.append(Event("flow_completed", flow.id))
+            person.completed = frozenset({*person.completed, flow.id})
+
+    def _enter(self, person: Person, flow_id: str, ctx: Context, res: Result, *, interrupt: bool,
+               arg: str = "") -> None:
+        conv = person.conversation
+        flow = self.content.flows[flow_id]
+        current = self.content.flows.get(conv.flow)
+        if interrupt and current is not None and current.is_menu and conv.step:
+            conv.return_to = {"flow": conv.flow, "step": conv.step, "history": list(conv.history)}
+        elif flow.is_menu:
+            conv.return_to = None
+        conv.flow = flow_id
+        conv.history = []
+        conv.arg = arg
+        res.events.append(Event("flow_started", flow_id))
+        self._arrive(person, flow, flow.spec.start, ctx, res)
+
+    def _back(self, person: Person, res: Result) -> None:
+        conv = person.conversation
+        flow = self.content.flows[conv.flow]
+        if conv.history:
+            conv.step = conv.history.pop()
+            conv.turn += 1
+            prev = person.answers.get(flow.id, {}).get(conv.step)
+            conv.draft = [str(x) for x in prev] if isinstance(prev, list) else []
+
+    def _resume(self, person: Person, ctx: Context, res: Result) -> None:
+        conv = person.conversation
+        back = conv.return_to
+        conv.return_to = None
+        if conv.after and conv.after in self.content.flows:
+            target, conv.after = conv.after, None
+            self._enter(person, target, ctx, res, interrupt=False)
+            return
+        if back and back.get("flow") in self.content.flows and back.get("step") in self.content.flows[back["flow"]].steps:
+            conv.flow, conv.step = back["flow"], back["step"]
+            conv.history = list(back.get("history") or [])
+            conv.arg = ""
+            conv.turn += 1
+            step = self.content.flows[conv.flow].steps[conv.step]
+            prev = person.answers.get(conv.flow, {}).get(conv.step)
+            conv.draft = [str(x) for x in prev] if step.kind == "checklist" and isinstance(prev, list) else []
+            return
+        self._enter(person, "menu", ctx, res, interrupt=False)
+
+    def _act(self, person: Person, action: str, ctx: Context, res: Result) -> None:
+        if action == "agree":
+            res.agreed = True
+            person.agreed = True
+            res.events.append(Event("agreed"))
+            self._resume(person, ctx, res)
+            return
+        res.actions.append(action)
+        if action == "erase":
+            res.agreed = False
+            person.agreed = False
+
+    # ---- commands -----------------------------------------------------------------------------
+
+    def _command(self, person: Person, inp: Input, ctx: Context, res: Result) -> None:
+        conv = person.conversation
+        name, arg = inp.value, inp.arg
+        flows = self.content.flows
+        if name == "start":
+            name, arg = ("flow", arg) if arg else ("menu", "")
+        if not person.agreed and "onboarding" in flows and name not in ("delete", "exit", "about"):
+            if name == "flow" and arg in flows and flows[arg].is_menu:
+                conv.after = arg
+            if conv.flow != "onboarding":
+                self._enter(person, "onboarding", ctx, res, interrupt=False)
+            return
+        if name == "flow":
+            if arg in flows and flows[arg].is_menu:
+                self._enter(person, arg, ctx, res, interrupt=False)
+            else:
+                res.replies.append(Reply(self.content.note("unknown_flow", flows=", ".join(self.menu_ids))))
+            return
+        if name == "restart":
+            flow = flows[conv.flow]
+            conv.history = []
+            self._arrive(person, flow, flow.spec.start, ctx, res)
+            return
+        if name == "menu":
+            if flows[conv.flow].is_menu:
+                conv.return_to = {"flow": conv.flow, "step": conv.step, "history": list(conv.history)}
+            self._enter(person, "menu", ctx, res, interrupt=False)
+            if conv.return_to is None and flows.get(conv.flow) and res.events:
+                pass
+            return
+        known = self.content.common.commands
+        if name in known and name in flows:
+            self._enter(person, name, ctx, res, interrupt=True)
+            return
+        if name in known and name in ACTION_COMMANDS:
+            res.actions.append(name)
+            return
+        res.replies.append(Reply(self.content.note("unknown_command", commands=self.command_list())))
+
+    def command_list(self) -> str:
+        return ", ".join(f"/{c}" for c in self.content.common.commands)
+
+    # ---- text ---------------------------------------------------------------------------------
+
+    def _repair(self, person: Person, res: Result) -> None:
+        """Saved progress may point at a flow or step a content change removed: start that flow again."""
+        conv = person.conversation
+        flows = self.content.flows
+        if conv.flow not in flows:
+            conv.flow, conv.step, conv.history, conv.draft = "menu", flows["menu"].spec.start, [], []
+            if person.agreed and res is not None and person.conversation.turn:
+                res.replies.append(Reply(self.content.note("flow_reset")))
+            conv.turn += 1
+        flow = flows[conv.flow]
+        if not conv.step:
+            conv.step = flow.spec.start
+        elif conv.step not in flow.steps:
+            conv.step, conv.history, conv.draft = flow.spec.start, [], []
+            conv.turn += 1
+            res.replies.append(Reply(self.content.note("flow_reset")))
+        conv.history = [s for s in conv.history if s in flow.steps]
+        if conv.return_to and (conv.return_to.get("flow") not in flows
+                               or conv.return_to.get("step") not in flows[conv.return_to["flow"]].steps):
+            conv.return_to = None
+
+    def _fill(self, template: str, flow: Flow, person: Person, ctx: Context) -> str:
+        if "{" not in template:
+            return template
+        values: dict[str, str] = {}
+        for _, name, _, _ in string.Formatter().parse(template):
+            if name is None or name in values:
+                continue
+            if name in self.renderers:
+                values[name] = self.renderers[name](person, ctx)
+            elif name == "progress":
+                done = len([f for f in self.menu_ids if f in person.completed])
+                values[name] = self.content.note("progress_line", done=done, total=len(self.menu_ids))
+            elif name == "flows":
+                values[name] = ", ".join(self.menu_ids)
+            elif name == "commands":
+                values[name] = self.command_list()
+            elif name in ctx.values or name in ("intake_url", "practice_name", "practice_phone",
+                                                "practice_hours", "privacy_url", "country", "value"):
+                values[name] = ctx.values.get(name, "")
+            else:
+                values[name] = self._answer_text(name, flow, person)
+        return template.format_map(values)
+
+    def _answer_text(self, ref: str, flow: Flow, person: Person) -> str:
+        fid, sid = ref.split(".", 1) if "." in ref else (flow.id, ref)
+        value = person.answers.get(fid, {}).get(sid)
+        target = self.content.flows.get(fid)
+        none = self.content.note("nothing_chosen")
+        if value is None or target is None:
+            return none
+        labels = target.text.steps.get(sid).options if sid in target.text.steps else {}
+        if isinstance(value, list):
+            return "; ".join(labels.get(v, v) for v in value) or none
+        return labels.get(str(value), str(value))
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"'})
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace(TICK, " ").translate(_QUOTES).casefold().split())
