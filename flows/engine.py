@@ -319,7 +319,7 @@ class Engine:
             self._resume(person, ctx, res)
             return
         if option == "menu":
-            self._enter(person, "menu", ctx, res, interrupt=False)
+            self._to_menu(person, ctx, res)
             return
         spec = next((o for o in step.option_specs() if o.id == option), None)
         if step.kind == "checklist" and option != "done":
@@ -376,7 +376,7 @@ class Engine:
         if dest == EXIT_RESUME:
             self._resume(person, ctx, res)
         elif dest == EXIT_MENU:
-            self._enter(person, "menu", ctx, res, interrupt=False)
+            self._to_menu(person, ctx, res)
         elif dest.startswith(EXIT_FLOW):
             target = dest[len(EXIT_FLOW):]
             self._enter(person, target, ctx, res, interrupt=not self.content.flows[target].is_menu)
@@ -404,8 +404,10 @@ class Engine:
         conv = person.conversation
         flow = self.content.flows[flow_id]
         current = self.content.flows.get(conv.flow)
-        if interrupt and current is not None and current.is_menu and conv.step:
-            conv.return_to = {"flow": conv.flow, "step": conv.step, "history": list(conv.history)}
+        if interrupt and current is not None and conv.flow != flow_id and conv.step:
+            # One return point: an interruption of an interruption keeps the deeper origin.
+            if current.is_menu or (conv.return_to is None and conv.flow != "onboarding"):
+                conv.return_to = _mark(conv)
         elif flow.is_menu:
             conv.return_to = None
         conv.flow = flow_id
@@ -413,6 +415,13 @@ class Engine:
         conv.arg = arg
         res.events.append(Event("flow_started", flow_id))
         self._arrive(person, flow, flow.spec.start, ctx, res)
+
+    def _to_menu(self, person: Person, ctx: Context, res: Result) -> None:
+        """The menu keeps a way back to the topic the person left."""
+        conv = person.conversation
+        if self.content.flows[conv.flow].is_menu:
+            conv.return_to = _mark(conv)
+        self._enter(person, "menu", ctx, res, interrupt=False)
 
     def _back(self, person: Person, res: Result) -> None:
         conv = person.conversation
@@ -436,9 +445,7 @@ class Engine:
             conv.history = list(back.get("history") or [])
             conv.arg = ""
             conv.turn += 1
-            step = self.content.flows[conv.flow].steps[conv.step]
-            prev = person.answers.get(conv.flow, {}).get(conv.step)
-            conv.draft = [str(x) for x in prev] if step.kind == "checklist" and isinstance(prev, list) else []
+            conv.draft = [str(x) for x in back.get("draft") or []]
             return
         self._enter(person, "menu", ctx, res, interrupt=False)
 
@@ -480,11 +487,7 @@ class Engine:
             self._arrive(person, flow, flow.spec.start, ctx, res)
             return
         if name == "menu":
-            if flows[conv.flow].is_menu:
-                conv.return_to = {"flow": conv.flow, "step": conv.step, "history": list(conv.history)}
-            self._enter(person, "menu", ctx, res, interrupt=False)
-            if conv.return_to is None and flows.get(conv.flow) and res.events:
-                pass
+            self._to_menu(person, ctx, res)
             return
         known = self.content.common.commands
         if name in known and name in flows:
@@ -555,6 +558,11 @@ class Engine:
         if isinstance(value, list):
             return "; ".join(labels.get(v, v) for v in value) or none
         return labels.get(str(value), str(value))
+
+
+def _mark(conv: Conversation) -> dict[str, Any]:
+    """The one return point: exactly where the person is, unconfirmed checklist ticks included."""
+    return {"flow": conv.flow, "step": conv.step, "history": list(conv.history), "draft": list(conv.draft)}
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"'})

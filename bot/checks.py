@@ -1,0 +1,42 @@
+"""`fulcrum content check`: every content file, validated in one pass."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flows.content import ContentError, load_content
+
+
+def check_all(root: Path, today: date | None = None) -> tuple[list[tuple[str, str, str]], int, int]:
+    """(problems, flows, steps); problems are (file relative to root, step or '-', problem)."""
+    from flows.resources import ResourcesError, load_resources
+    from flows.safety import check_safety_file
+
+    root = Path(root)
+    problems: list[tuple[str, str, str]] = []
+    flows = steps = 0
+    try:
+        content = load_content(root)
+        flows = len(content.flows)
+        steps = sum(len(f.steps) for f in content.flows.values())
+    except ContentError as exc:
+        problems += exc.problems
+    safety = root / "safety.yaml"
+    if safety.is_file():
+        problems += [("safety.yaml", where, problem) for where, problem in check_safety_file(safety)]
+    else:
+        problems.append(("safety.yaml", "-", "missing: the crisis triage rules"))
+    resources = root / "resources.yaml"
+    try:
+        load_resources(resources, today=today)
+    except ResourcesError as exc:
+        for line in str(exc).splitlines():
+            parts = line.split(": ", 2)
+            if len(parts) == 3:
+                problems.append((parts[0], parts[1], parts[2]))
+            else:
+                problems.append(("resources.yaml", "-", line))
+    except OSError:
+        problems.append(("resources.yaml", "-", "missing: the help directory"))
+    return problems, flows, steps

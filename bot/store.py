@@ -1,0 +1,247 @@
+"""The SQLite store: one file, owner-only, every handled input committed in one transaction."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.crypto import Cipher
+from bot.migrations import migrations
+from flows.model import Conversation, Person, Result
+
+TEXT_KINDS = ("reflection", "input")
+
+
+class StoreError(Exception):
+    """A database that cannot be used; the message is one line naming the file."""
+
+
+def utc(now: datetime) -> str:
+    return now.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def week_of(now: datetime) -> str:
+    year, week, _ = now.astimezone(timezone.utc).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _create_owner_only(path: Path) -> None:
+    if not path.parent.is_dir():
+        raise StoreError(f"{path}: the folder {path.parent} does not exist")
+    if path.exists():
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise StoreError(f"{path}: cannot read and write this file (check its owner and permissions)")
+        return
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the database ({exc.strerror})") from None
+    os.close(fd)
+
+
+def connect(path: Path, *, secure_delete: bool = True) -> sqlite3.Connection:
+    """A connection with the pragmas every connection must have."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA secure_delete={'ON' if secure_delete else 'OFF'}")
+        conn.execute("PRAGMA busy_timeout=30000")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: not a usable SQLite database ({exc})") from None
+    return conn
+
+
+class Store:
+    def __init__(self, path: str | Path, cipher: Cipher | None = None, *, secure_delete: bool = True):
+        self.path = Path(path).expanduser().resolve()
+        _create_owner_only(self.path)
+        self.conn = connect(self.path, secure_delete=secure_delete)
+        self.db = Database(self.conn)
+        self.cipher = cipher or Cipher()
+        self._lock = threading.RLock()
+        try:
+            migrations.apply(self.db)
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise StoreError(f"{self.path}: not a usable SQLite database ({exc})") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ---- transactions ---------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One atomic unit; nested uses join the outer one."""
+        with self._lock:
+            if self.conn.in_transaction:
+                yield self
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    # ---- people and their answers ----------------------------------------------------------------
+
+    def load(self, pid: str) -> Person | None:
+        row = self.execute("SELECT state, profile, agreed_at FROM people WHERE id = ?", (pid,)).fetchone()
+        if row is None:
+            return None
+        answers: dict[str, dict[str, Any]] = {}
+        for flow, step, value, kid in self.execute(
+                "SELECT flow, step, value, key_id FROM answers WHERE person = ?", (pid,)):
+            text = self.cipher.decrypt(value, kid, pid, f"answer:{flow}.{step}")
+            answers.setdefault(flow, {})[step] = json.loads(text)
+        completed = frozenset(r[0] for r in self.execute("SELECT DISTINCT flow FROM completions WHERE person = ?", (pid,)))
+        return Person(conversation=Conversation.from_dict(json.loads(row[0])), answers=answers, completed=completed,
+                      agreed=row[2] is not None, profile=json.loads(row[1]))
+
+    def exists(self, pid: str) -> bool:
+        return self.execute("SELECT 1 FROM people WHERE id = ?", (pid,)).fetchone() is not None
+
+    def save(self, pid: str, result: Result, now: datetime, *, chat_id: int | None = None,
+             content_version: str | None = None, text_steps: frozenset[tuple[str, str]] = frozenset()) -> None:
+        """Write one turn's result. Call inside a transaction. `text_steps` are answers a person wrote."""
+        stamp = utc(now)
+        profile_json = None
+        if result.profile:
+            row = self.execute("SELECT profile FROM people WHERE id = ?", (pid,)).fetchone()
+            profile = json.loads(row[0]) if row else {}
+            profile.update(result.profile)
+            profile_json = json.dumps(profile, sort_keys=True)
+        state = json.dumps(result.conversation.to_dict(), sort_keys=True)
+        self.execute(
+            """INSERT INTO people (id, chat_id, created_at, last_seen, agreed_at, profile, state, content_version)
+               VALUES (?, ?, ?, ?, ?, COALESCE(?, '{}'), ?, ?)
+               ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen, state = excluded.state,
+                 chat_id = COALESCE(excluded.chat_id, people.chat_id), active = 1,
+                 profile = COALESCE(?, people.profile),
+                 agreed_at = COALESCE(people.agreed_at, excluded.agreed_at),
+                 content_version = excluded.content_version""",
+            (pid, chat_id, stamp, stamp, stamp, profile_json, state, content_version, profile_json),
+        )
+        for (flow, step), value in result.answers.items():
+            raw = json.dumps(value, ensure_ascii=False)
+            kid = None
+            if (flow, step) in text_steps:
+                raw, kid = self.cipher.encrypt(raw, pid, f"answer:{flow}.{step}")
+            self.execute(
+                """INSERT INTO answers (person, flow, step, value, key_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(person, flow, step) DO UPDATE SET value = excluded.value, key_id = excluded.key_id,
+                   updated_at = excluded.updated_at""",
+                (pid, flow, step, raw, kid, stamp),
+            )
+        for entry in result.journal:
+            self.add_journal(pid, entry.flow, entry.step, entry.text, now)
+        for event in result.events:
+            if event.name == "flow_completed":
+                self.execute("INSERT INTO completions (person, flow, completed_at) VALUES (?, ?, ?)",
+                             (pid, event.flow, stamp))
+
+    def add_journal(self, pid: str, flow: str, step: str, text: str, now: datetime) -> int:
+        value, kid = self.cipher.encrypt(text, pid, "journal")
+        cur = self.execute("INSERT INTO journal (person, created_at, flow, step, text, key_id) VALUES (?, ?, ?, ?, ?, ?)",
+                           (pid, utc(now), flow, step, value, kid))
+        return int(cur.lastrowid or 0)
+
+    def journal(self, pid: str, *, offset: int = 0, limit: int = 5) -> list[dict[str, Any]]:
+        rows = self.execute(
+            "SELECT id, created_at, flow, step, text, key_id FROM journal WHERE person = ? "
+            "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?", (pid, limit, offset)).fetchall()
+        return [{"id": r[0], "created_at": r[1], "flow": r[2], "step": r[3],
+                 "text": self.cipher.decrypt(r[4], r[5], pid, "journal")} for r in rows]
+
+    def journal_count(self, pid: str) -> int:
+        return int(self.execute("SELECT count(*) FROM journal WHERE person = ?", (pid,)).fetchone()[0])
+
+    def set_profile(self, pid: str, **values: Any) -> None:
+        row = self.execute("SELECT profile FROM people WHERE id = ?", (pid,)).fetchone()
+        if row is None:
+            return
+        profile = json.loads(row[0])
+        profile.update(values)
+        self.execute("UPDATE people SET profile = ? WHERE id = ?", (json.dumps(profile, sort_keys=True), pid))
+
+    def set_active(self, pid: str, active: bool) -> None:
+        self.execute("UPDATE people SET active = ? WHERE id = ?", (1 if active else 0, pid))
+        if not active:
+            self.execute("UPDATE schedules SET next_due = NULL WHERE person = ?", (pid,))
+
+    # ---- erasure ------------------------------------------------------------------------------------
+
+    def erase(self, pid: str) -> None:
+        """Delete every row about a person (call inside a transaction; then `checkpoint()` after commit)."""
+        for table in ("answers", "journal", "completions", "checkins", "schedules", "followups", "messages"):
+            self.execute(f"DELETE FROM {table} WHERE person = ?", (pid,))
+        self.execute("DELETE FROM people WHERE id = ?", (pid,))
+
+    def checkpoint(self) -> bool:
+        """Fold the WAL into the database and truncate it; True when no page was left behind."""
+        with self._lock:
+            busy, _, _ = self.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            return busy == 0
+
+    # ---- exactly-once ---------------------------------------------------------------------------------
+
+    def seen_update(self, update_id: int) -> bool:
+        return self.execute("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)).fetchone() is not None
+
+    def record_update(self, update_id: int, now: datetime) -> None:
+        self.execute("INSERT OR IGNORE INTO processed_updates (update_id, at) VALUES (?, ?)", (update_id, utc(now)))
+        self.execute("INSERT INTO meta (key, value) VALUES ('last_update_at', ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (utc(now),))
+
+    def prune(self, now: datetime, *, updates_days: int = 3, messages_hours: int = 48) -> tuple[int, int]:
+        old_updates = utc(now - timedelta(days=updates_days))
+        old_messages = utc(now - timedelta(hours=messages_hours))
+        a = self.execute("DELETE FROM processed_updates WHERE at < ?", (old_updates,)).rowcount
+        b = self.execute("DELETE FROM messages WHERE sent_at < ?", (old_messages,)).rowcount
+        return a, b
+
+    # ---- tracked messages (for /exit) ------------------------------------------------------------------
+
+    def track_message(self, pid: str, chat_id: int, message_id: int, now: datetime) -> None:
+        if self.exists(pid):
+            self.execute("INSERT OR IGNORE INTO messages (chat_id, message_id, person, sent_at) VALUES (?, ?, ?, ?)",
+                         (chat_id, message_id, pid, utc(now)))
+
+    def tracked_messages(self, pid: str, now: datetime) -> list[tuple[int, int]]:
+        since = utc(now - timedelta(hours=48))
+        return [(r[0], r[1]) for r in self.execute(
+            "SELECT chat_id, message_id FROM messages WHERE person = ? AND sent_at >= ? ORDER BY message_id",
+            (pid, since))]
+
+    def forget_messages(self, pid: str) -> None:
+        self.execute("DELETE FROM messages WHERE person = ?", (pid,))
+
+    # ---- anonymous figures ---------------------------------------------------------------------------
+
+    def bump(self, metric: str, now: datetime, *, flow: str = "", count: int = 1, total: float = 0.0) -> None:
+        self.execute(
+            """INSERT INTO stats (week, metric, flow, count, total) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT(week, metric, flow) DO UPDATE SET count = count + excluded.count,
+               total = total + excluded.total""",
+            (week_of(now), metric, flow, count, total),
+        )

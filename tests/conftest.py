@@ -1,0 +1,59 @@
+"""Shared fixtures: content loaded once, a real SQLite file per test, and the application on it."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+TODAY = date(2026, 11, 28)
+
+# Settings come from the test, never from a developer's .env or environment.
+for _name in list(os.environ):
+    if _name.startswith("FULCRUM_") or _name.startswith("TELEGRAM_"):
+        del os.environ[_name]
+
+
+@pytest.fixture(scope="session")
+def content():
+    from flows.content import load_content
+
+    return load_content(CONTENT)
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "fulcrum.db"
+
+
+@pytest.fixture
+def fresh_store(store_path: Path):
+    from bot.store import Store
+
+    store = Store(store_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+
+
+def make_app(store_path: Path, content=None, **settings):
+    from bot.service import Fulcrum
+    from bot.settings import Settings
+
+    cfg = Settings(db=store_path, _env_file=None, **settings)
+    return Fulcrum(cfg, content=content, today=TODAY)
+
+
+@pytest.fixture
+def app(store_path: Path, content):
+    application = make_app(store_path, content)
+    yield application
+    application.store.close()

@@ -1,0 +1,86 @@
+"""Content is validated when loaded: each kind of error has a failing example naming the file and the step."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from flows.content import ContentError, load_content
+from tests.conftest import CONTENT
+
+GOOD_FLOW = {
+    "version": 1, "id": "demo", "menu": 99, "start": "a",
+    "steps": [
+        {"id": "a", "kind": "message", "next": "b"},
+        {"id": "b", "kind": "reflection", "next": "c"},
+        {"id": "c", "kind": "summary", "offers": ["seek_help"]},
+    ],
+}
+GOOD_TEXT = {"version": 1, "flow": "demo", "title": "Demo",
+             "steps": {"a": {"text": "Hello."}, "b": {"text": "Write."}, "c": {"text": "Done."}}}
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT, root)
+    return root
+
+
+def write(root: Path, flow: dict, text: dict) -> None:
+    (root / "flows" / "demo.yaml").write_text(yaml.safe_dump(flow, sort_keys=False), encoding="utf-8")
+    (root / "en" / "demo.yaml").write_text(yaml.safe_dump(text, sort_keys=False), encoding="utf-8")
+
+
+def problems(root: Path) -> list[tuple[str, str, str]]:
+    with pytest.raises(ContentError) as err:
+        load_content(root)
+    return err.value.problems
+
+
+def test_the_demo_flow_itself_is_valid(folder: Path):
+    write(folder, GOOD_FLOW, GOOD_TEXT)
+    assert "demo" in load_content(folder).flows
+
+
+def mutate(flow_change=None, text_change=None):
+    import copy
+
+    flow, text = copy.deepcopy(GOOD_FLOW), copy.deepcopy(GOOD_TEXT)
+    if flow_change:
+        flow_change(flow)
+    if text_change:
+        text_change(text)
+    return flow, text
+
+
+CASES = {
+    "unknown step kind": (lambda f: f["steps"][1].update(kind="poem"), None, "b", "unknown step kind"),
+    "dangling next": (lambda f: f["steps"][0].update(next="nowhere"), None, "a", "does not exist"),
+    "duplicate id": (lambda f: f["steps"].append({"id": "b", "kind": "summary"}), None, "b", "duplicate step id"),
+    "unreachable": (lambda f: (f["steps"].append({"id": "lost", "kind": "summary"})),
+                    lambda t: t["steps"].update(lost={"text": "x"}), "lost", "unreachable"),
+    "no way out": (lambda f: f["steps"][1].pop("next"), None, "b", "no way out"),
+    "over-long message": (None, lambda t: t["steps"]["a"].update(text="word " * 200), "a", "characters"),
+    "missing text": (None, lambda t: t["steps"].pop("b"), "b", "no text"),
+    "unknown hand-over": (lambda f: f["steps"][2].update(offers=["nope"]), None, "c", "unknown flow"),
+    "bad placeholder": (None, lambda t: t["steps"]["c"].update(text="You said {missing_step}."), "c", "placeholder"),
+    "unknown field": (lambda f: f["steps"][0].update(colour="red"), None, "a", "unknown field"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_error_names_file_and_step(folder: Path, name: str):
+    flow_change, text_change, step, needle = CASES[name]
+    write(folder, *mutate(flow_change, text_change))
+    found = problems(folder)
+    assert any(step == s and needle in p and f.endswith("demo.yaml") for f, s, p in found), found
+
+
+def test_broken_yaml_is_a_file_level_problem(folder: Path):
+    (folder / "flows" / "demo.yaml").write_text("version: 1\nid: [unclosed\n", encoding="utf-8")
+    found = problems(folder)
+    assert ("flows/demo.yaml", "-") in [(f, s) for f, s, _ in found]
