@@ -102,7 +102,7 @@ ACTIONS = st.one_of(
 )
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=st.sampled_from(MENU_IDS), agree_first=st.booleans(), actions=st.lists(ACTIONS, max_size=25))
 def test_random_input_never_breaks_and_answering_reaches_a_summary(engine, start, agree_first, actions):
     person = Person()
