@@ -1,0 +1,232 @@
+"""Crisis triage: rules from content/safety.yaml, applied to normalised text.
+
+Pure code: no I/O beyond reading the YAML file, and never logs message text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+# Highest precedence first: the first category that matches wins.
+PRECEDENCE: tuple[str, ...] = (
+    "immediate_danger",
+    "self_harm",
+    "child_at_risk",
+    "sexual_violence",
+    "violence",
+)
+
+_ZERO_WIDTH = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_QUOTES = str.maketrans({
+    "\u2019": "'", "\u2018": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'",
+    "`": "'", "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+})
+_DASHES = re.compile("[-\u2010-\u2015\u2212]")
+_REPEATS = re.compile(r"([^\W\d_])\1{2,}")
+_SPACES = re.compile(r"\s+")
+
+
+class SafetyContentError(ValueError):
+    """safety.yaml is malformed; the message reads 'safety.yaml: WHERE: problem'."""
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    pattern: str = Field(min_length=1)
+    why: str = Field(min_length=1)
+    examples: list[str] = Field(min_length=1)
+    traps: list[str] = Field(default_factory=list)
+
+
+class Category(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field(min_length=1)
+    rules: list[Rule] = Field(min_length=1)
+
+
+class Exclusion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pattern: str = Field(min_length=1)
+    why: str = Field(min_length=1)
+
+
+class SafetyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    normalise: dict[str, str]
+    exclude: list[Exclusion] = Field(default_factory=list)
+    categories: dict[str, Category]
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, v: int) -> int:
+        if v != 1:
+            raise ValueError(f"unsupported version {v}")
+        return v
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, v: dict[str, Category]) -> dict[str, Category]:
+        if set(v) != set(PRECEDENCE):
+            raise ValueError(f"categories must be exactly {sorted(PRECEDENCE)}")
+        return v
+
+
+def _word_alternation(keys: Iterable[str], boundary: str) -> re.Pattern[str] | None:
+    keys = sorted(keys, key=len, reverse=True)
+    if not keys:
+        return None
+    body = "|".join(re.escape(k) for k in keys)
+    return re.compile(rf"(?<![{boundary}])(?:{body})(?![{boundary}])")
+
+
+class Normaliser:
+    """Lower-case, fold Unicode and spelling variants into one canonical form."""
+
+    def __init__(self, mapping: dict[str, str]) -> None:
+        self._map = {k.lower(): v for k, v in mapping.items()}
+        # Keys with an apostrophe ("i'll", "he'll") run before apostrophes are
+        # dropped, so they never collide with real words ("ill", "hell").
+        self._with = _word_alternation([k for k in self._map if "'" in k], r"\w'")
+        self._without = _word_alternation([k for k in self._map if "'" not in k], r"\w")
+
+    def _sub(self, rx: re.Pattern[str] | None, text: str) -> str:
+        return rx.sub(lambda m: self._map[m.group(0)], text) if rx else text
+
+    def __call__(self, text: str) -> str:
+        text = unicodedata.normalize("NFKC", text)
+        text = unicodedata.normalize("NFKC", text.lower()).lower()
+        text = _ZERO_WIDTH.sub("", text).translate(_QUOTES)
+        text = _DASHES.sub(" ", text)
+        text = _SPACES.sub(" ", text).strip()
+        text = self._sub(self._with, text).replace("'", "")
+        text = _REPEATS.sub(r"\1\1", text)
+        text = self._sub(self._without, text)
+        return _SPACES.sub(" ", text).strip()
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{pattern})\b")
+
+
+class Triage:
+    """Classify a message into a crisis category id, or None."""
+
+    def __init__(self, spec: SafetyFile) -> None:
+        self.spec = spec
+        self.normaliser = Normaliser(spec.normalise)
+        self._exclude = [_compile(e.pattern) for e in spec.exclude]
+        self._rules = {
+            cat: [(r.id, _compile(r.pattern)) for r in spec.categories[cat].rules]
+            for cat in PRECEDENCE
+        }
+        self._combined = [
+            (cat, re.compile("|".join(f"(?:{rx.pattern})" for _, rx in self._rules[cat])))
+            for cat in PRECEDENCE
+        ]
+
+    @classmethod
+    def load(cls, path: str | Path) -> Triage:
+        """Read and validate safety.yaml (raises SafetyContentError)."""
+        spec = _parse(path)
+        problems = _self_check(spec)
+        if problems:
+            where, what = problems[0]
+            raise SafetyContentError(f"safety.yaml: {where}: {what}")
+        return cls(spec)
+
+    def normalise(self, text: str) -> str:
+        return self.normaliser(text)
+
+    def prepare(self, text: str) -> str:
+        """Normalised text with benign idioms blanked out, ready for matching."""
+        text = self.normaliser(text)
+        for rx in self._exclude:
+            text = rx.sub(" ", text)
+        return text
+
+    def classify(self, text: str) -> str | None:
+        prepared = self.prepare(text)
+        for cat, rx in self._combined:
+            if rx.search(prepared):
+                return cat
+        return None
+
+    def matching_rules(self, text: str) -> list[str]:
+        """Ids of every rule that matches, for content maintenance."""
+        prepared = self.prepare(text)
+        return [rid for cat in PRECEDENCE for rid, rx in self._rules[cat] if rx.search(prepared)]
+
+
+def _parse(path: str | Path) -> SafetyFile:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SafetyContentError(f"safety.yaml: file: {type(exc).__name__}") from exc
+    try:
+        return SafetyFile.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "file"
+        raise SafetyContentError(f"safety.yaml: {where}: {err['msg']}") from exc
+
+
+def _self_check(spec: SafetyFile) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for i, ex in enumerate(spec.exclude):
+        try:
+            _compile(ex.pattern)
+        except re.error as exc:
+            problems.append((f"exclude[{i}]", f"pattern does not compile: {exc}"))
+    for cat, category in spec.categories.items():
+        for rule in category.rules:
+            if rule.id in seen:
+                problems.append((rule.id, "duplicate rule id"))
+            seen.add(rule.id)
+            try:
+                _compile(rule.pattern)
+            except re.error as exc:
+                problems.append((rule.id, f"pattern does not compile: {exc}"))
+    if problems:
+        return problems
+    norm = Normaliser(spec.normalise)
+    for key, value in spec.normalise.items():
+        if norm(value) != value:
+            problems.append((f"normalise.{key}", "replacement is not already in normal form"))
+    if problems:
+        return problems
+    triage = Triage(spec)
+    for cat, category in spec.categories.items():
+        for rule in category.rules:
+            rx = _compile(rule.pattern)
+            for ex in rule.examples:
+                if not rx.search(triage.prepare(ex)):
+                    problems.append((rule.id, f"example does not match: {ex!r}"))
+            for trap in rule.traps:
+                if rx.search(triage.prepare(trap)):
+                    problems.append((rule.id, f"trap matches: {trap!r}"))
+                elif (got := triage.classify(trap)) is not None:
+                    problems.append((rule.id, f"trap is flagged {got} by another rule: {trap!r}"))
+    return problems
+
+
+def check_safety_file(path: str | Path) -> list[tuple[str, str]]:
+    """(rule or category id, problem) pairs for `fulcrum content check`; empty when fine."""
+    try:
+        spec = _parse(path)
+    except SafetyContentError as exc:
+        _, where, what = str(exc).split(": ", 2)
+        return [(where, what)]
+    return _self_check(spec)

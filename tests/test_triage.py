@@ -1,0 +1,207 @@
+"""Crisis triage: rules file self-check, labelled-set figures, normalisation, robustness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flows.safety import PRECEDENCE, SafetyContentError, Triage, check_safety_file
+
+ROOT = Path(__file__).resolve().parent.parent
+SAFETY = ROOT / "content" / "safety.yaml"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="module")
+def triage() -> Triage:
+    return Triage.load(SAFETY)
+
+
+def _items(name: str) -> list[dict[str, str]]:
+    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))["items"]
+
+
+def _figures(triage: Triage, items: list[dict[str, str]]) -> tuple[float, float, float]:
+    crisis = [i for i in items if i["label"] != "ok"]
+    benign = [i for i in items if i["label"] == "ok"]
+    got = [(i["label"], triage.classify(i["text"])) for i in crisis]
+    detected = [(want, g) for want, g in got if g is not None]
+    recall = len(detected) / len(crisis)
+    fpr = sum(triage.classify(i["text"]) is not None for i in benign) / len(benign)
+    accuracy = sum(want == g for want, g in detected) / max(len(detected), 1)
+    return recall, fpr, accuracy
+
+
+@pytest.mark.parametrize("name,min_items,min_side", [
+    ("triage_cases.yaml", 220, 110),
+    ("triage_holdout.yaml", 60, 25),
+])
+def test_labelled_set_shape(name: str, min_items: int, min_side: int) -> None:
+    items = _items(name)
+    labels = [i["label"] for i in items]
+    assert len(items) >= min_items
+    assert labels.count("ok") >= min_side
+    assert len(items) - labels.count("ok") >= min_side
+    assert set(labels) == set(PRECEDENCE) | {"ok"}
+    texts = [i["text"] for i in items]
+    assert len(set(texts)) == len(texts)
+
+
+def test_holdout_does_not_overlap_tuning_set() -> None:
+    tuning = {i["text"].lower() for i in _items("triage_cases.yaml")}
+    assert not tuning & {i["text"].lower() for i in _items("triage_holdout.yaml")}
+
+
+@pytest.mark.parametrize("name", ["triage_cases.yaml", "triage_holdout.yaml"])
+def test_labelled_set_figures(triage: Triage, name: str) -> None:
+    recall, fpr, accuracy = _figures(triage, _items(name))
+    assert recall >= 0.95
+    assert fpr <= 0.05
+    assert accuracy >= 0.85
+
+
+def test_safety_file_self_check_is_clean() -> None:
+    assert check_safety_file(SAFETY) == []
+
+
+def test_every_example_and_trap_behaves(triage: Triage) -> None:
+    for cat, category in triage.spec.categories.items():
+        for rule in category.rules:
+            for ex in rule.examples:
+                assert rule.id in triage.matching_rules(ex), (rule.id, ex)
+                assert triage.classify(ex) is not None, (rule.id, ex)
+            for trap in rule.traps:
+                assert triage.classify(trap) is None, (rule.id, trap)
+
+
+def test_precedence(triage: Triage) -> None:
+    # Matches both immediate_danger and violence: danger right now wins.
+    assert triage.classify("he has a knife and he is here and he is drunk") == "immediate_danger"
+    # Matches both child_at_risk and violence.
+    assert triage.classify("he hits me and he hits the kids") == "child_at_risk"
+    # Self-harm outranks violence.
+    assert triage.classify("he hit me and i want to die") == "self_harm"
+
+
+def test_idiom_is_blanked_not_vetoed(triage: Triage) -> None:
+    assert triage.classify("I'm killing it at work but I want to die") == "self_harm"
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("I\u2019m fine", "i am fine"),
+    ("I don\u2019t know", "i do not know"),
+    ("dont", "do not"),
+    ("DONT", "do not"),
+    ("im tired", "i am tired"),
+    ("kms", "kill myself"),
+    ("i want to   kms", "i want to kill myself"),
+    ("so\u200btired", "sotired"),
+    ("soooo tired", "soo tired"),
+    ("i\u2019ll be ill", "i will be ill"),
+    ("he\u2019ll go to hell", "he will go to hell"),
+    ("\u201cok\u201d", '"ok"'),
+    ("self-harm", "self harm"),
+    ("  a \t\n b  ", "a b"),
+    ("\uff49\uff4d", "i am"),  # full-width letters, folded by NFKC
+])
+def test_normalise(triage: Triage, raw: str, expected: str) -> None:
+    assert triage.normalise(raw) == expected
+
+
+def test_zero_width_inside_a_crisis_word(triage: Triage) -> None:
+    assert triage.classify("i want to k\u200bms") == "self_harm"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_classify_never_raises_and_is_stable_under_normalise(text: str) -> None:
+    triage = _shared()
+    once = triage.normalise(text)
+    assert triage.normalise(once) == once
+    assert triage.classify(text) == triage.classify(once)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([
+    "he", "she", "me", "i", "am", "not", "safe", "kill", "myself", "said", "no",
+    "kids", "the", "door", "want", "to", "die", "gun", "at", "hit", "’", "\u200b",
+    "sooo", "dont", "u", "im", " ", ".", "\n",
+]), max_size=60))
+def test_word_soup_never_raises(words: list[str]) -> None:
+    triage = _shared()
+    text = " ".join(words)
+    assert triage.classify(text) == triage.classify(triage.normalise(text))
+
+
+_CACHE: dict[str, Triage] = {}
+
+
+def _shared() -> Triage:
+    if "t" not in _CACHE:
+        _CACHE["t"] = Triage.load(SAFETY)
+    return _CACHE["t"]
+
+
+@pytest.mark.parametrize("chunk", [
+    "a ", "he ", "me ", "kids ", "x", "i said no ", "he said ", "gun ",
+    "bruises from ", "he is here and ", "sooo", "\u200b", "want to ", "my son ",
+])
+def test_long_pathological_input_returns(triage: Triage, chunk: str) -> None:
+    text = (chunk * (10_000 // len(chunk) + 1))[:10_000]
+    assert triage.classify(text) is None
+    assert triage.classify(text + " i want to die") == "self_harm"
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "safety.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+_MINIMAL = """
+version: 1
+normalise: {{im: i am}}
+categories:
+  immediate_danger: {{label: x, rules: [{{id: a, pattern: 'not safe', why: w, examples: ['i am not safe']}}]}}
+  self_harm: {{label: x, rules: [{{id: b, pattern: '{pattern}', why: w, examples: ['{example}'], traps: ['{trap}']}}]}}
+  child_at_risk: {{label: x, rules: [{{id: c, pattern: 'hits the kids', why: w, examples: ['he hits the kids']}}]}}
+  sexual_violence: {{label: x, rules: [{{id: d, pattern: 'raped', why: w, examples: ['he raped me']}}]}}
+  violence: {{label: x, rules: [{{id: e, pattern: 'hit me', why: w, examples: ['he hit me']}}]}}
+"""
+
+
+def test_minimal_file_is_clean(tmp_path: Path) -> None:
+    path = _write(tmp_path, _MINIMAL.format(pattern="want to die", example="i want to die", trap="dying to see it"))
+    assert check_safety_file(path) == []
+    assert Triage.load(path).classify("I want to die") == "self_harm"
+
+
+@pytest.mark.parametrize("pattern,example,trap,problem", [
+    ("want to (die", "i want to die", "fine", "does not compile"),
+    ("want to die", "i wish i was gone", "fine", "example does not match"),
+    ("want to die", "i want to die", "i want to die of embarrassment", "trap matches"),
+    ("want to die", "i want to die", "he hit me", "flagged violence"),
+])
+def test_self_check_reports_problems(tmp_path: Path, pattern: str, example: str, trap: str, problem: str) -> None:
+    path = _write(tmp_path, _MINIMAL.format(pattern=pattern, example=example, trap=trap))
+    problems = check_safety_file(path)
+    assert problems and problems[0][0] == "b" and problem in problems[0][1]
+    with pytest.raises(SafetyContentError, match=r"^safety\.yaml: b: "):
+        Triage.load(path)
+
+
+def test_missing_category_is_an_error(tmp_path: Path) -> None:
+    body = _MINIMAL.format(pattern="x", example="x", trap="y").replace("  violence:", "  other:")
+    path = _write(tmp_path, body)
+    assert check_safety_file(path)[0][0] == "categories"
+    with pytest.raises(SafetyContentError, match=r"^safety\.yaml: categories: "):
+        Triage.load(path)
+
+
+def test_unnormalised_replacement_is_an_error(tmp_path: Path) -> None:
+    body = _MINIMAL.format(pattern="x", example="x", trap="y").replace("{im: i am}", "{im: I Am}")
+    assert check_safety_file(_write(tmp_path, body))[0][0] == "normalise.im"
