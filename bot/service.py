@@ -223,11 +223,14 @@ def render_resources(content: Content, directory: Directory, country: str | None
     entry = directory.for_country(country)
     notes = content.common.notes
     lines = [notes["resources_heading"].format(name=entry.name)]
-    lines.append(notes["resources_emergency"].format(phone=entry.emergency))
+    if entry.emergency:
+        lines.append(notes["resources_emergency"].format(phone=entry.emergency))
+    elif getattr(entry, "note", None):
+        lines.append(str(entry.note))
     for line in (entry.crisis_line, entry.abuse_line, *(entry.extra or [])):
         if line is None:
             continue
-        text = notes["resources_line"].format(name=line.name, phone=line.phone or "")
+        text = notes["resources_line"].format(name=line.name, phone=line.phone) if line.phone else line.name
         if getattr(line, "url", None):
             text += f" · {line.url}"
         if getattr(line, "hours", None):

@@ -112,6 +112,7 @@ class FlowSpec(Spec):
     start: str
     wayouts: list[str] | None = None
     completes: bool | None = None  # reaching a summary counts as finishing (default: topic flows)
+    keeps_place: bool = False  # a hand-over into this flow keeps a way back (e.g. help), like a system flow
     steps: list[StepSpec]
 
     def default_wayouts(self) -> list[str]:

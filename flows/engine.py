@@ -379,7 +379,8 @@ class Engine:
             self._to_menu(person, ctx, res)
         elif dest.startswith(EXIT_FLOW):
             target = dest[len(EXIT_FLOW):]
-            self._enter(person, target, ctx, res, interrupt=not self.content.flows[target].is_menu)
+            into = self.content.flows[target]
+            self._enter(person, target, ctx, res, interrupt=into.spec.keeps_place or not into.is_menu)
         elif dest != step.id:
             conv.history.append(step.id)
             self._arrive(person, flow, dest, ctx, res)
