@@ -33,9 +33,14 @@ def open_app(**overrides: object):  # noqa: ANN201 - returns Fulcrum, imported l
     from flows.resources import ResourcesError
     from flows.safety import SafetyContentError
 
+    from bot.privacy import check_keys, warn_if_plaintext
+
     cfg = settings(**overrides)
     try:
-        return Fulcrum(cfg)
+        app = Fulcrum(cfg)
+        check_keys(app.store)
+        warn_if_plaintext(app.store.cipher)
+        return app
     except ContentError as exc:
         first = "{}: {}: {}".format(*exc.problems[0])
         more = f" (and {len(exc.problems) - 1} more; run `fulcrum content check`)" if len(exc.problems) > 1 else ""
@@ -62,8 +67,6 @@ def chat(user: str, db: Path | None, trace: bool) -> None:
     from bot.console import Console, read_lines
 
     app = open_app(db=db)
-    if not app.store.cipher.enabled:
-        logging.getLogger("fulcrum").warning("FULCRUM_DATA_KEY is not set: what people write is stored unencrypted")
     try:
         Console(app, user, trace=trace).run(read_lines(sys.stdin))
     except KeyboardInterrupt:
@@ -163,6 +166,34 @@ def keygen() -> None:
     from bot.crypto import new_key
 
     click.echo(new_key())
+
+
+@cli.command()
+@click.option("--new-key", required=True, help="The key to encrypt with from now on (from `fulcrum keygen`).")
+@click.option("--db", type=click.Path(path_type=Path), default=None, help="Database file (FULCRUM_DB).")
+def rekey(new_key: str, db: Path | None) -> None:
+    """Re-encrypt everything people wrote with a new key, in one transaction.
+
+    Reads with FULCRUM_DATA_KEY (or plaintext when it is not set). Stop the bot first.
+
+    Example: fulcrum rekey --new-key "$(fulcrum keygen)"
+    """
+    from bot.crypto import Cipher, KeyError_
+    from bot.privacy import rekey as rekey_store
+
+    try:
+        new = Cipher(new_key)
+    except KeyError_ as exc:
+        raise Problem(str(exc).replace("FULCRUM_DATA_KEY", "--new-key")) from None
+    app = open_app(db=db)
+    try:
+        count = rekey_store(app.store, new, app.text_steps)
+    except KeyError_ as exc:
+        raise Problem(str(exc).splitlines()[0]) from None
+    finally:
+        app.store.close()
+    click.echo(f"re-encrypted {count} values with key {new.current}")
+    click.echo("now set FULCRUM_DATA_KEY to the new key (the old key no longer reads this database)")
 
 
 def main() -> None:

@@ -43,6 +43,9 @@ class Cipher:
     def enabled(self) -> bool:
         return self.current is not None
 
+    def has_key(self, kid: str) -> bool:
+        return kid in self._keys
+
     def encrypt(self, text: str, person: str, field: str) -> tuple[str, str | None]:
         if self.current is None:
             return text, None

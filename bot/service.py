@@ -49,6 +49,8 @@ class Outcome:
     duplicate: bool = False
     erased: bool = False
     crisis: str | None = None
+    # (chat id, message id) pairs the adapter should delete: /exit and /delete (bot/privacy.py).
+    delete_messages: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -237,3 +239,7 @@ def render_resources(content: Content, directory: Directory, country: str | None
             text += f" ({line.hours})"
         lines.append(text)
     return "\n".join(lines)
+
+
+# What /exit, /delete and /export do (registers @action handlers; imported last, it imports this module).
+from bot import privacy as _privacy  # noqa: E402,F401

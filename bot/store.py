@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -197,11 +199,21 @@ class Store:
             self.execute(f"DELETE FROM {table} WHERE person = ?", (pid,))
         self.execute("DELETE FROM people WHERE id = ?", (pid,))
 
-    def checkpoint(self) -> bool:
-        """Fold the WAL into the database and truncate it; True when no page was left behind."""
-        with self._lock:
-            busy, _, _ = self.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            return busy == 0
+    def checkpoint(self, attempts: int = 5, pause: float = 0.05) -> bool:
+        """Fold the WAL into the database and truncate it; True when no page was left behind.
+
+        A reader elsewhere can keep pages busy: try a few times, then log (without any person's data)."""
+        for attempt in range(attempts):
+            with self._lock:
+                busy, _, _ = self.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy == 0:
+                return True
+            if attempt + 1 < attempts:
+                time.sleep(pause * (attempt + 1))
+        logging.getLogger("fulcrum").warning("checkpoint: the WAL is still busy after %d attempts; "
+                                             "deleted data may stay in %s-wal until the next checkpoint",
+                                             attempts, self.path.name)
+        return False
 
     # ---- exactly-once ---------------------------------------------------------------------------------
 
