@@ -17,7 +17,8 @@ class Problem(click.ClickException):
     """A broken setting, content or database: one line, exit 1."""
 
     def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
-        click.echo(f"fulcrum: {self.format_message()}", err=True)
+        for line in self.format_message().splitlines() or [""]:
+            click.echo(f"fulcrum: {line}", err=True)
 
 
 def settings(**overrides: object) -> Settings:
@@ -52,7 +53,12 @@ def open_app(**overrides: object):  # noqa: ANN201 - returns Fulcrum, imported l
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Fulcrum: a reflection companion for people living with a power imbalance in a relationship."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from bot.logs import setup_logging
+
+    try:
+        setup_logging(load_settings())
+    except SettingsError:
+        setup_logging(None)  # the command itself reports the broken setting, one line each
 
 
 @cli.command()
@@ -71,6 +77,45 @@ def chat(user: str, db: Path | None, trace: bool) -> None:
         Console(app, user, trace=trace).run(read_lines(sys.stdin))
     except KeyboardInterrupt:
         click.echo("")
+    finally:
+        app.store.close()
+
+
+@cli.command()
+@click.option("--webhook", "webhook_url", default=None, metavar="URL",
+              help="Receive updates at this public https URL instead of long polling.")
+@click.option("--listen", default="0.0.0.0", show_default=True, help="Webhook mode: address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8443, show_default=True,
+              help="Webhook mode: port to listen on.")
+@click.option("--db", type=click.Path(path_type=Path), default=None, help="Database file (FULCRUM_DB).")
+def run(webhook_url: str | None, listen: str, port: int, db: Path | None) -> None:
+    """Run the Telegram bot: long polling, or a webhook with a secret token. Stops cleanly on Ctrl-C/SIGTERM.
+
+    Example: fulcrum run --webhook https://bot.example.org/fulcrum --listen 127.0.0.1 --port 8443
+    """
+    import asyncio
+
+    cfg = settings(db=db)
+    if cfg.telegram_bot_token is None:
+        raise Problem("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), put "
+                      "its token in TELEGRAM_BOT_TOKEN or .env; or try `fulcrum chat` in this terminal")
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.telegram import build_application, serve, webhook_secret
+    from bot.telegram.logs import configure
+
+    secret = webhook_secret(cfg) if webhook_url else None
+    configure(cfg, secret)
+    app = open_app(db=db)
+    try:
+        application = build_application(cfg, app)
+        asyncio.run(serve(application, webhook_url=webhook_url, listen=listen, port=port, secret=secret))
+    except KeyboardInterrupt:
+        pass
+    except InvalidToken:
+        raise Problem("Telegram refused TELEGRAM_BOT_TOKEN; copy it again from @BotFather (/mybots → API Token)") from None
+    except NetworkError as exc:
+        raise Problem(f"cannot reach the Bot API at TELEGRAM_API_BASE_URL ({type(exc).__name__})") from None
     finally:
         app.store.close()
 
@@ -194,6 +239,145 @@ def rekey(new_key: str, db: Path | None) -> None:
         app.store.close()
     click.echo(f"re-encrypted {count} values with key {new.current}")
     click.echo("now set FULCRUM_DATA_KEY to the new key (the old key no longer reads this database)")
+
+
+# ---- operations (bot/ops.py, bot/book.py): figures and counts only, never what a person wrote ----
+
+
+def _now():  # noqa: ANN202
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
+
+
+def _open_store(db: Path | None):  # noqa: ANN202
+    """The store alone (no content, no key): enough to count, purge and prune."""
+    from bot.store import Store
+
+    cfg = settings(db=db)
+    if not Path(cfg.db).expanduser().is_file():
+        raise Problem(f"{Path(cfg.db).expanduser().resolve()}: no database here (set FULCRUM_DB or --db)")
+    try:
+        return cfg, Store(cfg.db)
+    except StoreError as exc:
+        raise Problem(str(exc).splitlines()[0]) from None
+
+
+@cli.command()
+@click.option("--older-than", "days", type=click.IntRange(min=1), default=None,
+              help="Erase people inactive for more than this many days (default: FULCRUM_RETENTION_DAYS).")
+@click.option("--db", type=click.Path(path_type=Path), default=None, help="Database file (FULCRUM_DB).")
+def purge(days: int | None, db: Path | None) -> None:
+    """Erase everyone inactive longer than the retention period, exactly as /delete would.
+
+    The bot does this daily by itself. Prints only how many were erased.
+
+    Example: fulcrum purge --older-than 365
+    """
+    from bot.ops import maintain
+
+    cfg, store = _open_store(db)
+    try:
+        done = maintain(store, _now(), days or cfg.retention_days)
+    finally:
+        store.close()
+    click.echo(f"erased {done['erased']} people inactive for more than {days or cfg.retention_days} days")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@click.option("--db", type=click.Path(path_type=Path), default=None, help="Database file (FULCRUM_DB).")
+def backup(path: Path, force: bool, db: Path | None) -> None:
+    """Write a consistent copy of the database to PATH (owner-only), safe while the bot runs.
+
+    Encrypted text stays encrypted. Backups are outside /delete's reach: keep them no longer than
+    FULCRUM_RETENTION_DAYS.
+
+    Example: fulcrum backup /var/backups/fulcrum/fulcrum-$(date +%F).db
+    """
+    from bot.ops import OpsError, backup as run_backup
+
+    cfg = settings(db=db)
+    try:
+        size = run_backup(cfg.db, path, force=force)
+    except OpsError as exc:
+        raise Problem(str(exc)) from None
+    click.echo(f"backed up to {path} ({size} bytes)")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.option("--db", type=click.Path(path_type=Path), default=None, help="Database file (FULCRUM_DB).")
+def status(as_json: bool, db: Path | None) -> None:
+    """People, people active in 7 days, check-ins due within the hour, database size, last update, content version.
+
+    Example: fulcrum status --json
+    """
+    import json
+
+    from bot.ops import format_status, status as get_status
+
+    cfg, store = _open_store(db)
+    try:
+        version = load_content(cfg.content).version
+    except ContentError:
+        version = None
+    try:
+        body = get_status(store, type("C", (), {"version": version})(), _now())
+    finally:
+        store.close()
+    click.echo(json.dumps(body, sort_keys=True) if as_json else format_status(body))
+
+
+@cli.command()
+@click.option("--weeks", type=click.IntRange(min=1, max=520), default=8, show_default=True, help="How many weeks.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.option("--db", type=click.Path(path_type=Path), default=None, help="Database file (FULCRUM_DB).")
+def stats(weeks: int, as_json: bool, db: Path | None) -> None:
+    """Weekly figures: flows started and finished, help reached, crisis interruptions, check-ins.
+
+    Counts from 1 to 4 show as <5 and averages from fewer than 5 ratings are hidden.
+
+    Example: fulcrum stats --weeks 12
+    """
+    import json
+
+    from bot.ops import format_stats, weekly_stats
+
+    cfg, store = _open_store(db)
+    try:
+        try:
+            content = load_content(cfg.content)
+        except ContentError:
+            content = None
+        report = weekly_stats(store, content, _now(), weeks)
+    finally:
+        store.close()
+    click.echo(json.dumps(report, sort_keys=True) if as_json else format_stats(report))
+
+
+@content.command("book")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--content", "folder", type=click.Path(path_type=Path), default=None,
+              help="Content directory (default: FULCRUM_CONTENT or the bundled one).")
+def content_book(out: Path, folder: Path | None) -> None:
+    """Write every flow, the crisis phrases and the help directory as one self-contained HTML page.
+
+    Example: fulcrum content book book.html
+    """
+    from bot.book import write_book
+    from flows.resources import ResourcesError
+    from flows.safety import SafetyContentError
+
+    root = folder or settings().content
+    try:
+        write_book(root, out)
+    except ContentError as exc:
+        raise Problem(f"content {root}/" + "{}: {}: {}".format(*exc.problems[0])) from None
+    except (ResourcesError, SafetyContentError, OSError) as exc:
+        raise Problem(str(exc).splitlines()[0]) from None
+    click.echo(f"wrote {out}")
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -60,9 +61,24 @@ class Settings(BaseSettings):
     @field_validator("intake_url", "privacy_url")
     @classmethod
     def _https(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("https://"):
+        if value is not None and not re.fullmatch(r"https://[^\s/]+\.[^\s/]+(?:/\S*)?", value.strip()):
             raise ValueError("must be an https:// address")
         return value
+
+    @field_validator("practice_phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is not None and not (re.fullmatch(r"[0-9 +\-()]{3,25}", value.strip())
+                                      and sum(c.isdigit() for c in value) >= 3):
+            raise ValueError("must be a phone number (digits, spaces, + - and brackets), e.g. +44 20 7946 0000")
+        return value.strip() if value else value
+
+    @field_validator("practice_name", "practice_hours")
+    @classmethod
+    def _short_text(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or len(value) > 80 or "\n" in value):
+            raise ValueError("must be one line of at most 80 characters")
+        return value.strip() if value else value
 
     @field_validator("default_country")
     @classmethod
@@ -94,5 +110,8 @@ def load_settings(**overrides: object) -> Settings:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else "?"
             env = name.upper() if name.upper().startswith("TELEGRAM_") else f"FULCRUM_{name.upper()}"
-            lines.append(f"setting {env}: {err['msg']}")
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            if name == "retention_days":
+                msg = "must be a whole number of days, 1 or more (e.g. 365)"
+            lines.append(f"setting {env}: {msg}")
         raise SettingsError("\n".join(lines)) from None
