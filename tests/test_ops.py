@@ -1,0 +1,289 @@
+"""Operations: retention purge, daily maintenance, backups, status/health and weekly figures.
+
+Figures and status never show anything a person wrote; purge leaves no bytes of an erased person's text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot import ops
+from bot.store import Store
+from tests.conftest import ROOT, make_app
+from tests.support.driver import Chat
+
+WAYOUTS = {"back", "menu", "resume", "skip"}
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+
+
+def agree_and_reflect(app, user: str, start: datetime, text: str, flow: str = "signs") -> Chat:
+    """Agree, answer on until a reflection step, write `text` there, and one more line as a journal entry."""
+    chat = Chat(app, user, start=start)
+    chat.send(f"/flow {flow}")
+    chat.press("agree")
+    for _ in range(30):
+        if chat.last.kind == "reflection":
+            break
+        if chat.last.kind == "checklist":
+            chat.press(chat.last.options[0].id)
+            chat.press("done")
+            continue
+        chat.press(next(o for o in chat.last.options if o.id not in WAYOUTS).id)
+    assert chat.last.kind == "reflection", chat.at
+    chat.send(text)
+    return chat
+
+
+def raw_bytes(db: Path) -> bytes:
+    data = db.read_bytes()
+    wal = db.with_name(db.name + "-wal")
+    return data + (wal.read_bytes() if wal.exists() else b"")
+
+
+def fulcrum(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("FULCRUM_", "TELEGRAM_"))}
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120, env={**base, **(env or {})})
+
+
+# ---- retention ---------------------------------------------------------------------------------------
+
+
+def test_purge_erases_exactly_the_inactive_and_leaves_no_bytes_of_their_text(store_path: Path, content):
+    app = make_app(store_path, content)
+    gone, kept = "GONE-MARKER-7f3a", "KEPT-MARKER-91c2"
+    old = agree_and_reflect(app, "old", NOW - timedelta(days=400), f"what I felt {gone} then")
+    new = agree_and_reflect(app, "new", NOW - timedelta(days=10), f"what I felt {kept} now")
+    assert gone.encode() in raw_bytes(store_path)  # stored in plain text (no FULCRUM_DATA_KEY): the worst case
+
+    erased = ops.purge(app.store, NOW, 365)
+
+    assert erased == 1
+    assert not app.store.exists(old.pid)
+    assert app.store.exists(new.pid)
+    for table in ("answers", "journal", "completions", "checkins", "schedules", "followups", "messages"):
+        assert app.store.execute(f"SELECT count(*) FROM {table} WHERE person = ?", (old.pid,)).fetchone()[0] == 0
+    assert any(kept in e["text"] for e in app.store.journal(new.pid, limit=50))
+    app.store.close()
+    data = raw_bytes(store_path)
+    assert gone.encode() not in data
+    assert kept.encode() in data  # the scan does see plain text: the kept person's is still there
+
+
+def test_purge_keeps_someone_seen_exactly_at_the_limit(app):
+    agree_and_reflect(app, "edge", NOW - timedelta(days=30), "fine")
+    last = app.store.execute("SELECT last_seen FROM people").fetchone()[0]
+    limit = datetime.fromisoformat(last)
+    assert ops.purge(app.store, limit + timedelta(days=30), 30) == 0
+    assert ops.purge(app.store, limit + timedelta(days=30, seconds=1), 30) == 1
+
+
+def test_purge_refuses_a_period_under_a_day(fresh_store):
+    with pytest.raises(ops.OpsError):
+        ops.purge(fresh_store, NOW, 0)
+
+
+async def test_daily_maintenance_purges_and_prunes(app):
+    agree_and_reflect(app, "old", NOW - timedelta(days=400), "x")
+    agree_and_reflect(app, "new", NOW - timedelta(hours=1), "y")
+    new_pid = "cli:new"
+    with app.store.transaction():
+        app.store.record_update(1, NOW - timedelta(days=4))
+        app.store.record_update(2, NOW - timedelta(hours=1))
+        app.store.track_message(new_pid, 5, 100, NOW - timedelta(hours=49))
+        app.store.track_message(new_pid, 5, 101, NOW - timedelta(hours=1))
+
+    done = await ops.daily_maintenance(app, NOW)
+
+    assert done == {"erased": 1, "updates": 1, "messages": 1}
+    assert [r[0] for r in app.store.execute("SELECT update_id FROM processed_updates")] == [2]
+    assert [r[0] for r in app.store.execute("SELECT message_id FROM messages")] == [101]
+
+
+async def test_maintenance_job_has_ptb_callback_shape(app):
+    job = ops.maintenance_job(app)
+    await job(None)  # PTB calls it with a CallbackContext; nothing to erase, nothing fails
+    assert ops.MAINTENANCE_JOB == "daily-maintenance"
+
+
+def test_purge_cli_uses_retention_days_and_prints_only_the_count(tmp_path: Path, content):
+    db = tmp_path / "p.db"
+    app = make_app(db, content)
+    agree_and_reflect(app, "a", datetime.now(timezone.utc) - timedelta(days=40), "SECRET-PURGE-TEXT")
+    agree_and_reflect(app, "b", datetime.now(timezone.utc) - timedelta(days=5), "SECRET-PURGE-TEXT")
+    app.store.close()
+    out = fulcrum("purge", "--db", str(db), env={"FULCRUM_RETENTION_DAYS": "30"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "erased 1 people inactive for more than 30 days\n"
+    assert "SECRET" not in out.stdout + out.stderr and "cli:" not in out.stdout + out.stderr
+    out = fulcrum("purge", "--db", str(db), "--older-than", "1")
+    assert out.stdout.startswith("erased 1 ")
+
+
+# ---- backup ----------------------------------------------------------------------------------------
+
+
+def test_backup_while_a_thread_keeps_writing_is_consistent_and_owner_only(tmp_path: Path):
+    src = Store(tmp_path / "live.db")
+    stop = threading.Event()
+    written = [0]
+
+    def writer() -> None:
+        writer_store = Store(tmp_path / "live.db")
+        i = 0
+        while not stop.is_set():
+            with writer_store.transaction():
+                for _ in range(20):
+                    i += 1
+                    writer_store.bump("flow_started", NOW, flow=f"f{i % 50}")
+                    writer_store.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"k{i}", "v" * 200))
+            written[0] = i
+        writer_store.close()
+
+    thread = threading.Thread(target=writer)
+    old = os.umask(0o022)
+    try:
+        thread.start()
+        while written[0] < 200:
+            pass
+        copies = []
+        for n in range(3):
+            dest = tmp_path / f"copy{n}.db"
+            ops.backup(src.path, dest)
+            copies.append(dest)
+    finally:
+        stop.set()
+        thread.join()
+        os.umask(old)
+        src.close()
+    for dest in copies:
+        assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+        assert not Path(f"{dest}-wal").exists()
+        conn = sqlite3.connect(dest)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        metas = conn.execute("SELECT count(*) FROM meta WHERE key LIKE 'k%'").fetchone()[0]
+        assert metas % 20 == 0  # whole transactions only
+        conn.close()
+
+
+def test_backup_refuses_to_overwrite_unless_forced(tmp_path: Path):
+    Store(tmp_path / "a.db").close()
+    dest = tmp_path / "b.db"
+    dest.write_bytes(b"precious")
+    out = fulcrum("backup", str(dest), "--db", str(tmp_path / "a.db"))
+    assert out.returncode == 1
+    assert out.stderr.count("\n") == 1 and "already exists" in out.stderr and "--force" in out.stderr
+    assert dest.read_bytes() == b"precious"
+    out = fulcrum("backup", str(dest), "--force", "--db", str(tmp_path / "a.db"))
+    assert out.returncode == 0, out.stderr
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+    assert sqlite3.connect(dest).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_backup_of_a_missing_database_is_one_line(tmp_path: Path):
+    out = fulcrum("backup", str(tmp_path / "x.db"), "--db", str(tmp_path / "none.db"))
+    assert out.returncode == 1 and out.stderr.count("\n") == 1 and "no database" in out.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+# ---- status, health and figures --------------------------------------------------------------------
+
+
+def planted(tmp_path: Path, content) -> tuple[Path, str]:
+    """A database where six people wrote reflections carrying a marker, one of them a crisis message."""
+    db = tmp_path / "s.db"
+    app = make_app(db, content)
+    marker = "PLANTED-PRIVATE-4e1b"
+    now = datetime.now(timezone.utc)
+    for i in range(6):
+        agree_and_reflect(app, f"p{i}", now - timedelta(hours=2, minutes=i), f"{marker} number {i}")
+    with app.store.transaction():
+        app.store.record_update(42, now - timedelta(minutes=3))
+        app.store.execute("INSERT INTO schedules (person, frequency, next_due) VALUES (?, 'daily', ?)",
+                          ("cli:p0", (now + timedelta(minutes=20)).isoformat(timespec="seconds")))
+        app.store.execute("INSERT INTO schedules (person, frequency, next_due) VALUES (?, 'daily', ?)",
+                          ("cli:p1", (now + timedelta(hours=5)).isoformat(timespec="seconds")))
+    app.store.close()
+    return db, marker
+
+
+def test_status_and_stats_never_print_what_a_person_wrote(tmp_path: Path, content):
+    db, marker = planted(tmp_path, content)
+    outputs = []
+    for args in (["status"], ["status", "--json"], ["stats"], ["stats", "--json"], ["stats", "--weeks", "2"]):
+        out = fulcrum(*args, "--db", str(db))
+        assert out.returncode == 0, out.stderr
+        outputs.append(out.stdout + out.stderr)
+    text = "\n".join(outputs)
+    assert marker not in text and "number" not in text
+    assert "cli:" not in text and "p0" not in text
+    body = json.loads(outputs[1])
+    assert body["people"] == 6 and body["active_7d"] == 6 and body["checkins_due_1h"] == 1
+    assert body["last_update_at"] and body["db_bytes"] > 0 and body["content_version"] == content.version
+    assert set(body) == {"people", "active_7d", "checkins_due_1h", "db_bytes", "last_update_at", "content_version"}
+
+
+def test_health_is_the_same_counts_plus_ok(fresh_store, content):
+    body = ops.health(fresh_store, content, NOW)
+    assert body["ok"] is True and body["people"] == 0 and body["content_version"] == content.version
+    json.dumps(body)
+
+
+def test_health_reports_a_broken_database_without_data(tmp_path: Path, content):
+    store = Store(tmp_path / "h.db")
+    store.close()
+    body = ops.health(store, content, NOW)
+    assert body["ok"] is False and body["error"].startswith("database:")
+
+
+def _bump(store: Store, metric: str, count: int, *, flow: str = "", total: float = 0.0, when: datetime = NOW):
+    with store.transaction():
+        store.bump(metric, when, flow=flow, count=count, total=total)
+
+
+def test_small_counts_are_shown_as_under_five_and_thin_averages_hidden(fresh_store, content):
+    _bump(fresh_store, "flow_started", 3, flow="signs")
+    _bump(fresh_store, "flow_completed", 7, flow="signs")
+    _bump(fresh_store, "flow_started", 1, flow="seek_help")
+    _bump(fresh_store, "help_directory", 4)
+    _bump(fresh_store, "crisis", 2, flow="violence")
+    _bump(fresh_store, "crisis", 2, flow="self_harm")  # 4 in all: still under five
+    _bump(fresh_store, "checkin_answered", 4, total=12)
+    _bump(fresh_store, "checkin_answered", 6, total=21, when=NOW - timedelta(days=7))
+
+    report = ops.weekly_stats(fresh_store, content, NOW, weeks=2)
+    last, this = report["weeks"]
+    assert this["week"] == "2026-W48" and last["week"] == "2026-W47"
+    assert this["flows"]["signs"] == {"started": "<5", "finished": 7}
+    assert this["reached_seek_help"] == "<5" and this["help_directory"] == "<5" and this["crisis"] == "<5"
+    assert this["checkins_answered"] == "<5" and this["average_rating"] is None
+    assert last["checkins_answered"] == 6 and last["average_rating"] == 3.5
+    assert this["flows"]["walk_away"] == {"started": 0, "finished": 0}
+    table = ops.format_stats(report)
+    assert "<5" in table and "3.5" in table and "3.0" not in table
+    for line in table.splitlines()[:-2]:  # the last line explains the rule
+        assert not any(f" {n} " in f" {line} " for n in ("1", "2", "3", "4")), line
+
+
+def test_stats_json_carries_the_suppressed_string(tmp_path: Path):
+    store = Store(tmp_path / "j.db")
+    _bump(store, "flow_started", 2, flow="signs", when=datetime.now(timezone.utc))
+    store.close()
+    out = fulcrum("stats", "--json", "--weeks", "1", "--db", str(tmp_path / "j.db"))
+    assert out.returncode == 0, out.stderr
+    week = json.loads(out.stdout)["weeks"][-1]
+    assert week["flows"]["signs"]["started"] == "<5"
+
+
+def test_recent_weeks_cross_a_year_boundary():
+    assert ops.recent_weeks(datetime(2027, 1, 6, tzinfo=timezone.utc), 3) == ["2026-W52", "2026-W53", "2027-W01"]
