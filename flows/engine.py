@@ -25,6 +25,9 @@ EXIT_RESUME, EXIT_MENU, EXIT_FLOW = "exit_resume", "exit_menu", "exit_flow_"
 # Commands the adapters carry out themselves (they need the store or the chat), when content lists them.
 ACTION_COMMANDS = frozenset({"exit", "progress", "journal", "export_now"})
 # System flows that count as interruptions: entering them keeps a way back to the step the person was at.
+# Flows a person may use before agreeing (nothing is stored for them): the notice itself, crisis help,
+# and the privacy commands that onboarding names.
+BEFORE_AGREEING = frozenset({"onboarding", "crisis", "seek_help", "about", "delete"})
 Validator = Callable[[str], "tuple[bool, str]"]
 
 
@@ -184,7 +187,7 @@ class Engine:
         self._repair(person, res)
         if inp.kind == "command":
             self._command(person, inp, ctx, res)
-        elif not person.agreed and conv.flow != "onboarding" and "onboarding" in self.content.flows:
+        elif not person.agreed and conv.flow not in BEFORE_AGREEING and "onboarding" in self.content.flows:
             self._enter(person, "onboarding", ctx, res, interrupt=False)
         elif inp.kind == "open":
             pass
@@ -407,7 +410,7 @@ class Engine:
         current = self.content.flows.get(conv.flow)
         if interrupt and current is not None and conv.flow != flow_id and conv.step:
             # One return point: an interruption of an interruption keeps the deeper origin.
-            if current.is_menu or (conv.return_to is None and conv.flow != "onboarding"):
+            if current.is_menu or conv.return_to is None:
                 conv.return_to = _mark(conv)
         elif flow.is_menu:
             conv.return_to = None
@@ -437,7 +440,7 @@ class Engine:
         conv = person.conversation
         back = conv.return_to
         conv.return_to = None
-        if conv.after and conv.after in self.content.flows:
+        if conv.after and conv.after in self.content.flows and person.agreed:
             target, conv.after = conv.after, None
             self._enter(person, target, ctx, res, interrupt=False)
             return
