@@ -1,0 +1,429 @@
+"""The Telegram adapter: the console's twin. An update becomes an `Input`, the service commits the turn,
+and only then are the replies sent (HTML, every text escaped, options as inline buttons in console order).
+
+One handler per kind of update; each is one short method. Person ids are `tg:USER_ID`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application, ContextTypes
+
+from bot.console import parse_command
+from bot.service import Fulcrum, Outcome
+from bot.telegram import render
+from bot.telegram.processor import update_key
+from flows.model import Input, Reply
+
+log = logging.getLogger("fulcrum.telegram")
+T = TypeVar("T")
+
+NOT_MODIFIED = "message is not modified"
+TOLD_GROUP = "tg_private_only:"  # meta key prefix: a group or channel was told once that we only work in private
+DELETE_BATCH = 100
+
+
+class Blocked(Exception):
+    """The person blocked the bot (Telegram answered 403): stop sending to them."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TelegramAdapter:
+    """Turns updates into service calls and outcomes into Telegram messages.
+
+    Other engineers build on:
+      - `await adapter.send_bulk(pid, chat_id, replies)`: a lower-priority send for check-ins and other
+        messages nobody is waiting for. It waits while any reply to a person is being sent, keeps its own
+        slower pace (`bulk_per_second`), tracks the message ids like any reply, and returns False when the
+        person blocked the bot (they are then marked inactive, which also stops their schedules).
+      - `adapter.application` / `adapter.bot` / `adapter.app` (the Fulcrum service).
+    """
+
+    def __init__(self, app: Fulcrum, application: Application, *, clock: Callable[[], datetime] | None = None,
+                 retries: int = 3, backoff: float = 0.5, bulk_per_second: float = 20.0):
+        self.app = app
+        self.application = application
+        self.clock = clock or utcnow
+        self.retries, self.backoff = retries, backoff
+        self.version = app.content.version
+        self._foreground = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._bulk_lock = asyncio.Lock()
+        self._bulk_gap = 1.0 / bulk_per_second if bulk_per_second > 0 else 0.0
+        self._told: set[int] = set()
+
+    @property
+    def bot(self) -> Bot:
+        return self.application.bot
+
+    # ---- routing ------------------------------------------------------------------------------------
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update lands here (a TypeHandler) and goes to the one method for its kind."""
+        if update.my_chat_member is not None:
+            await self.on_member(update)
+            return
+        chat = update.effective_chat
+        if update.callback_query is not None:
+            if chat is None or chat.type != "private":
+                await self._answer(update.callback_query)
+                return
+            await self.on_press(update, update.callback_query)
+            return
+        if chat is None:
+            return
+        if chat.type != "private":
+            await self.on_group(update)
+            return
+        if update.edited_message is not None:
+            await self.on_edited(update, update.edited_message)
+            return
+        message = update.message
+        if message is None or update.effective_user is None:
+            return
+        if message.text is not None:
+            if message.text.startswith("/"):
+                await self.on_command(update, message)
+            else:
+                await self.on_text(update, message)
+        else:
+            await self.on_other(update, message)
+
+    @staticmethod
+    def pid(update: Update) -> str:
+        user = update.effective_user
+        assert user is not None
+        return f"tg:{user.id}"
+
+    # ---- one method per kind of update ---------------------------------------------------------------
+
+    async def on_command(self, update: Update, message: Message) -> None:
+        """/start, /start ID (deep link), /menu, /help, /flow ID and every other command go to the service."""
+        await self._turn(update, message, parse_command(message.text or "/"))
+
+    async def on_text(self, update: Update, message: Message) -> None:
+        """Free text: an answer, a label typed out, or something the engine asks again about."""
+        await self._turn(update, message, Input.text(message.text or ""))
+
+    async def on_other(self, update: Update, message: Message) -> None:
+        """Stickers, photos, voice, documents: only text and buttons are understood; a caption is only triaged."""
+        pid, now = self.pid(update), self.clock()
+        caption = message.caption
+        if caption:
+            outcome = self.app.triage_only(pid, caption, now, chat_id=message.chat_id, update_id=update.update_id)
+            if outcome.duplicate:
+                return
+            if outcome.crisis:
+                await self._after(pid, message.chat_id, outcome, now, incoming=message.message_id)
+                return
+        replies = [Reply(self.app.content.note("only_text")), self.app.view(pid, now)]
+        await self._show(pid, message.chat_id, replies, now, incoming=[message.message_id])
+
+    async def on_edited(self, update: Update, message: Message) -> None:
+        """An edit never moves a flow; it is only triaged, and answered when it signals danger."""
+        text = message.text or message.caption
+        if not text or update.effective_user is None:
+            return
+        pid, now = self.pid(update), self.clock()
+        outcome = self.app.triage_only(pid, text, now, chat_id=message.chat_id, update_id=update.update_id)
+        if outcome.crisis and not outcome.duplicate:
+            await self._after(pid, message.chat_id, outcome, now)
+
+    async def on_press(self, update: Update, query: CallbackQuery) -> None:
+        """A button: stale (old turn or older content) is passed as such; the engine answers with the current step."""
+        # Answer first: until then the person's button shows a spinner, and a query not answered within
+        # seconds expires; what the press does next must not hold that up.
+        await self._answer(query)
+        message = query.message
+        if not isinstance(message, Message) or update.effective_user is None:
+            return
+        pid, now, chat_id = self.pid(update), self.clock(), message.chat_id
+        press = render.decode(query.data)
+        inp = self._press_input(pid, press, now)
+        outcome = self.app.handle(pid, inp, now, chat_id=chat_id, update_id=update.update_id)
+        if outcome.duplicate:
+            return
+        stale = self.app.content.note("stale")
+        accepted = not any(not r.is_step and r.text == stale for r in outcome.replies)
+        if not accepted or self._special(outcome):
+            await self._after(pid, chat_id, outcome, now)
+            return
+        steps = [r for r in outcome.replies if r.is_step]
+        if (len(outcome.replies) == 1 and steps and steps[0].kind == "checklist"
+                and inp.value not in ("done", "back", "menu", "resume")):
+            if await self._edit_in_place(pid, message, steps[0]):
+                return
+        else:
+            await self._mark_chosen(pid, message, query.data)
+        await self._after(pid, chat_id, outcome, now)
+
+    async def on_group(self, update: Update) -> None:
+        """Groups and channels: said once per chat, ever, that we only work in private; nothing about members is kept."""
+        chat = update.effective_chat
+        if chat is None or update.effective_message is None or update.edited_message or update.edited_channel_post:
+            return
+        if chat.id in self._told or self._was_told(chat.id):
+            self._told.add(chat.id)
+            return
+        self._told.add(chat.id)
+        with self.app.store.transaction():
+            self.app.store.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '1')", (f"{TOLD_GROUP}{chat.id}",))
+        try:
+            await self._call(lambda: self.bot.send_message(chat.id, render.escape(self.app.content.note("private_only")),
+                                                           parse_mode=ParseMode.HTML))
+        except (Forbidden, BadRequest) as exc:
+            log.info("update %s: group note not sent (%s)", update.update_id, type(exc).__name__)
+
+    async def on_member(self, update: Update) -> None:
+        """Blocked (kicked) → inactive, which also stops schedules; member again → active."""
+        member = update.my_chat_member
+        if member is None or member.chat.type != "private" or update.effective_user is None:
+            return
+        status = member.new_chat_member.status
+        if status in ("kicked", "left"):
+            self._set_active(self.pid(update), False)
+        elif status == "member":
+            self._set_active(self.pid(update), True)
+
+    # ---- turns --------------------------------------------------------------------------------------
+
+    async def _turn(self, update: Update, message: Message, inp: Input) -> None:
+        pid, now = self.pid(update), self.clock()
+        outcome = self.app.handle(pid, inp, now, chat_id=message.chat_id, update_id=update.update_id)
+        if outcome.duplicate:
+            return
+        await self._after(pid, message.chat_id, outcome, now, incoming=message.message_id)
+
+    def _press_input(self, pid: str, press: render.Press | None, now: datetime) -> Input:
+        if press is None:
+            return Input.option("", turn=-1)
+        if press.version != self.version[:6]:
+            return Input.option(press.option, turn=-1)  # drawn from other content: stale whatever its turn
+        index = press.index
+        if index is not None:
+            options = self.app.view(pid, now).options
+            option = options[index].id if 0 <= index < len(options) else ""
+            return Input.option(option, turn=press.turn)
+        return Input.option(press.option, turn=press.turn)
+
+    @staticmethod
+    def _special(outcome: Outcome) -> bool:
+        return bool(outcome.delete_messages) or outcome.erased or "exit" in outcome.actions
+
+    async def _after(self, pid: str, chat_id: int, outcome: Outcome, now: datetime, *,
+                     incoming: int | None = None) -> None:
+        """After the commit: for /exit and /delete first clear the chat (the ids come in
+        `Outcome.delete_messages`, collected by bot/privacy.py before any row is gone, plus the person's own
+        command message), then send the replies."""
+        incoming_ids = [incoming] if incoming is not None else []
+        if self._special(outcome):
+            ids = list(outcome.delete_messages)
+            if "exit" in outcome.actions:  # no action handler registered: collect them here
+                with self.app.store.transaction():
+                    ids += self.app.store.tracked_messages(pid, now)
+                    self.app.store.forget_messages(pid)
+            await self.delete_messages([*ids, *((chat_id, m) for m in incoming_ids)])
+            incoming_ids = []
+        await self._show(pid, chat_id, outcome.replies, now, incoming=incoming_ids)
+
+    async def _show(self, pid: str, chat_id: int, replies: Sequence[Reply], now: datetime, *,
+                    incoming: Iterable[int] = ()) -> None:
+        self._foreground += 1
+        self._idle.clear()
+        sent: list[int] = list(incoming)
+        try:
+            for reply in replies:
+                sent += await self.send_reply(chat_id, reply)
+        except Blocked:
+            self._set_active(pid, False)
+        finally:
+            self._foreground -= 1
+            if self._foreground == 0:
+                self._idle.set()
+            self._track(pid, chat_id, sent, now)
+
+    # ---- sending ------------------------------------------------------------------------------------
+
+    async def send_reply(self, chat_id: int, reply: Reply) -> list[int]:
+        """Send one reply (text in pieces under the limit, a photo or a document) and return the message ids."""
+        markup = render.keyboard(reply, self.version)
+        pieces = render.split_text(reply.text)
+        ids: list[int] = []
+        if reply.image is not None or reply.document is not None:
+            caption = pieces[0] if len(pieces) == 1 and len(pieces[0]) <= render.CAPTION_LIMIT else None
+            msg = await self._call(lambda: self._send_media(chat_id, reply, caption, markup if caption else None))
+            ids.append(msg.message_id)
+            if caption is not None:
+                return ids
+        for n, piece in enumerate(pieces):
+            last = n == len(pieces) - 1
+            msg = await self._call(lambda p=piece, k=(markup if last else None): self.bot.send_message(
+                chat_id, render.escape(p), parse_mode=ParseMode.HTML, reply_markup=k))
+            ids.append(msg.message_id)
+        return ids
+
+    async def _send_media(self, chat_id: int, reply: Reply, caption: str | None,
+                          markup: InlineKeyboardMarkup | None) -> Message:
+        text = render.escape(caption) if caption else None
+        if reply.image is not None:
+            return await self.bot.send_photo(chat_id, reply.image, caption=text, parse_mode=ParseMode.HTML,
+                                             reply_markup=markup)
+        name, data = reply.document  # type: ignore[misc]
+        return await self.bot.send_document(chat_id, data, filename=name, caption=text,
+                                            parse_mode=ParseMode.HTML, reply_markup=markup)
+
+    async def send_bulk(self, pid: str, chat_id: int, replies: Sequence[Reply], *,
+                        now: datetime | None = None) -> bool:
+        """Lower-priority send (check-ins): waits while replies to people are going out, at its own pace.
+
+        Returns False when the person has blocked the bot (they are marked inactive).
+        """
+        now = now or self.clock()
+        sent: list[int] = []
+        try:
+            async with self._bulk_lock:
+                for reply in replies:
+                    await self._idle.wait()
+                    sent += await self.send_reply(chat_id, reply)
+                    if self._bulk_gap:
+                        await asyncio.sleep(self._bulk_gap)
+        except Blocked:
+            self._set_active(pid, False)
+            return False
+        finally:
+            self._track(pid, chat_id, sent, now)
+        return True
+
+    async def delete_messages(self, ids: Sequence[tuple[int, int]]) -> None:
+        """deleteMessages in batches of ≤100 per chat; messages Telegram will not delete (too old) are skipped."""
+        by_chat: dict[int, list[int]] = {}
+        for chat_id, mid in ids:
+            if mid not in by_chat.setdefault(chat_id, []):
+                by_chat[chat_id].append(mid)
+        for chat_id, mids in by_chat.items():
+            mids.sort()
+            for i in range(0, len(mids), DELETE_BATCH):
+                batch = mids[i:i + DELETE_BATCH]
+                try:
+                    await self._call(lambda b=batch: self.bot.delete_messages(chat_id, b))
+                except (BadRequest, Blocked) as exc:
+                    log.info("deleteMessages refused for %d messages (%s)", len(batch), type(exc).__name__)
+
+    async def _mark_chosen(self, pid: str, message: Message, data: str | None) -> None:
+        """The pressed question keeps its text, loses its buttons and shows the answer chosen."""
+        label = None
+        if message.reply_markup is not None:
+            for row in message.reply_markup.inline_keyboard:
+                for button in row:
+                    if button.callback_data == data:
+                        label = button.text
+        if label is None:
+            return
+        if message.text is not None:
+            text = render.chosen(render.escape(message.text), label)
+            if len(text) <= render.TEXT_LIMIT:
+                await self._edit(pid, lambda: message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None))
+        elif message.caption is not None:
+            text = render.chosen(render.escape(message.caption), label)
+            if len(message.caption) + len(label) + 4 <= render.CAPTION_LIMIT:
+                await self._edit(pid, lambda: message.edit_caption(text, parse_mode=ParseMode.HTML, reply_markup=None))
+        else:
+            await self._edit(pid, lambda: message.edit_reply_markup(None))
+
+    async def _edit_in_place(self, pid: str, message: Message, reply: Reply) -> bool:
+        """A checklist tick: the same message shows the new marks. False when it has to be sent anew."""
+        pieces = render.split_text(reply.text)
+        if len(pieces) != 1 or message.text is None:
+            return False
+        markup = render.keyboard(reply, self.version)
+        self._foreground += 1
+        self._idle.clear()
+        try:
+            return await self._edit(pid, lambda: message.edit_text(render.escape(pieces[0]), parse_mode=ParseMode.HTML,
+                                                                   reply_markup=markup))
+        finally:
+            self._foreground -= 1
+            if self._foreground == 0:
+                self._idle.set()
+
+    async def _edit(self, pid: str, edit: Callable[[], Awaitable[Any]]) -> bool:
+        try:
+            await self._call(edit)
+        except BadRequest as exc:
+            if NOT_MODIFIED in str(exc):
+                return True  # the message already shows this: that is what we wanted
+            log.info("edit refused (%s)", type(exc).__name__)
+            return False
+        except Blocked:
+            self._set_active(pid, False)
+            return True
+        return True
+
+    async def _answer(self, query: CallbackQuery) -> None:
+        try:
+            await self._call(query.answer)
+        except (BadRequest, Blocked) as exc:  # too old, or already answered: nothing to wait for any more
+            log.info("callback query not answered (%s)", type(exc).__name__)
+
+    async def _call(self, make: Callable[[], Awaitable[T]]) -> T:
+        """One Bot API call; network errors and timeouts retried with backoff (429s are the rate limiter's).
+
+        403 Forbidden becomes `Blocked`. A retried send that had in fact arrived shows twice: at worst a
+        repeated reply, never a lost answer.
+        """
+        delay = self.backoff
+        for attempt in range(self.retries + 1):
+            try:
+                return await make()
+            except Forbidden as exc:
+                raise Blocked(type(exc).__name__) from None
+            except (BadRequest, RetryAfter):
+                raise
+            except (TimedOut, NetworkError) as exc:
+                if attempt == self.retries:
+                    raise
+                log.info("Bot API call failed (%s); retry %d in %.1fs", type(exc).__name__, attempt + 1, delay)
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    # ---- the store ----------------------------------------------------------------------------------
+
+    def _track(self, pid: str, chat_id: int, ids: Iterable[int], now: datetime) -> None:
+        ids = list(ids)
+        if not ids:
+            return
+        with self.app.store.transaction():
+            for mid in ids:
+                self.app.store.track_message(pid, chat_id, mid, now)
+
+    def _set_active(self, pid: str, active: bool) -> None:
+        with self.app.store.transaction():
+            self.app.store.set_active(pid, active)
+
+    def _was_told(self, chat_id: int) -> bool:
+        row = self.app.store.execute("SELECT 1 FROM meta WHERE key = ?", (f"{TOLD_GROUP}{chat_id}",)).fetchone()
+        return row is not None
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Errors name the update id and the person id only: never the update itself, its text or callback data."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    error = context.error
+    # The class and the frames, not the message: an exception's text could quote what someone wrote.
+    frames = "".join(traceback.format_tb(error.__traceback__)) if error is not None else ""
+    log.error("update %s person %s failed: %s\n%s", update_id, update_key(update),
+              type(error).__name__ if error else "?", frames.rstrip())

@@ -1,0 +1,536 @@
+"""End-to-end: PTB's real HTTP client against the fake Bot API on 127.0.0.1, a real SQLite file, and the
+Application built by the same factory `fulcrum run` uses."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import io
+import logging
+
+import pytest
+import pytest_asyncio
+from telegram import Update
+
+from bot.console import Console
+from bot.telegram import Poller, WebhookServer, build_application, process_batch, set_commands
+from bot.telegram.app import adapter_of
+from flows.model import Reply
+from tests.conftest import make_app
+from tests.support.fake_telegram import FakeTelegram
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
+
+TOKEN = "987654321:AAtestTOKENsecretVALUE_abcdefghijklmn"
+USER = 4242
+
+
+class Harness:
+    """One running bot (Application + Poller) on a database file; stop() and start() again to restart."""
+
+    def __init__(self, fake: FakeTelegram, store_path, content):
+        self.fake, self.store_path, self.content = fake, store_path, content
+        self.app = None
+        self.application = None
+        self.poller: Poller | None = None
+
+    def build(self):
+        self.app = make_app(self.store_path, self.content, telegram_bot_token=TOKEN)
+        self.application = build_application(self.app.settings, self.app, base_url=self.fake.base_url, timeout=3,
+                                             backoff=0.05, hooks=[])
+        return self.application
+
+    async def start(self, *, poll: bool = True) -> None:
+        self.build()
+        await self.application.initialize()
+        await set_commands(self.application)
+        await self.application.start()
+        if poll:
+            self.poller = Poller(self.application, timeout=1, backoff=0.05)
+            self.poller.start()
+
+    async def stop(self, *, ack: bool = True) -> None:
+        if self.poller is not None:
+            await self.poller.stop(ack=ack)
+            self.poller = None
+        await self.application.stop()
+        await self.application.shutdown()
+        self.app.store.close()
+
+    async def settle(self, timeout: float = 8) -> None:
+        """Every queued update processed and acknowledged (the poller acks only after processing)."""
+        await self.fake.wait_for(lambda: not self.fake.pending_updates(), timeout, what="updates acknowledged")
+
+    @property
+    def adapter(self):
+        return adapter_of(self.application)
+
+    def where(self, user: int = USER) -> tuple[str, str]:
+        person = self.app.store.load(f"tg:{user}")
+        assert person is not None
+        return person.conversation.flow, person.conversation.step
+
+    def count(self, sql: str, *params) -> int:
+        return self.app.store.execute(sql, params).fetchone()[0]
+
+
+@pytest_asyncio.fixture
+async def fake():
+    fake = FakeTelegram(TOKEN)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest_asyncio.fixture
+async def bot(fake, store_path, content):
+    harness = Harness(fake, store_path, content)
+    await harness.start()
+    yield harness
+    if harness.application is not None and harness.application.running:
+        await harness.stop()
+
+
+# ---- helpers ------------------------------------------------------------------------------------------
+
+def last_with_buttons(fake: FakeTelegram, chat: int = USER):
+    for rec in reversed(fake.sent(chat)):
+        if not rec.deleted and (rec.reply_markup or {}).get("inline_keyboard"):
+            return rec
+    raise LookupError("no message with buttons")
+
+
+async def press(bot: Harness, label: str, chat: int = USER, *, startswith: bool = False):
+    """Press the button with this label on the newest message that has buttons, and wait until handled."""
+    rec = last_with_buttons(bot.fake, chat)
+    buttons = bot.fake.buttons(chat, rec.message_id)
+    match = [d for t, d in buttons if (t.startswith(label) if startswith else t == label)]
+    assert match, f"no button {label!r} among {[t for t, _ in buttons]}"
+    bot.fake.press(chat, rec.message_id, match[0])
+    await bot.settle()
+    return rec
+
+
+async def say(bot: Harness, text: str, chat: int = USER) -> None:
+    bot.fake.user_text(chat, text)
+    await bot.settle()
+
+
+async def agreed(bot: Harness, chat: int = USER) -> None:
+    """/start, the onboarding notice, agree: at the main menu."""
+    bot.fake.user_command(chat, "/start")
+    await bot.settle()
+    await press(bot, "I understand, let's begin", chat)
+    assert bot.where(chat) == ("menu", "home")
+
+
+def original(rec) -> tuple[str, list[str]]:
+    """A bot message as first sent: its text (unescaped) and its button labels."""
+    text = rec.edits[0].text if rec.edits else rec.text
+    markup = rec.edits[0].reply_markup if rec.edits else rec.reply_markup
+    rows = (markup or {}).get("inline_keyboard") or []
+    return html.unescape(text or ""), [b["text"] for row in rows for b in row]
+
+
+def menu_label(bot: Harness, flow_id: str) -> str:
+    return bot.app.content.flows[flow_id].title
+
+
+# ---- the conversation ------------------------------------------------------------------------------------
+
+async def test_start_onboarding_agree_menu_and_signs_by_buttons(bot: Harness) -> None:
+    fake = bot.fake
+    assert [c["command"] for c in fake.commands] == list(bot.app.content.common.commands)
+    fake.user_command(USER, "/start")
+    await bot.settle()
+    assert "I'm Fulcrum" in fake.last(USER).plain
+    assert bot.count("SELECT count(*) FROM people") == 0  # nothing stored before agreeing
+    question = await press(bot, "I understand, let's begin")
+    after = [r for r in fake.sent(USER) if r.message_id == question.message_id][0]
+    assert after.plain.endswith("→ I understand, let's begin") and not after.reply_markup
+    assert bot.where() == ("menu", "home")
+    await press(bot, menu_label(bot, "signs"))
+    assert bot.where() == ("signs", "intro")
+    await press(bot, "Let's start")
+    checklist = last_with_buttons(fake)
+    await press(bot, "Decisions get made for me")
+    await press(bot, "I get talked down to", startswith=True)
+    # ticks edit the same message (text and keyboard), they do not send new ones
+    assert last_with_buttons(fake).message_id == checklist.message_id
+    labels = [t for t, _ in fake.buttons(USER, checklist.message_id)]
+    assert "✓" in labels[0] and "✓" in labels[2]
+    await press(bot, "Done")
+    assert bot.where() == ("signs", "often")
+    await press(bot, "3")
+    await press(bot, "It's clear to me")
+    assert bot.where() == ("signs", "moment")
+    await say(bot, "The holiday was booked without me <b>unescaped?</b> & more")
+    assert bot.where() == ("signs", "summary")
+    summary = fake.last(USER)
+    assert "You noticed: Decisions get made for me; I get talked down to." in summary.plain
+    assert fake.unanswered_callbacks() == []
+    assert not [e for e in fake.errors if e[1] != 400 or "not modified" not in e[2]]
+    journal = bot.app.store.journal(f"tg:{USER}")
+    assert journal[0]["text"] == "The holiday was booked without me <b>unescaped?</b> & more"
+    # every message sent and received in the private chat is tracked (for /exit), once they agreed
+    tracked = {m for _, m in bot.app.store.tracked_messages(f"tg:{USER}", bot.adapter.clock())}
+    assert tracked == set(range(3, summary.message_id + 1))
+
+
+async def test_stale_button_answers_with_a_notice_and_the_current_step(bot: Harness) -> None:
+    await agreed(bot)
+    menu = last_with_buttons(bot.fake)
+    data = [d for t, d in bot.fake.buttons(USER, menu.message_id) if t == menu_label(bot, "causes")]
+    await press(bot, menu_label(bot, "signs"))
+    assert bot.where() == ("signs", "intro")
+    bot.fake.press(USER, menu.message_id, data[0], check=False)  # the menu message was edited: no buttons now
+    await bot.settle()
+    assert bot.where() == ("signs", "intro")
+    texts = [r.plain for r in bot.fake.sent(USER)[-2:]]
+    assert texts[0] == bot.app.content.note("stale")
+    assert texts[1].startswith("This is a quiet look")
+    assert bot.fake.unanswered_callbacks() == []
+
+
+async def test_content_change_makes_a_button_stale(bot: Harness) -> None:
+    await agreed(bot)
+    rec = last_with_buttons(bot.fake)
+    data = rec.reply_markup["inline_keyboard"][0][0]["callback_data"]
+    version, turn, option = data.split(":", 2)
+    bot.fake.press(USER, rec.message_id, f"zzzzzz:{turn}:{option}", check=False)
+    await bot.settle()
+    assert bot.where() == ("menu", "home")
+    assert bot.app.content.note("stale") in [r.plain for r in bot.fake.sent(USER)]
+
+
+async def test_two_presses_in_one_batch_move_one_step(fake, store_path, content) -> None:
+    harness = Harness(fake, store_path, content)
+    await harness.start()
+    try:
+        await agreed(harness)
+        await press(harness, menu_label(harness, "signs"))
+        await harness.poller.stop()
+        harness.poller = None
+        rec = last_with_buttons(fake)
+        data = fake.buttons(USER, rec.message_id)[0][1]
+        fake.press(USER, rec.message_id, data)
+        fake.press(USER, rec.message_id, data)
+        updates = await harness.application.bot.get_updates(offset=fake.acked_offset, timeout=0)
+        assert len(updates) == 2
+        await process_batch(harness.application, updates)
+        assert harness.where() == ("signs", "pick")
+        assert fake.unanswered_callbacks() == []
+        assert harness.application.update_processor.held == 0
+    finally:
+        await harness.stop()
+
+
+async def test_presses_of_different_people_run_concurrently_and_in_order(bot: Harness) -> None:
+    others = [USER + n for n in range(1, 4)]
+    for user in others:
+        bot.fake.user_command(user, "/start")
+    await bot.settle()
+    for user in others:
+        rec = last_with_buttons(bot.fake, user)
+        bot.fake.press(user, rec.message_id, bot.fake.buttons(user, rec.message_id)[0][1])
+        bot.fake.user_command(user, "/flow signs")
+    await bot.settle()
+    for user in others:
+        assert bot.where(user) == ("signs", "intro")
+
+
+async def test_free_text_at_a_choice_step_and_a_label_typed_out(bot: Harness) -> None:
+    await agreed(bot)
+    await press(bot, menu_label(bot, "signs"))
+    await say(bot, "hmm, what?")
+    assert bot.where() == ("signs", "intro")
+    assert bot.app.content.note("not_understood") in [r.plain for r in bot.fake.sent(USER)[-2:]]
+    await say(bot, "let's start")
+    assert bot.where() == ("signs", "pick")
+
+
+async def test_sticker_photo_voice_get_only_text_and_the_current_step(bot: Harness) -> None:
+    await agreed(bot)
+    for send in (bot.fake.user_sticker, bot.fake.user_voice, lambda u: bot.fake.user_photo(u, caption="hello")):
+        before = len(bot.fake.sent(USER))
+        send(USER)
+        await bot.settle()
+        new = bot.fake.sent(USER)[before:]
+        assert [r.plain for r in new][0] == bot.app.content.note("only_text")
+        assert new[-1].reply_markup and bot.where() == ("menu", "home")
+
+
+async def test_edited_message_never_moves_but_an_edited_crisis_is_answered(bot: Harness) -> None:
+    await agreed(bot)
+    await press(bot, menu_label(bot, "signs"))
+    await press(bot, "Let's start")
+    mine = bot.fake.user_text(USER, "just a note")["message"]["message_id"]
+    await bot.settle()
+    before = len(bot.fake.sent(USER))
+    bot.fake.edited_text(USER, mine, "Done")
+    await bot.settle()
+    assert bot.where() == ("signs", "pick") and len(bot.fake.sent(USER)) == before
+    bot.fake.edited_text(USER, mine, "I want to die")
+    await bot.settle()
+    assert bot.where()[0] == "crisis"
+    assert len(bot.fake.sent(USER)) > before
+
+
+async def test_group_is_told_once_and_nothing_is_stored(bot: Harness) -> None:
+    group = -100777
+    bot.fake.group_text(group, 11, "hello bot")
+    bot.fake.group_text(group, 12, "/start")
+    await bot.settle()
+    bot.fake.group_text(group, 13, "again")
+    await bot.settle()
+    sent = bot.fake.sent(group)
+    assert [r.plain for r in sent] == [bot.app.content.note("private_only")]
+    assert bot.count("SELECT count(*) FROM people") == 0
+    assert bot.count("SELECT count(*) FROM messages") == 0
+    # a restart does not make it speak again
+    await bot.stop()
+    await bot.start()
+    bot.fake.group_text(group, 14, "and again")
+    await bot.settle()
+    assert len(bot.fake.sent(group)) == 1
+
+
+async def test_a_429_during_a_reply_is_waited_out(bot: Harness) -> None:
+    await agreed(bot)
+    bot.fake.fail_next("sendMessage", error=429, retry_after=1)
+    await press(bot, menu_label(bot, "signs"))
+    await bot.fake.wait_for(lambda: bot.fake.last(USER).plain.startswith("This is a quiet look"), 6)
+    assert bot.fake.http_429 == 1
+
+
+async def test_network_error_on_send_is_retried(bot: Harness) -> None:
+    await agreed(bot)
+    bot.fake.fail_next("sendMessage", error=500)
+    await press(bot, menu_label(bot, "signs"))
+    assert bot.fake.last(USER).plain.startswith("This is a quiet look")
+
+
+async def test_restart_mid_flow_continues_where_they_were(fake, store_path, content) -> None:
+    first = Harness(fake, store_path, content)
+    await first.start()
+    await agreed(first)
+    await press(first, menu_label(first, "signs"))
+    await press(first, "Let's start")
+    await first.stop()
+    second = Harness(fake, store_path, content)
+    await second.start()
+    try:
+        await press(second, "Decisions get made for me")
+        await press(second, "Done")
+        assert second.where() == ("signs", "often")
+    finally:
+        await second.stop()
+
+
+async def test_crash_after_commit_before_ack_applies_the_update_once(fake, store_path, content) -> None:
+    first = Harness(fake, store_path, content)
+    await first.start()
+    await agreed(first)
+    await press(first, menu_label(first, "signs"))
+    await press(first, "Let's start")
+    await press(first, "Done")
+    await press(first, "3")
+    await press(first, "It's clear to me")
+    await first.poller.stop()  # acknowledges what was processed so far
+    first.poller = None
+    fake.user_text(USER, "A moment I remember")
+    updates = await first.application.bot.get_updates(offset=fake.acked_offset, timeout=0)
+    await process_batch(first.application, updates)  # committed and answered ...
+    assert first.where() == ("signs", "summary")
+    sent_before = len(fake.sent(USER))
+    await first.stop(ack=False)  # ... and the process dies before the offset is advanced
+    assert fake.pending_updates()
+    second = Harness(fake, store_path, content)
+    await second.start()
+    try:
+        await second.settle()
+        assert second.where() == ("signs", "summary")
+        assert second.count("SELECT count(*) FROM journal") == 1
+        assert len(fake.sent(USER)) == sent_before  # the duplicate did nothing
+    finally:
+        await second.stop()
+
+
+async def test_forbidden_on_send_marks_the_person_inactive_and_member_again_active(bot: Harness) -> None:
+    await agreed(bot)
+    bot.fake.fail_next("sendMessage", error=403)
+    await press(bot, menu_label(bot, "signs"))
+    assert bot.count("SELECT active FROM people WHERE id = ?", f"tg:{USER}") == 0
+    bot.fake.unblock(USER)
+    await bot.settle()
+    assert bot.count("SELECT active FROM people WHERE id = ?", f"tg:{USER}") == 1
+    bot.fake.block(USER)
+    await bot.settle()
+    assert bot.count("SELECT active FROM people WHERE id = ?", f"tg:{USER}") == 0
+
+
+async def test_long_text_is_split_under_the_limit_and_escaped(bot: Harness) -> None:
+    await agreed(bot)
+    text = ("A <reflection> & more. " * 400).strip()
+    before = len(bot.fake.sent(USER))
+    assert await bot.adapter.send_bulk(f"tg:{USER}", USER, [Reply(text)])
+    pieces = bot.fake.sent(USER)[before:]
+    assert len(pieces) >= 3 and all(len(r.plain) <= 4096 for r in pieces)
+    assert " ".join(r.plain for r in pieces).replace("  ", " ") == text
+
+
+async def test_bulk_send_to_someone_who_blocked_the_bot(bot: Harness) -> None:
+    await agreed(bot)
+    bot.fake.block(USER)
+    await bot.settle()
+    assert not await bot.adapter.send_bulk(f"tg:{USER}", USER, [Reply("hello")])
+
+
+async def test_clearing_the_chat_deletes_in_batches_and_survives_refusals(bot: Harness) -> None:
+    await agreed(bot)
+    ids = [(USER, r.message_id) for r in bot.fake.sent(USER)] + [(USER, n) for n in range(1000, 1150)]
+    await bot.adapter.delete_messages(ids)
+    calls = [p for m, p in bot.fake.calls if m == "deleteMessages"]
+    assert len(calls) == 2 and all(len(p["message_ids"]) <= 100 for p in calls)
+    assert all(r.deleted for r in bot.fake.sent(USER))
+
+
+# ---- webhook ------------------------------------------------------------------------------------------
+
+async def test_webhook_refuses_a_wrong_secret_and_answers_200_after_the_commit(fake, store_path, content) -> None:
+    harness = Harness(fake, store_path, content)
+    await harness.start(poll=False)
+    server = WebhookServer(harness.application, path="/hook", secret="right-secret_1", listen="127.0.0.1", port=0)
+    port = await server.start()
+    try:
+        await harness.application.bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="right-secret_1")
+        update = fake.user_command(USER, "/start")
+        assert await fake.deliver_webhook(update, secret="wrong") == 403
+        assert await fake.deliver_webhook(update, secret=None) == 403
+        assert fake.sent(USER) == []
+        assert await fake.deliver_webhook(update) == 200
+        # by the time 200 came back the reply had gone out
+        assert "I'm Fulcrum" in fake.last(USER).plain
+        rec = last_with_buttons(fake)
+        agree = [d for t, d in fake.buttons(USER, rec.message_id) if t.startswith("I understand")][0]
+        update = fake.press(USER, rec.message_id, agree)
+        assert await fake.deliver_webhook(update) == 200
+        assert harness.where() == ("menu", "home")  # committed before the answer
+        assert await fake.deliver_webhook(update) == 200  # a redelivery does nothing
+        assert harness.where() == ("menu", "home")
+    finally:
+        await server.stop()
+        await harness.stop()
+
+
+# ---- logs -----------------------------------------------------------------------------------------------
+
+async def test_debug_logs_hold_no_text_no_answers_and_no_token(fake, store_path, content, caplog) -> None:
+    from bot.telegram.logs import configure, quiet_libraries, redact
+
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(self.format(record))
+
+    root = logging.getLogger()
+    handler = Collect()
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    root.addHandler(handler)
+    old_level = root.level
+    caplog.set_level(logging.DEBUG)
+    harness = Harness(fake, store_path, content)
+    try:
+        redact(TOKEN)
+        root.setLevel(logging.DEBUG)
+        quiet_libraries()
+        await harness.start()
+        marker = "PLANTED-MARKER-7f3a"
+        await agreed(harness)
+        await press(harness, menu_label(harness, "signs"))
+        await press(harness, "Let's start")
+        await press(harness, "Done")
+        await press(harness, "3")
+        await press(harness, "It's clear to me")
+        fake.fail_next("sendMessage", error=500, count=10)  # errors are logged: still no text, no token
+        await say(harness, f"my reflection {marker}")
+        fake.user_text(USER, f"/flow {marker}")
+        await harness.settle()
+        logging.getLogger("fulcrum.test").error("url %s", f"{fake.base_url}{TOKEN}/getMe")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        if harness.application is not None:
+            await harness.stop()
+    everything = "\n".join(records) + caplog.text
+    assert any("failed" in r for r in records)  # the failures were logged ...
+    assert marker not in everything  # ... without the reflection
+    assert TOKEN not in everything and TOKEN.split(":")[1] not in everything
+    assert "I understand" not in everything and "Decisions get made" not in everything
+    assert configure  # the entry point `fulcrum run` uses
+
+
+# ---- the console's twin -------------------------------------------------------------------------------
+
+async def test_telegram_and_console_walks_of_signs_show_the_same_texts_and_options(bot: Harness, tmp_path,
+                                                                                   content) -> None:
+    fake = bot.fake
+    fake.user_command(USER, "/flow signs")
+    await bot.settle()
+    await press(bot, "I understand, let's begin")
+    await press(bot, "Let's start")
+    await press(bot, "Decisions get made for me")
+    await press(bot, "Done")
+    await press(bot, "2")
+    await press(bot, "It's subtle, hard to put into words")
+    await say(bot, "It was a small thing.")
+    tg: list[tuple[str, list[str]]] = []
+    for rec in fake.sent(USER):
+        versions = [(v.text, v.reply_markup) for v in rec.edits] + [(rec.text, rec.reply_markup)]
+        for text, markup in versions:
+            if markup is None and tg and rec.edits and text.endswith("</i>"):
+                continue  # the "→ chosen" edit
+            rows = (markup or {}).get("inline_keyboard") or []
+            tg.append((html.unescape(text), [b["text"] for row in rows for b in row]))
+
+    shown: list[tuple[str, list[str]]] = []
+    app = make_app(tmp_path / "console.db", content)
+    console = Console(app, "twin", out=io.StringIO())
+    original_print = console._print
+    console._print = lambda reply: (shown.append((reply.text, [o.label for o in reply.options])),
+                                    original_print(reply))[1]
+    console.feed("/flow signs")
+    for line in ["1", "1", "1", "6", "2", "1", "It was a small thing."]:
+        console.feed(line)
+    app.store.close()
+    assert tg == shown
+
+
+async def test_callback_data_stays_within_64_bytes_and_long_ids_still_work(bot: Harness) -> None:
+    from bot.telegram import render
+
+    await agreed(bot)
+    for rec in bot.fake.sent(USER):
+        for _, data in bot.fake.buttons(USER, rec.message_id):
+            assert data is None or len(data.encode()) <= 64
+    data = render.encode("abcdef123", 12345, "x" * 80, 3)
+    assert len(data.encode()) <= 64 and render.decode(data).index == 3
+
+
+async def test_update_processor_keeps_one_persons_order(bot: Harness) -> None:
+    order: list[int] = []
+    processor = bot.application.update_processor
+    user = {"id": 7, "is_bot": False, "first_name": "x"}
+
+    def upd(n: int) -> Update:
+        return Update.de_json({"update_id": n, "message": {"message_id": n, "date": 0, "text": "x", "from": user,
+                                                             "chat": {"id": 7, "type": "private"}}},
+                              bot.application.bot)
+
+    async def work(n: int, pause: float) -> None:
+        await asyncio.sleep(pause)
+        order.append(n)
+
+    await asyncio.gather(*(processor.process_update(upd(n), work(n, 0.05 - n * 0.01)) for n in range(5)))
+    assert order == [0, 1, 2, 3, 4] and processor.held == 0
