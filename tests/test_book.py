@@ -1,0 +1,163 @@
+"""The content book: one self-contained HTML file, checked as a real browser renders it (headless Chromium).
+
+Chromium is required, not optional: `.ci/run` installs it; locally `apt-get install -y chromium`.
+The rendered page's screenshot is saved to artifacts/content-book.png.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from bot.book import Book, build_book, flow_anchor, step_anchor
+from tests.conftest import CONTENT, ROOT, TODAY
+
+ARTIFACTS = ROOT / "artifacts"
+INSTALL = ("headless Chromium is needed for the content book test: install it with "
+           "`apt-get update && apt-get install -y --no-install-recommends chromium` (.ci/run does this)")
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.fail(INSTALL, pytrace=False)
+
+
+def run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / "chromium-profile"
+    profile.mkdir(exist_ok=True)
+    cmd = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+           f"--user-data-dir={profile}", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+class Dom(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.hrefs: list[str] = []
+        self.headings: list[str] = []
+        self.tags: list[tuple[str, dict]] = []
+        self._h2: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "a" and "href" in a:
+            self.hrefs.append(a["href"])
+        if tag == "h2":
+            self._h2 = []
+
+    def handle_endtag(self, tag):  # noqa: ANN001
+        if tag == "h2" and self._h2 is not None:
+            self.headings.append("".join(self._h2).strip())
+            self._h2 = None
+
+    def handle_data(self, data):  # noqa: ANN001
+        if self._h2 is not None:
+            self._h2.append(data)
+
+
+@pytest.fixture(scope="module")
+def book_file(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("book") / "book.html"
+    out.write_text(build_book(CONTENT, today=TODAY), encoding="utf-8")
+    return out
+
+
+def test_the_book_is_self_contained(book_file: Path):
+    text = book_file.read_text()
+    assert "<script" not in text.lower()
+    assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//[^"' >]*\.(?:css|js|woff2?|ttf)""", text)
+    assert "@import" not in text and "url(" not in text
+    assert "@media print" in text
+    dom = Dom()
+    dom.feed(text)
+    assert not [a for t, a in dom.tags if t in ("link", "img", "iframe", "object", "embed")]
+
+
+def test_chromium_renders_every_flow_with_no_broken_anchors(book_file: Path, tmp_path: Path, content):
+    out = run_chromium(tmp_path, "--dump-dom", book_file.as_uri())
+    assert out.returncode == 0, out.stderr[-2000:]
+    dom = Dom()
+    dom.feed(out.stdout)
+    for flow in content.flows.values():
+        assert any(h.startswith(flow.title) for h in dom.headings), f"no heading for flow {flow.id}"
+        assert flow_anchor(flow.id) in dom.ids
+        for step in flow.steps:
+            assert step_anchor(flow.id, step) in dom.ids
+    assert "Crisis phrases" in dom.headings and "Help directory" in dom.headings
+    assert len(dom.ids) == len(set(dom.ids)), "duplicate ids"
+    internal = [h[1:] for h in dom.hrefs if h.startswith("#")]
+    assert internal
+    missing = sorted({h for h in internal if h not in set(dom.ids)})
+    assert not missing, f"links to no anchor: {missing[:10]}"
+    external = [h for h in dom.hrefs if not h.startswith("#")]
+    assert all(h.startswith("https://") for h in external)
+
+
+def test_chromium_screenshot_is_saved_as_an_artifact(book_file: Path, tmp_path: Path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "content-book.png"
+    shot.unlink(missing_ok=True)
+    out = run_chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", book_file.as_uri())
+    assert out.returncode == 0, out.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # a page with something on it
+
+
+def test_the_book_shows_texts_options_branches_handovers_rules_and_sources(book_file: Path, content):
+    from flows.resources import load_resources
+    from flows.safety import Triage
+
+    text = html.unescape(book_file.read_text())
+    signs = content.flows["signs"]
+    assert signs.text.steps["intro"].text.split("\n")[0] in text
+    assert signs.text.steps["pick"].options["fear"] in text
+    # a branch in plain words, and a hand-over linking to the other flow
+    assert "includes “" + signs.text.steps["pick"].options["fear"] + "”" in text
+    raw = book_file.read_text()
+    assert f'href="#{step_anchor("signs", "safety")}"' in raw and f'href="#{flow_anchor("seek_help")}"' in raw
+    assert "hands over to" in text
+    safety = Triage.load(CONTENT / "safety.yaml").spec
+    for category in safety.categories.values():
+        assert category.label in text
+        for rule in category.rules:
+            assert all(e in text for e in rule.examples)
+            assert all(t in text for t in rule.traps)
+    directory = load_resources(CONTENT / "resources.yaml", today=TODAY)
+    for entry in [directory.international, *directory.entries.values()]:
+        assert entry.name in text and str(entry.verified_on) in text
+        assert all(u in text for u in entry.source)
+
+
+def test_every_text_is_escaped(content):
+    flow = content.flows["signs"]
+    nasty = "<script>alert(1)</script> & \"quotes\""
+    original = flow.text.steps["intro"].text
+    try:
+        flow.text.steps["intro"].text = nasty
+        page = Book(content, generated=dt.date(2026, 11, 28)).render()
+    finally:
+        flow.text.steps["intro"].text = original
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;" in page
+
+
+def test_cli_writes_the_book(tmp_path: Path):
+    out = subprocess.run([sys.executable, "-m", "bot", "content", "book", str(tmp_path / "b.html")], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "b.html").read_text().startswith("<!DOCTYPE html>")
