@@ -70,3 +70,28 @@ def test_every_setting_is_documented_in_env_example():
         alias = field.validation_alias
         env = alias.choices[0] if alias is not None else f"FULCRUM_{name.upper()}"
         assert f"\n{env}=" in example, env
+
+
+def test_seek_help_and_about_show_the_practice_details_only_when_set(tmp_path, content):
+    from tests.conftest import make_app
+    from tests.support.driver import Chat
+
+    app = make_app(tmp_path / "a.db", content, intake_url="https://example.org/intake",
+                   practice_phone="+44 20 7946 0000", practice_hours="Mon–Fri 9:00–17:00",
+                   practice_name="Harbour Counselling")
+    chat = Chat(app, "p")
+    chat.send("/flow seek_help")
+    out = chat.press("agree")
+    assert chat.at == "seek_help directory"
+    for words in ("https://example.org/intake", "Harbour Counselling", "+44 20 7946 0000", "Mon–Fri 9:00–17:00"):
+        assert words in out
+    about = chat.send("/about")
+    assert "+44 20 7946 0000" in about and "Mon–Fri 9:00–17:00" in about
+    app.store.close()
+
+    bare = make_app(tmp_path / "b.db", content, practice_hours="Mon–Fri 9:00–17:00")
+    chat = Chat(bare, "q")
+    chat.send("/flow seek_help")
+    out = chat.press("agree")
+    assert "You can also call" not in out and "Mon–Fri" not in out and "intake form" not in out
+    bare.store.close()
