@@ -23,6 +23,7 @@ SUPPRESSED = "<5"
 PURGE_BATCH = 200
 UPDATES_DAYS = 3
 MESSAGES_HOURS = 48
+MAINTENANCE_JOB = "daily-maintenance"
 
 
 class OpsError(Exception):
