@@ -534,3 +534,43 @@ async def test_update_processor_keeps_one_persons_order(bot: Harness) -> None:
 
     await asyncio.gather(*(processor.process_update(upd(n), work(n, 0.05 - n * 0.01)) for n in range(5)))
     assert order == [0, 1, 2, 3, 4] and processor.held == 0
+
+
+# ---- privacy commands: the chat is cleared after the commit ----------------------------------------------
+
+async def test_exit_deletes_the_tracked_messages_then_sends_one_neutral_message(bot: Harness) -> None:
+    await agreed(bot)
+    await press(bot, menu_label(bot, "signs"))
+    kept = bot.fake.sent(USER)[:2]  # before agreeing: never tracked, so not deleted
+    bot.fake.user_command(USER, "/exit")
+    await bot.settle()
+    remaining = [r for r in bot.fake._messages[USER].values() if not r.deleted]
+    notes = bot.app.content.common.notes
+    assert [r.plain for r in remaining if r.from_bot][-1].startswith(notes["chat_cleared"])
+    assert all(r.message_id in {k.message_id for k in kept} or r.message_id == remaining[-1].message_id
+               for r in remaining if r.from_bot)
+    assert not [r for r in remaining if not r.from_bot and r.text == "/exit"]  # their command is gone too
+    assert bot.where() == ("signs", "intro")  # their place is kept
+
+
+async def test_delete_erases_the_person_and_clears_the_chat(bot: Harness) -> None:
+    await agreed(bot)
+    await press(bot, menu_label(bot, "signs"))
+    bot.fake.user_command(USER, "/delete")
+    await bot.settle()
+    await press(bot, "Delete everything")
+    assert bot.count("SELECT count(*) FROM people") == 0
+    assert bot.count("SELECT count(*) FROM messages") == 0
+    assert bot.fake.last(USER).plain == bot.app.content.note("deleted")
+    assert [r for r in bot.fake.sent(USER) if r.deleted]
+
+
+async def test_export_arrives_as_a_document_and_is_tracked(bot: Harness) -> None:
+    await agreed(bot)
+    bot.fake.user_command(USER, "/export")
+    await bot.settle()
+    await press(bot, "Send it")
+    docs = [r for r in bot.fake.sent(USER) if r.kind == "document"]
+    assert len(docs) == 1 and docs[0].file_name == "fulcrum-export.json"
+    tracked = {m for _, m in bot.app.store.tracked_messages(f"tg:{USER}", bot.adapter.clock())}
+    assert docs[0].message_id in tracked
