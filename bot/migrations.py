@@ -108,3 +108,11 @@ def m001_initial(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m002_checkin_summaries_due(db: Database) -> None:
+    """The sweep selects weekly summaries by due time, like check-ins: an index, partial like schedules_due."""
+    db.executescript(
+        "CREATE INDEX IF NOT EXISTS schedules_summary ON schedules(next_summary) WHERE next_summary IS NOT NULL;"
+    )

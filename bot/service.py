@@ -63,6 +63,22 @@ class ActionContext:
     outcome: Outcome
 
 
+# Commands handled outside the engine (bot/checkins.py: /checkin, /pause_checkins, ...): name →
+# (app, pid, person, input, context, outcome) → the turn's Result. Only for people who agreed.
+CommandHook = Callable[["Fulcrum", str, Person, Input, Context, "Outcome"], Result]
+COMMANDS: dict[str, CommandHook] = {}
+# Run after a person's turn is saved, inside its transaction (e.g. check-in settings → schedules).
+TURN_HOOKS: list[Callable[["ActionContext"], None]] = []
+
+
+def as_command(inp: Input) -> Input:
+    """An option whose id starts with "/" (a reminder's buttons) is that command, whatever the turn."""
+    if inp.kind == "option" and inp.value.startswith("/"):
+        name, _, arg = inp.value[1:].partition(" ")
+        return Input.command(name, arg)
+    return inp
+
+
 class Fulcrum:
     def __init__(self, settings: Settings, *, store: Store | None = None, content: Content | None = None,
                  today: date | None = None):
@@ -99,7 +115,12 @@ class Fulcrum:
                 return outcome
             person = self._person(pid)
             ctx = self.context(now)
-            result = self._run(person, inp, ctx, outcome)
+            inp = as_command(inp)
+            hook = COMMANDS.get(inp.value) if inp.kind == "command" and person.agreed else None
+            if hook is not None and not (inp.arg and self.triage.classify(inp.arg)):
+                result = hook(self, pid, person, inp, ctx, outcome)
+            else:
+                result = self._run(person, inp, ctx, outcome)
             self._commit(pid, person, result, now, outcome, chat_id)
             if update_id is not None:
                 self.store.record_update(update_id, now)
@@ -182,6 +203,8 @@ class Fulcrum:
             self._pending.pop(pid, None)
             store.save(pid, result, now, chat_id=chat_id, content_version=self.content.version,
                        text_steps=self.text_steps)
+            for turn_hook in TURN_HOOKS:
+                turn_hook(ActionContext(self, pid, person, result, now, outcome))
         else:
             self._pending[pid] = result.conversation
             self._pending.move_to_end(pid)
@@ -243,3 +266,4 @@ def render_resources(content: Content, directory: Directory, country: str | None
 
 # What /exit, /delete and /export do (registers @action handlers; imported last, it imports this module).
 from bot import privacy as _privacy  # noqa: E402,F401
+from bot import checkins as _checkins  # noqa: E402,F401  (/checkins, /checkin, reminders)

@@ -206,7 +206,7 @@ class Engine:
         person.conversation = conv
         res = Result(conversation=conv)
         self._repair(person, res)
-        self._enter(person, flow_id, ctx, res, interrupt=True, arg=arg)
+        self._enter(person, flow_id, ctx, res, interrupt=True, arg=arg, exact=True)
         res.replies.append(self.render(person, ctx))
         return res
 
@@ -404,11 +404,14 @@ class Engine:
             person.completed = frozenset({*person.completed, flow.id})
 
     def _enter(self, person: Person, flow_id: str, ctx: Context, res: Result, *, interrupt: bool,
-               arg: str = "") -> None:
+               arg: str = "", exact: bool = False) -> None:
         conv = person.conversation
         flow = self.content.flows[flow_id]
         current = self.content.flows.get(conv.flow)
-        if interrupt and current is not None and conv.flow != flow_id and conv.step:
+        if exact and current is not None and conv.flow != flow_id and conv.step:
+            # Crisis: come back to exactly this step (a check-in, help), which keeps its own way back.
+            conv.return_to = _nested({**_mark(conv), "arg": conv.arg, "return_to": conv.return_to})
+        elif interrupt and current is not None and conv.flow != flow_id and conv.step:
             # One return point: an interruption of an interruption keeps the deeper origin.
             if current.is_menu or conv.return_to is None:
                 conv.return_to = _mark(conv)
@@ -447,9 +450,11 @@ class Engine:
         if back and back.get("flow") in self.content.flows and back.get("step") in self.content.flows[back["flow"]].steps:
             conv.flow, conv.step = back["flow"], back["step"]
             conv.history = list(back.get("history") or [])
-            conv.arg = ""
+            conv.arg = str(back.get("arg") or "")
             conv.turn += 1
             conv.draft = [str(x) for x in back.get("draft") or []]
+            outer = back.get("return_to")
+            conv.return_to = outer if isinstance(outer, dict) else None
             return
         self._enter(person, "menu", ctx, res, interrupt=False)
 
@@ -567,6 +572,19 @@ class Engine:
 def _mark(conv: Conversation) -> dict[str, Any]:
     """The one return point: exactly where the person is, unconfirmed checklist ticks included."""
     return {"flow": conv.flow, "step": conv.step, "history": list(conv.history), "draft": list(conv.draft)}
+
+
+def _nested(mark: dict[str, Any], depth: int = 3) -> dict[str, Any]:
+    """A return point that keeps the one it interrupted, at most `depth` deep (older ones are dropped)."""
+    out = dict(mark)
+    node = out
+    for _ in range(depth - 1):
+        inner = node.get("return_to")
+        if not isinstance(inner, dict):
+            return out
+        node["return_to"] = node = dict(inner)
+    node["return_to"] = None
+    return out
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"'})
