@@ -61,7 +61,13 @@ class ActionContext:
     result: Result
     now: datetime
     outcome: Outcome
+    inp: Input | None = None  # what the person sent this turn (e.g. the text after /journal)
 
+
+# Flows whose step replies are drawn with the person's data (their text, options or a chart): flow id →
+# (context, the engine's reply) → the replies to show instead. Applied to every step reply of that flow.
+ViewDrawer = Callable[["ActionContext", Reply], "list[Reply]"]
+VIEWS: dict[str, ViewDrawer] = {}
 
 # Commands handled outside the engine (bot/checkins.py: /checkin, /pause_checkins, ...): name →
 # (app, pid, person, input, context, outcome) → the turn's Result. Only for people who agreed.
@@ -121,7 +127,7 @@ class Fulcrum:
                 result = hook(self, pid, person, inp, ctx, outcome)
             else:
                 result = self._run(person, inp, ctx, outcome)
-            self._commit(pid, person, result, now, outcome, chat_id)
+            self._commit(pid, person, result, now, outcome, chat_id, inp=inp)
             if update_id is not None:
                 self.store.record_update(update_id, now)
         if outcome.erased:
@@ -145,7 +151,11 @@ class Fulcrum:
         """The person's current step, without changing anything."""
         person = self._person(pid)
         res = self.engine.handle(person, Input.open(), self.context(now))
-        return res.replies[-1]
+        reply = res.replies[-1]
+        if reply.flow in VIEWS:  # the same options the last turn showed, so a button's index means the same
+            actx = ActionContext(self, pid, person, res, now, Outcome(person=pid), Input.open())
+            reply = [r for r in VIEWS[reply.flow](actx, reply) if r.is_step][-1]
+        return reply
 
     def _person(self, pid: str) -> Person:
         person = self.store.load(pid)
@@ -185,15 +195,19 @@ class Fulcrum:
         return result
 
     def _commit(self, pid: str, person: Person, result: Result, now: datetime, outcome: Outcome,
-                chat_id: int | None) -> None:
+                chat_id: int | None, *, inp: Input | None = None) -> None:
         store = self.store
         outcome.replies = list(result.replies)
         for name in result.actions:
             handler = ACTIONS.get(name)
             if handler is not None:
-                handler(ActionContext(self, pid, person, result, now, outcome))
+                handler(ActionContext(self, pid, person, result, now, outcome, inp))
             else:
                 outcome.actions.append(name)
+        if any(r.flow in VIEWS and r.is_step for r in outcome.replies):
+            actx = ActionContext(self, pid, person, result, now, outcome, inp)
+            outcome.replies = [d for r in outcome.replies
+                               for d in (VIEWS[r.flow](actx, r) if r.flow in VIEWS and r.is_step else [r])]
         agreed = result.agreed if result.agreed is not None else person.agreed
         if "erase" in result.actions:
             store.erase(pid)
@@ -266,4 +280,5 @@ def render_resources(content: Content, directory: Directory, country: str | None
 
 # What /exit, /delete and /export do (registers @action handlers; imported last, it imports this module).
 from bot import privacy as _privacy  # noqa: E402,F401
+from bot import journal as _journal, progress as _progress  # noqa: E402,F401  (/journal, /progress)
 from bot import checkins as _checkins  # noqa: E402,F401  (/checkins, /checkin, reminders)

@@ -178,6 +178,19 @@ class Store:
     def journal_count(self, pid: str) -> int:
         return int(self.execute("SELECT count(*) FROM journal WHERE person = ?", (pid,)).fetchone()[0])
 
+    def journal_entry(self, pid: str, entry_id: int) -> dict[str, Any] | None:
+        """One of this person's entries, or None (another person's id is as good as none)."""
+        r = self.execute("SELECT id, created_at, flow, step, text, key_id FROM journal WHERE person = ? AND id = ?",
+                         (pid, entry_id)).fetchone()
+        if r is None:
+            return None
+        return {"id": r[0], "created_at": r[1], "flow": r[2], "step": r[3],
+                "text": self.cipher.decrypt(r[4], r[5], pid, "journal")}
+
+    def delete_journal(self, pid: str, entry_id: int) -> bool:
+        """Delete one entry (secure_delete overwrites it in the file); True when there was one."""
+        return self.execute("DELETE FROM journal WHERE person = ? AND id = ?", (pid, entry_id)).rowcount > 0
+
     def set_profile(self, pid: str, **values: Any) -> None:
         row = self.execute("SELECT profile FROM people WHERE id = ?", (pid,)).fetchone()
         if row is None:
