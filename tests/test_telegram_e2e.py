@@ -574,3 +574,37 @@ async def test_export_arrives_as_a_document_and_is_tracked(bot: Harness) -> None
     assert len(docs) == 1 and docs[0].file_name == "fulcrum-export.json"
     tracked = {m for _, m in bot.app.store.tracked_messages(f"tg:{USER}", bot.adapter.clock())}
     assert docs[0].message_id in tracked
+
+
+# ---- serve(): what `fulcrum run` runs ----------------------------------------------------------------------
+
+async def test_serve_polls_sets_commands_and_stops_cleanly_acknowledging(fake, store_path, content) -> None:
+    from bot.telegram import serve
+
+    harness = Harness(fake, store_path, content)
+    application = harness.build()
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(application, stop=stop, poll_timeout=1))
+    update = fake.user_command(USER, "/start")
+    await fake.wait_for(lambda: fake.sent(USER), 8)
+    stop.set()
+    await asyncio.wait_for(task, 8)
+    harness.app.store.close()
+    assert fake.acked_offset > update["update_id"] and not fake.pending_updates()
+    assert [c["command"] for c in fake.commands] == list(harness.app.content.common.commands)
+    assert not application.running
+
+
+async def test_serve_webhook_sets_the_secret_and_refuses_forgeries(fake, store_path, content) -> None:
+    from bot.telegram import serve
+
+    harness = Harness(fake, store_path, content)
+    application = harness.build()
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(application, webhook_url="http://127.0.0.1:0/hook", listen="127.0.0.1",
+                                     port=0, secret="s3cret-for-this-run", stop=stop))
+    await fake.wait_for(lambda: fake.webhook.url, 8)
+    assert fake.webhook.secret == "s3cret-for-this-run"
+    stop.set()
+    await asyncio.wait_for(task, 8)
+    harness.app.store.close()
