@@ -108,6 +108,9 @@ def run(webhook_url: str | None, listen: str, port: int, db: Path | None) -> Non
     configure(cfg, secret)
     app = open_app(db=db)
     try:
+        from bot.checkins import register_telegram
+
+        register_telegram()  # the check-in sweep: one named repeating job
         application = build_application(cfg, app)
         asyncio.run(serve(application, webhook_url=webhook_url, listen=listen, port=port, secret=secret))
     except KeyboardInterrupt:
