@@ -83,8 +83,9 @@ class Console:
         lines = []
         for line in reply.text.splitlines() or [""]:
             lines.append(" " + line if line.startswith("[") else line)
-        if reply.image is not None:
-            lines.append(f"chart: {self._write('chart.png', reply.image)}")
+        image = reply.image if reply.image is not None else reply.draw() if reply.draw is not None else None
+        if image is not None:
+            lines.append(f"chart: {self._write('chart.png', image)}")
         if reply.document is not None:
             name, data = reply.document
             lines.append(f"export: {self._write(name, data)}")

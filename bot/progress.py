@@ -12,6 +12,8 @@ The chart is rendered inside `Fulcrum.handle`, which is synchronous: an asyncio 
 
 from __future__ import annotations
 
+from functools import partial
+
 import logging
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -167,14 +169,9 @@ def draw_progress(ctx: ActionContext, reply: Reply) -> list[Reply]:
     out: list[Reply] = []
     if len(points) >= CHART_MIN:
         summary = chart_summary(content, points)
-        image = None
         if opening:
-            try:
-                image = chart_png(content, points)
-            except ValueError:  # never expected (ratings are filtered to 1..5); the text still says it all
-                log.warning("progress chart not drawn")
-        if image is not None:
-            out.append(Reply(summary, image=image))
+            # Drawn after the commit, by the adapter, off the event loop (rendering takes ~100 ms).
+            out.append(Reply(summary, draw=partial(chart_png, content, list(points))))
         else:
             lines.append(summary)
     out.append(replace(reply, text="\n\n".join([reply.text, *lines])))

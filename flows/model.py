@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any, Literal
 
 InputKind = Literal["open", "option", "text", "command"]
@@ -56,6 +57,7 @@ class Reply:
     kind: str | None = None  # the step kind, or None for a note
     turn: int = 0
     image: bytes | None = None
+    draw: Callable[[], bytes] | None = None  # an image still to be drawn (PNG); adapters call it off the event loop
     document: tuple[str, bytes] | None = None  # (file name, content)
 
     @property

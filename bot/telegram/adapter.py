@@ -10,6 +10,7 @@ import asyncio
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -262,6 +263,8 @@ class TelegramAdapter:
         markup = render.keyboard(reply, self.version)
         pieces = render.split_text(reply.text)
         ids: list[int] = []
+        if reply.draw is not None and reply.image is None:
+            reply = replace(reply, image=await asyncio.to_thread(reply.draw), draw=None)
         if reply.image is not None or reply.document is not None:
             caption = pieces[0] if len(pieces) == 1 and len(pieces[0]) <= render.CAPTION_LIMIT else None
             msg = await self._call(lambda: self._send_media(chat_id, reply, caption, markup if caption else None))
