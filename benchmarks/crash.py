@@ -1,0 +1,224 @@
+"""Benchmark: kill the bot with SIGKILL at random moments under steady traffic; nothing acknowledged may be lost
+or applied twice. Last line is one JSON object.
+
+    python benchmarks/crash.py                      # 20 kills of Fulcrum, then 20 of the PicklePersistence baseline
+    python benchmarks/crash.py --kills 100 --users 12
+
+The benchmark starts tests/support/fake_telegram.py's FakeTelegram on 127.0.0.1 in its own event loop and runs
+`python -m bot run` against it (TELEGRAM_API_BASE_URL, a temp FULCRUM_DB, no FULCRUM_DATA_KEY so notes can be
+read back). Several people each go round: `/journal MK<user>x<n>` (a note with a unique marker: one journal row
+and one reply listing it first), /menu, a press of a menu button, a press of a button on that step. Each sends
+the next update once the previous one was acknowledged (or after a few seconds). Meanwhile the bot is killed
+(SIGKILL, at a random moment 0.3–4 s after it was started) and started again, `--kills` times; then it runs
+once more until every update is acknowledged and is stopped with SIGTERM.
+
+Checks, over the updates the fake server saw acknowledged (getUpdates offset past them):
+  lost       a note with no journal row, or any other update whose id is not in processed_updates
+  doubled    a note with more than one journal row
+  integrity_ok  PRAGMA integrity_check
+  replies_missing / replies_repeated  notes whose reply (the journal page listing that marker first) was never
+             sent / sent more than once
+The same traffic against benchmarks/pickle_bot.py (PTB's Updater + PicklePersistence, 60 s flush) gives
+baseline_lost: acknowledged notes missing from the pickle's user_data after its final clean shutdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import pickle
+import random
+import re
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, machine  # noqa: E402
+
+from tests.support.fake_telegram import FakeTelegram  # noqa: E402
+
+TOKEN = "424242:CRASHbenchmarkTOKENxxxxxxxxxxxxxxxxxx"
+MARK = re.compile(r"MK\d+x\d+")
+FIRST_USER = 5000
+
+
+@dataclass
+class Sent:
+    update_id: int
+    user: int
+    kind: str  # "note" | "other"
+    marker: str | None = None
+
+
+@dataclass
+class Traffic:
+    fake: FakeTelegram
+    users: list[int]
+    rng: random.Random
+    sent: list[Sent] = field(default_factory=list)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def acked(self, s: Sent) -> bool:
+        return s.update_id < self.fake.acked_offset
+
+    async def wait_acked(self, update_id: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.fake.acked_offset <= update_id and time.monotonic() < deadline and not self.stop.is_set():
+            await asyncio.sleep(0.02)
+
+    def newest_with_buttons(self, user: int):
+        for rec in reversed(self.fake.sent(user)):
+            if rec.from_bot and not rec.deleted and (rec.reply_markup or {}).get("inline_keyboard"):
+                return rec
+        return None
+
+    def press(self, user: int, *, first: bool = False) -> dict | None:
+        rec = self.newest_with_buttons(user)
+        if rec is None:
+            return None
+        buttons = [(t, d) for t, d in self.fake.buttons(user, rec.message_id)
+                   if d and not re.search(r"delete|exit|erase", t, re.I)]
+        if not buttons:
+            return None
+        _, data = buttons[0] if first else self.rng.choice(buttons)
+        return self.fake.press(user, rec.message_id, data, check=False)
+
+    def record(self, update: dict | None, user: int, kind: str = "other", marker: str | None = None) -> int | None:
+        if update is None:
+            return None
+        self.sent.append(Sent(update["update_id"], user, kind, marker))
+        return update["update_id"]
+
+    async def person(self, user: int) -> None:
+        """/start and agree, then round and round until told to stop."""
+        await self.step(self.record(self.fake.user_command(user, "/start"), user), 15)
+        while self.newest_with_buttons(user) is None and not self.stop.is_set():
+            await asyncio.sleep(0.05)
+        await self.step(self.record(self.press(user, first=True), user), 15)
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            marker = f"MK{user}x{n}"
+            await self.step(self.record(self.fake.user_command(user, "/journal", f"note {marker}"), user, "note",
+                                        marker))
+            await self.step(self.record(self.fake.user_command(user, "/menu"), user))
+            for _ in range(2):
+                if self.stop.is_set():
+                    break
+                await self.step(self.record(self.press(user), user))
+
+    async def step(self, update_id: int | None, timeout: float = 6) -> None:
+        if update_id is not None:
+            await self.wait_acked(update_id, timeout)
+        await asyncio.sleep(self.rng.uniform(0.0, 0.05))
+
+
+async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
+    fake = FakeTelegram(TOKEN)
+    await fake.start()
+    rng = random.Random(seed)
+    traffic = Traffic(fake, [FIRST_USER + i for i in range(users)], rng)
+    db, pickle_path = tmp / f"{kind}.db", tmp / f"{kind}.pickle"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FULCRUM_", "TELEGRAM_"))}
+    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url, FULCRUM_DB=str(db),
+               FULCRUM_LOG_LEVEL="WARNING", PICKLE_PATH=str(pickle_path), PYTHONPATH=str(ROOT))
+    cmd = ([sys.executable, "-m", "bot", "run"] if kind == "fulcrum"
+           else [sys.executable, str(ROOT / "benchmarks" / "pickle_bot.py")])
+    log = (tmp / f"{kind}.log").open("ab")
+
+    async def spawn() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(*cmd, cwd=tmp, env=env, stdout=log, stderr=log)
+
+    people = [asyncio.create_task(traffic.person(u)) for u in traffic.users]
+    began = time.monotonic()
+    done = 0
+    try:
+        for _ in range(kills):
+            proc = await spawn()
+            await asyncio.sleep(rng.uniform(0.3, 4.0))
+            proc.send_signal(signal.SIGKILL)
+            await proc.wait()
+            done += 1
+        traffic.stop.set()
+        await asyncio.gather(*people)
+        proc = await spawn()  # the last life: everything sent so far is processed and acknowledged
+        await fake.wait_for(lambda: not fake.pending_updates(), timeout=60, what="every update acknowledged")
+        await asyncio.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 30)
+    finally:
+        for task in people:
+            task.cancel()
+        log.close()
+        await fake.stop()
+    elapsed = time.monotonic() - began
+    acked = [s for s in traffic.sent if traffic.acked(s)]
+    notes = [s for s in acked if s.kind == "note"]
+    result: dict = {"kills": done, "updates_sent": len(traffic.sent), "updates_acked": len(acked),
+                    "notes_acked": len(notes), "seconds": round(elapsed, 1)}
+    if kind == "fulcrum":
+        conn = sqlite3.connect(db)
+        rows = Counter()
+        for (text,) in conn.execute("SELECT text FROM journal"):
+            for m in MARK.findall(text):
+                rows[m] += 1
+        processed = {r[0] for r in conn.execute("SELECT update_id FROM processed_updates")}
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        conn.close()
+        lost = sum(1 for s in notes if rows[s.marker] == 0)
+        lost += sum(1 for s in acked if s.kind != "note" and s.update_id not in processed)
+        replies = Counter()
+        for user in traffic.users:
+            for rec in fake.sent(user):
+                if rec.from_bot and rec.text and "MK" in rec.text:
+                    first = MARK.search(rec.edits[0].text if rec.edits else rec.text)
+                    if first:
+                        replies[first.group(0)] += 1
+        result.update(lost=lost, doubled=sum(1 for s in notes if rows[s.marker] > 1), integrity_ok=integrity == "ok",
+                      replies_missing=sum(1 for s in notes if replies[s.marker] == 0),
+                      replies_repeated=sum(max(0, replies[s.marker] - 1) for s in notes))
+    else:
+        kept = Counter()
+        if pickle_path.exists():
+            with pickle_path.open("rb") as fh:
+                data = pickle.load(fh)
+            for user_data in data.get("user_data", {}).values():
+                for text in user_data.get("journal", []):
+                    for m in MARK.findall(text):
+                        kept[m] += 1
+        result.update(lost=sum(1 for s in notes if kept[s.marker] == 0),
+                      doubled=sum(1 for s in notes if kept[s.marker] > 1))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--users", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--no-baseline", action="store_true", help="only Fulcrum")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="fulcrum-crash-") as tmp:
+        ours = asyncio.run(run("fulcrum", args.kills, args.users, args.seed, Path(tmp)))
+        print(json.dumps(ours), file=sys.stderr)
+        out = {k: ours[k] for k in ("kills", "updates_acked", "lost", "doubled", "integrity_ok", "replies_missing",
+                                    "replies_repeated")}
+        out.update(notes_acked=ours["notes_acked"], seconds=ours["seconds"])
+        if not args.no_baseline:
+            base = asyncio.run(run("baseline", args.kills, args.users, args.seed, Path(tmp)))
+            print(json.dumps(base), file=sys.stderr)
+            out.update(baseline_lost=base["lost"], baseline_kills=base["kills"], baseline_updates_acked=base["updates_acked"],
+                       baseline_notes_acked=base["notes_acked"])
+    print(json.dumps({**out, "machine": machine()}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,334 @@
+"""Benchmark: updates per second through the whole Telegram stack, without a network; last line is one JSON object.
+
+    python benchmarks/throughput.py --users 100000            # Fulcrum only
+    python benchmarks/throughput.py --users 1000 100000 --all # Fulcrum, PTB's floor and the PicklePersistence baseline
+
+What one timed update is (the same in every variant): `Update.de_json` of a dict shaped like Telegram's, then
+`application.update_processor.process_update(update, application.process_update(update))` — the call
+PTB's Application (and our Poller) makes — through handlers and every Bot API call they make, answered by
+tests/support/offline.py's OfflineRequest (canned JSON, no socket). The rate limiter is left out in every
+variant: it holds sending to Telegram's 30 messages a second on purpose, and the question is our headroom.
+
+Variants, each in its own process (so ru_maxrss is its own):
+  ours      build_application + Fulcrum on a real SQLite file (WAL, synchronous=NORMAL) in a temp dir, N
+            people pre-seeded (agreed, spread over the menu's flows), then M updates over random people:
+            85% presses of a button really on their screen (callback data captured from the replies), the
+            rest free text (a reflection at a text step, otherwise words the step does not expect) or /menu.
+  floor     the same processor and the same calls per update (answer the callback, edit the question,
+            send the next step with a keyboard; text → one message), canned texts, no engine, no store.
+  baseline  the journey the way PTB's examples write it: ConversationHandler (choose / type states),
+            answers in user_data, PicklePersistence file (default update_interval, 60 s) pre-seeded with N
+            people, PTB's default update processor.
+
+updates_per_s = M / (sum of the timed sections); the updates are fed one after the other (one core).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import html
+import itertools
+import json
+import pickle
+import random
+import sys
+import tempfile
+import time
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, machine, peak_rss_mb, percentile, run_variant  # noqa: E402
+
+from tests.support.offline import OfflineRequest, Updates, buttons, chat_dict, offline  # noqa: E402
+
+TOKEN = "123456:BENCHMARK"
+FIRST_USER = 10_000_000
+TEXTS = ["I keep thinking about how the week went", "Mostly fine, a bit tired", "hmm", "not sure what to say",
+         "We talked it through and it helped", "I would like more time for myself"]
+
+
+# ---- the stream: the same driver for every variant --------------------------------------------------------
+
+class Driver:
+    """Picks a random person and what they do next, from what is on their screen (the last message sent)."""
+
+    def __init__(self, request: OfflineRequest, updates: Updates, users: int, screens: dict[int, dict], seed: int):
+        self.request, self.updates, self.users, self.screens = request, updates, users, screens
+        self.rng = random.Random(seed)
+
+    def next(self) -> dict:
+        rng = self.rng
+        uid = FIRST_USER + rng.randrange(self.users)
+        screen = self.request.last.get(uid) or self.screens[uid]
+        options = buttons(screen)
+        r = rng.random()
+        if options and r < 0.85:
+            return self.updates.press_data(uid, screen, rng.choice(options)[1])
+        if r < 0.97 or not options:
+            return self.updates.text_data(uid, f"{rng.choice(TEXTS)} ({rng.randrange(10**6)})")
+        return self.updates.text_data(uid, "/menu")
+
+
+async def timed_stream(application, driver: Driver, m: int, warmup: int) -> list[float]:
+    bot, processor = application.bot, application.update_processor
+    from telegram import Update
+
+    latencies: list[float] = []
+    for n in range(warmup + m):
+        data = driver.next()
+        began = time.perf_counter()
+        update = Update.de_json(data, bot)
+        await processor.process_update(update, application.process_update(update))
+        if n >= warmup:
+            latencies.append(time.perf_counter() - began)
+    return latencies
+
+
+def figures(latencies: list[float], users: int, m: int, request: OfflineRequest, seconds_setup: float) -> dict:
+    ordered = sorted(latencies)
+    return {"users": users, "updates": m, "updates_per_s": round(m / sum(latencies)),
+            "p50_ms": round(percentile(ordered, 0.50) * 1000, 3), "p99_ms": round(percentile(ordered, 0.99) * 1000, 3),
+            "rss_mb": peak_rss_mb(), "api_calls": dict(sorted(request.calls.items())),
+            "setup_s": round(seconds_setup, 1)}
+
+
+# ---- ours ---------------------------------------------------------------------------------------------
+
+def seed_people(app, users: int, now: datetime) -> dict[int, dict]:
+    """N agreed people straight into the database, each at the first step of a menu flow (or the menu); returns
+    the screen each of them last saw (text and keyboard of that step, with its real callback data)."""
+    from bot.store import utc
+    from bot.telegram import render
+    from flows.model import Conversation, Input, Person
+
+    flows = sorted((f for f in app.content.flows.values() if getattr(f.spec, "menu", None)), key=lambda f: f.id)
+    starts = [("menu", app.content.flows["menu"].spec.start)] + [(f.id, f.spec.start) for f in flows]
+    ctx = app.context(now)
+    screens_by_state = {}
+    for flow, step in starts:
+        person = Person(conversation=Conversation(flow=flow, step=step, turn=1), agreed=True)
+        reply = app.engine.handle(person, Input.open(), ctx).replies[-1]
+        markup = render.keyboard(reply, app.content.version)
+        state = json.dumps(Conversation(flow=flow, step=step, turn=reply.turn).to_dict(), sort_keys=True)
+        screens_by_state[(flow, step)] = (state, reply.text, markup.to_dict() if markup else None)
+    stamp = utc(now)
+    rows, screens = [], {}
+    for i in range(users):
+        uid = FIRST_USER + i
+        state, text, markup = screens_by_state[starts[i % len(starts)]]
+        rows.append((f"tg:{uid}", uid, stamp, stamp, stamp, state, app.content.version))
+        screen = {"message_id": 1, "date": int(now.timestamp()), "chat": chat_dict(uid), "text": text}
+        if markup:
+            screen["reply_markup"] = markup
+        screens[uid] = screen
+    with app.store.transaction():
+        app.store.conn.executemany(
+            "INSERT INTO people (id, chat_id, created_at, last_seen, agreed_at, profile, state, content_version) "
+            "VALUES (?, ?, ?, ?, ?, '{}', ?, ?)", rows)
+    return screens
+
+
+async def run_ours(users: int, m: int, warmup: int, seed: int) -> dict:
+    from bot.service import Fulcrum
+    from bot.settings import Settings
+    from bot.telegram import build_application
+
+    with tempfile.TemporaryDirectory(prefix="fulcrum-bench-") as tmp:
+        began = time.perf_counter()
+        settings = Settings(db=Path(tmp) / "bench.db", telegram_bot_token=TOKEN, _env_file=None)
+        app = Fulcrum(settings)
+        screens = seed_people(app, users, datetime.now(timezone.utc))
+        application = build_application(settings, app, hooks=[])
+        ids = itertools.count(100)
+        request = offline(application, OfflineRequest(ids=ids))
+        driver = Driver(request, Updates(application.bot, ids=ids), users, screens, seed)
+        async with application:
+            await application.start()
+            setup = time.perf_counter() - began
+            gc.collect()
+            latencies = await timed_stream(application, driver, m, warmup)
+            await application.stop()
+        result = figures(latencies, users, m, request, setup)
+        result["db_mb"] = round(sum(p.stat().st_size for p in Path(tmp).glob("bench.db*")) / 2**20, 1)
+        app.store.close()
+    return result
+
+
+# ---- PTB's floor: the same calls, nothing of ours -------------------------------------------------------
+
+# Fulcrum's keyboards carry about six buttons on average over this stream (PTB's cost of a message grows with
+# its buttons), so the canned ones have six.
+def canned_keyboard(prefix: str, turn: int, n: int = 6) -> dict:
+    return {"inline_keyboard": [[{"text": f"Option {i + 1}", "callback_data": f"{prefix}:{turn}:opt{i}"}]
+                                for i in range(n)]}
+
+
+def canned_screens(users: int, prefix: str) -> dict[int, dict]:
+    return {FIRST_USER + i: {"message_id": 1, "date": int(time.time()), "chat": chat_dict(FIRST_USER + i),
+                             "text": "Where would you like to start?", "reply_markup": canned_keyboard(prefix, 1)}
+            for i in range(users)}
+
+
+QUESTION = "A question about how things are at home, and four answers to choose from."
+
+
+async def run_floor(users: int, m: int, warmup: int, seed: int) -> dict:
+    from telegram import InlineKeyboardMarkup, Update
+    from telegram.constants import ParseMode
+    from telegram.ext import ApplicationBuilder, TypeHandler
+
+    from bot.telegram.processor import PersonOrderedProcessor
+
+    began = time.perf_counter()
+    application = (ApplicationBuilder().token(TOKEN).updater(None)
+                   .concurrent_updates(PersonOrderedProcessor(64)).build())
+    turns = itertools.count(2)
+
+    async def handle(update: Update, context) -> None:
+        query = update.callback_query
+        chat_id = update.effective_chat.id
+        if query is not None:
+            await query.answer()
+            label = next((b.text for row in query.message.reply_markup.inline_keyboard for b in row
+                          if b.callback_data == query.data), "")
+            await query.message.edit_text(html.escape(query.message.text) + f"\n\n→ <i>{html.escape(label)}</i>",
+                                          parse_mode=ParseMode.HTML, reply_markup=None)
+        markup = InlineKeyboardMarkup.de_json(canned_keyboard("floor0", next(turns)), None)
+        await context.bot.send_message(chat_id, html.escape(QUESTION), parse_mode=ParseMode.HTML, reply_markup=markup)
+
+    application.add_handler(TypeHandler(Update, handle))
+    ids = itertools.count(100)
+    request = offline(application, OfflineRequest(ids=ids))
+    driver = Driver(request, Updates(application.bot, ids=ids), users, canned_screens(users, "floor0"), seed)
+    async with application:
+        await application.start()
+        setup = time.perf_counter() - began
+        gc.collect()
+        latencies = await timed_stream(application, driver, m, warmup)
+        await application.stop()
+    return figures(latencies, users, m, request, setup)
+
+
+# ---- the baseline: ConversationHandler + PicklePersistence, as in PTB's examples ----------------------------
+
+CHOOSING, TYPING = range(2)
+
+
+async def run_baseline(users: int, m: int, warmup: int, seed: int) -> dict:
+    from telegram import InlineKeyboardMarkup, Update
+    from telegram.constants import ParseMode
+    from telegram.ext import (ApplicationBuilder, CallbackQueryHandler, CommandHandler, ConversationHandler,
+                              MessageHandler, PicklePersistence, filters)
+
+    with tempfile.TemporaryDirectory(prefix="fulcrum-bench-") as tmp:
+        began = time.perf_counter()
+        path = Path(tmp) / "conversation.pickle"
+        with path.open("wb") as fh:  # N people already there: their answers so far and the state they are in
+            pickle.dump({"conversations": {"journey": {(FIRST_USER + i, FIRST_USER + i): CHOOSING
+                                                       for i in range(users)}},
+                         "user_data": {FIRST_USER + i: {"answers": {}, "journal": [], "turn": 1} for i in range(users)},
+                         "chat_data": {}, "bot_data": {}, "callback_data": None}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        persistence = PicklePersistence(filepath=path)
+        application = ApplicationBuilder().token(TOKEN).updater(None).persistence(persistence).build()
+
+        async def ask(update: Update, context, *, typing: bool) -> int:
+            data = context.user_data
+            data["turn"] = data.get("turn", 1) + 1
+            markup = None if typing else InlineKeyboardMarkup.de_json(canned_keyboard("base00", data["turn"]), None)
+            await context.bot.send_message(update.effective_chat.id, html.escape(QUESTION), parse_mode=ParseMode.HTML,
+                                           reply_markup=markup)
+            return TYPING if typing else CHOOSING
+
+        async def menu(update: Update, context) -> int:
+            """/menu: the first question again."""
+            return await ask(update, context, typing=False)
+
+        async def choose(update: Update, context) -> int:
+            """A button: answer it first, keep the answer, mark the question answered, ask the next one."""
+            query = update.callback_query
+            await query.answer()
+            label = next((b.text for row in query.message.reply_markup.inline_keyboard for b in row
+                          if b.callback_data == query.data), "")
+            context.user_data.setdefault("answers", {})[query.data.rsplit(":", 1)[-1]] = label
+            await query.message.edit_text(html.escape(query.message.text) + f"\n\n→ <i>{html.escape(label)}</i>",
+                                          parse_mode=ParseMode.HTML, reply_markup=None)
+            return await ask(update, context, typing=context.user_data["turn"] % 4 == 0)
+
+        async def typed(update: Update, context) -> int:
+            """Free text at a text step: kept in the journal; then the next question."""
+            context.user_data.setdefault("journal", []).append(update.message.text)
+            return await ask(update, context, typing=False)
+
+        async def not_understood(update: Update, context) -> int:
+            await update.message.reply_text("Please choose one of the buttons.")
+            return await ask(update, context, typing=False)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # per_message=False with CallbackQueryHandler: intended here
+            conversation = ConversationHandler(
+                entry_points=[CommandHandler("menu", menu), CallbackQueryHandler(choose),
+                              MessageHandler(filters.TEXT & ~filters.COMMAND, not_understood)],
+                states={CHOOSING: [CallbackQueryHandler(choose),
+                                   MessageHandler(filters.TEXT & ~filters.COMMAND, not_understood)],
+                        TYPING: [MessageHandler(filters.TEXT & ~filters.COMMAND, typed)]},
+                fallbacks=[CommandHandler("menu", menu)], name="journey", persistent=True)
+        application.add_handler(conversation)
+        ids = itertools.count(100)
+        request = offline(application, OfflineRequest(ids=ids))
+        driver = Driver(request, Updates(application.bot, ids=ids), users, canned_screens(users, "base00"), seed)
+        async with application:
+            await application.start()
+            setup = time.perf_counter() - began
+            gc.collect()
+            latencies = await timed_stream(application, driver, m, warmup)
+            await application.stop()
+        return figures(latencies, users, m, request, setup)
+
+
+VARIANTS = {"ours": run_ours, "floor": run_floor, "baseline": run_baseline}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, nargs="+", default=[1000, 100_000], help="people (one run per value)")
+    parser.add_argument("--updates", type=int, default=20_000, help="timed updates per run")
+    parser.add_argument("--warmup", type=int, default=500, help="untimed updates first")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--floor", action="store_true", help="also PTB's floor: floor_updates_per_s, floor_ratio")
+    parser.add_argument("--baseline", action="store_true", help="also the PicklePersistence baseline: ratio")
+    parser.add_argument("--all", action="store_true", help="--floor and --baseline")
+    parser.add_argument("--variant", choices=sorted(VARIANTS), help="run one variant in this process (internal)")
+    args = parser.parse_args()
+    if args.variant:
+        result = asyncio.run(VARIANTS[args.variant](args.users[0], args.updates, args.warmup, args.seed))
+        print(json.dumps(result))
+        return
+    script = Path(__file__).resolve()
+    runs = []
+    for users in args.users:
+        common = ["--users", str(users), "--updates", str(args.updates), "--warmup", str(args.warmup),
+                  "--seed", str(args.seed)]
+        result = run_variant(script, "--variant", "ours", *common)
+        if args.floor or args.all:
+            floor = run_variant(script, "--variant", "floor", *common)
+            result.update(floor_updates_per_s=floor["updates_per_s"], floor_p99_ms=floor["p99_ms"],
+                          floor_rss_mb=floor["rss_mb"],
+                          floor_ratio=round(result["updates_per_s"] / floor["updates_per_s"], 2))
+        if args.baseline or args.all:
+            base = run_variant(script, "--variant", "baseline", *common)
+            result.update(baseline_updates_per_s=base["updates_per_s"], baseline_p99_ms=base["p99_ms"],
+                          baseline_rss_mb=base["rss_mb"],
+                          ratio=round(result["updates_per_s"] / base["updates_per_s"], 2))
+        print(json.dumps(result), file=sys.stderr)
+        runs.append(result)
+    out = runs[0] if len(runs) == 1 else {"runs": runs}
+    print(json.dumps({**out, "machine": machine()}))
+
+
+if __name__ == "__main__":
+    _ = ROOT
+    main()
