@@ -26,7 +26,7 @@ DEFAULT_MAX_CHARS = 600
 # Names a text may use besides answers: filled in by the engine or from settings.
 CONTEXT_NAMES = frozenset(
     {"progress", "intake_url", "practice_name", "practice_phone", "practice_hours", "privacy_url",
-     "flows", "commands", "resources", "country", "value"}
+     "flows", "commands", "resources", "country", "value", "retention_days", "encrypted"}
 )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from transitions import Machine
 
-from flows.content import Condition, Content, Flow, Next, OptionSpec, Rule, StepSpec
+from flows.content import CONTEXT_NAMES, Condition, Content, Flow, Next, OptionSpec, Rule, StepSpec
 from flows.model import Context, Conversation, Event, Input, JournalEntry, Option, Person, Reply, Result
 
 TICK = "✓"
@@ -549,8 +549,7 @@ class Engine:
                 values[name] = ", ".join(self.menu_ids)
             elif name == "commands":
                 values[name] = self.command_list()
-            elif name in ctx.values or name in ("intake_url", "practice_name", "practice_phone",
-                                                "practice_hours", "privacy_url", "country", "value"):
+            elif name in ctx.values or name in CONTEXT_NAMES:
                 values[name] = ctx.values.get(name, "")
             else:
                 values[name] = self._answer_text(name, flow, person)
