@@ -12,6 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 TODAY = date(2026, 11, 28)
 
+# Longer property runs on demand (FULCRUM_HYPOTHESIS_PROFILE=long), read before the environment is cleared.
+HYPOTHESIS_PROFILE = os.environ.get("FULCRUM_HYPOTHESIS_PROFILE", "ci")
+
 # Settings come from the test, never from a developer's .env or environment.
 for _name in list(os.environ):
     if _name.startswith("FULCRUM_") or _name.startswith("TELEGRAM_"):
