@@ -12,7 +12,7 @@ import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeVar, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -241,6 +241,21 @@ def _schema_problems(rel: str, exc: ValidationError, data: Any) -> list[tuple[st
     return out
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(path: Path, root: Path, model: type[M], problems: list[tuple[str, str, str]]) -> M | None:
+    """One YAML file checked against its schema; problems are added, never raised."""
+    data = _read_yaml(path, root, problems)
+    if data is None:
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems += _schema_problems(str(path.relative_to(root)), exc, data)
+        return None
+
+
 def content_version(root: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.yaml")):
@@ -260,23 +275,13 @@ def load_content(root: str | Path, lang: str = "en", max_chars: int = DEFAULT_MA
     if not common_path.is_file():
         problems.append((f"{lang}/common.yaml", "-", "missing"))
     else:
-        data = _read_yaml(common_path, root, problems)
-        if data is not None:
-            try:
-                common = CommonText.model_validate(data)
-            except ValidationError as exc:
-                problems += _schema_problems(f"{lang}/common.yaml", exc, data)
+        common = _parse(common_path, root, CommonText, problems)
 
     flows: dict[str, Flow] = {}
     for path in sorted((root / "flows").glob("*.yaml")):
         rel = str(path.relative_to(root))
-        data = _read_yaml(path, root, problems)
-        if data is None:
-            continue
-        try:
-            spec = FlowSpec.model_validate(data)
-        except ValidationError as exc:
-            problems += _schema_problems(rel, exc, data)
+        spec = _parse(path, root, FlowSpec, problems)
+        if spec is None:
             continue
         if spec.id != path.stem:
             problems.append((rel, "-", f"id '{spec.id}' does not match the file name"))
@@ -286,13 +291,8 @@ def load_content(root: str | Path, lang: str = "en", max_chars: int = DEFAULT_MA
         if not text_path.is_file():
             problems.append((text_rel, "-", "missing: every flow needs its texts"))
             continue
-        tdata = _read_yaml(text_path, root, problems)
-        if tdata is None:
-            continue
-        try:
-            text = FlowText.model_validate(tdata)
-        except ValidationError as exc:
-            problems += _schema_problems(text_rel, exc, tdata)
+        text = _parse(text_path, root, FlowText, problems)
+        if text is None:
             continue
         steps: dict[str, StepSpec] = {}
         for step in spec.steps:
