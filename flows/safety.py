@@ -28,6 +28,9 @@ _QUOTES = str.maketrans({
     "`": "'", "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
 })
 _DASHES = re.compile("[-\u2010-\u2015\u2212]")
+# Sentence punctuation becomes a space, so "he's here, help!" reads like
+# "he is here help" and bounded word gaps are not broken by a comma.
+_PUNCT = re.compile("[.,!?;:()\\[\\]{}\u2026\u00a1\u00bf]")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 _SPACES = re.compile(r"\s+")
 
@@ -109,6 +112,7 @@ class Normaliser:
         text = unicodedata.normalize("NFKC", text.lower()).lower()
         text = _ZERO_WIDTH.sub("", text).translate(_QUOTES)
         text = _DASHES.sub(" ", text)
+        text = _PUNCT.sub(" ", text)
         text = _SPACES.sub(" ", text).strip()
         text = self._sub(self._with, text).replace("'", "")
         text = _REPEATS.sub(r"\1\1", text)
