@@ -139,14 +139,20 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
 
     people = [asyncio.create_task(traffic.person(u)) for u in traffic.users]
     began = time.monotonic()
-    done = 0
+    done = exits = 0
     try:
         for _ in range(kills):
             proc = await spawn()
             await asyncio.sleep(rng.uniform(0.3, 4.0))
-            proc.send_signal(signal.SIGKILL)
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGKILL)
+                done += 1
+            else:  # it stopped by itself: a failure worth reading
+                exits += 1
+                log.flush()
+                tail = (tmp / f"{kind}.log").read_text(errors="replace").splitlines()[-3:]
+                print(f"{kind} exited by itself ({proc.returncode}):", *tail, sep="\n", file=sys.stderr)
             await proc.wait()
-            done += 1
         traffic.stop.set()
         await asyncio.gather(*people)
         proc = await spawn()  # the last life: everything sent so far is processed and acknowledged
@@ -162,7 +168,7 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
     elapsed = time.monotonic() - began
     acked = [s for s in traffic.sent if traffic.acked(s)]
     notes = [s for s in acked if s.kind == "note"]
-    result: dict = {"kills": done, "updates_sent": len(traffic.sent), "updates_acked": len(acked),
+    result: dict = {"kills": done, "exited_by_itself": exits, "updates_sent": len(traffic.sent), "updates_acked": len(acked),
                     "notes_acked": len(notes), "seconds": round(elapsed, 1)}
     if kind == "fulcrum":
         conn = sqlite3.connect(db)
@@ -173,8 +179,14 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
         processed = {r[0] for r in conn.execute("SELECT update_id FROM processed_updates")}
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
         conn.close()
-        lost = sum(1 for s in notes if rows[s.marker] == 0)
-        lost += sum(1 for s in acked if s.kind != "note" and s.update_id not in processed)
+        missing = [s for s in notes if rows[s.marker] == 0]
+        missing += [s for s in acked if s.kind != "note" and s.update_id not in processed]
+        lost = len(missing)
+        if missing:  # what was lost, and what the bot logged about it
+            print("lost:", missing, file=sys.stderr)
+            for line in (tmp / f"{kind}.log").read_text(errors="replace").splitlines():
+                if any(f"update {s.update_id} " in line for s in missing) or "ERROR" in line:
+                    print(line[:300], file=sys.stderr)
         replies = Counter()
         for user in traffic.users:
             for rec in fake.sent(user):
@@ -209,7 +221,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="fulcrum-crash-") as tmp:
         ours = asyncio.run(run("fulcrum", args.kills, args.users, args.seed, Path(tmp)))
         print(json.dumps(ours), file=sys.stderr)
-        out = {k: ours[k] for k in ("kills", "updates_acked", "lost", "doubled", "integrity_ok", "replies_missing",
+        out = {k: ours[k] for k in ("kills", "exited_by_itself", "updates_acked", "lost", "doubled", "integrity_ok", "replies_missing",
                                     "replies_repeated")}
         out.update(notes_acked=ours["notes_acked"], seconds=ours["seconds"])
         if not args.no_baseline:
