@@ -63,11 +63,28 @@ class Exclusion(BaseModel):
     why: str = Field(min_length=1)
 
 
+class Negation(BaseModel):
+    """A harm word directly negated in its own clause ("he would never hurt me").
+
+    `examples` are benign sentences the negation must make read "ok"; `traps`
+    are crises that look negated ("he won't stop hitting me") and must still
+    be flagged. Both are checked by `fulcrum content check`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    pattern: str = Field(min_length=1)
+    why: str = Field(min_length=1)
+    examples: list[str] = Field(min_length=1)
+    traps: list[str] = Field(min_length=1)
+
+
 class SafetyFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int
     normalise: dict[str, str]
+    negate: list[Negation] = Field(default_factory=list)
     exclude: list[Exclusion] = Field(default_factory=list)
     categories: dict[str, Category]
 
@@ -130,6 +147,7 @@ class Triage:
     def __init__(self, spec: SafetyFile) -> None:
         self.spec = spec
         self.normaliser = Normaliser(spec.normalise)
+        self._negate = [_compile(n.pattern) for n in spec.negate]
         self._exclude = [_compile(e.pattern) for e in spec.exclude]
         self._rules = {
             cat: [(r.id, _compile(r.pattern)) for r in spec.categories[cat].rules]
@@ -154,8 +172,10 @@ class Triage:
         return self.normaliser(text)
 
     def prepare(self, text: str) -> str:
-        """Normalised text with benign idioms blanked out, ready for matching."""
+        """Normalised text with negated harm and benign idioms blanked out, ready for matching."""
         text = self.normaliser(text)
+        for rx in self._negate:
+            text = rx.sub(" ", text)
         for rx in self._exclude:
             text = rx.sub(" ", text)
         return text
@@ -189,6 +209,11 @@ def _parse(path: str | Path) -> SafetyFile:
 def _self_check(spec: SafetyFile) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     seen: set[str] = set()
+    for i, neg in enumerate(spec.negate):
+        try:
+            _compile(neg.pattern)
+        except re.error as exc:
+            problems.append((f"negate[{i}]", f"pattern does not compile: {exc}"))
     for i, ex in enumerate(spec.exclude):
         try:
             _compile(ex.pattern)
@@ -212,6 +237,16 @@ def _self_check(spec: SafetyFile) -> list[tuple[str, str]]:
     if problems:
         return problems
     triage = Triage(spec)
+    for i, neg in enumerate(spec.negate):
+        rx = _compile(neg.pattern)
+        for ex in neg.examples:
+            if not rx.search(triage.normalise(ex)):
+                problems.append((f"negate[{i}]", f"example does not match: {ex!r}"))
+            elif (got := triage.classify(ex)) is not None:
+                problems.append((f"negate[{i}]", f"example is still flagged {got}: {ex!r}"))
+        for trap in neg.traps:
+            if triage.classify(trap) is None:
+                problems.append((f"negate[{i}]", f"trap is no longer flagged: {trap!r}"))
     for cat, category in spec.categories.items():
         for rule in category.rules:
             rx = _compile(rule.pattern)
