@@ -91,6 +91,94 @@ def test_labelled_set_figures(triage: Triage, name: str) -> None:
     assert accuracy >= 0.85
 
 
+# Everyday (all "ok") and oblique-crisis sets, written before the negation and
+# euphemism round of rule changes. Before that round: everyday FPR 0.091
+# (tuning) / 0.069 (holdout); oblique recall 0.598 / 0.510. The holdout thirds
+# were evaluated once, at the end of that round, before any tuning on them:
+# everyday FPR 0.050 (5/101), oblique recall 0.627 (32/51). Their thresholds
+# below are those single-run figures (both better than before).
+def _texts(name: str) -> list[str]:
+    return [i["text"] for i in _items(name)]
+
+
+@pytest.mark.parametrize("name,minimum", [
+    ("triage_everyday.yaml", 200), ("triage_everyday_holdout.yaml", 100),
+])
+def test_everyday_set_shape(name: str, minimum: int) -> None:
+    items = _items(name)
+    assert len(items) >= minimum
+    assert {i["label"] for i in items} == {"ok"}
+    assert len(set(_texts(name))) == len(items)
+
+
+@pytest.mark.parametrize("name,minimum", [
+    ("triage_oblique.yaml", 100), ("triage_oblique_holdout.yaml", 50),
+])
+def test_oblique_set_shape(name: str, minimum: int) -> None:
+    items = _items(name)
+    assert len(items) >= minimum
+    assert {i["label"] for i in items} == set(PRECEDENCE)
+    assert len(set(_texts(name))) == len(items)
+
+
+@pytest.mark.parametrize("tuning,holdout", [
+    ("triage_everyday.yaml", "triage_everyday_holdout.yaml"),
+    ("triage_oblique.yaml", "triage_oblique_holdout.yaml"),
+])
+def test_new_holdouts_do_not_overlap(tuning: str, holdout: str) -> None:
+    assert not {t.lower() for t in _texts(tuning)} & {t.lower() for t in _texts(holdout)}
+
+
+@pytest.mark.parametrize("name,max_fpr", [
+    ("triage_everyday.yaml", 0.03),
+    ("triage_everyday_holdout.yaml", 0.05),
+])
+def test_everyday_false_positive_rate(triage: Triage, name: str, max_fpr: float) -> None:
+    texts = _texts(name)
+    flagged = [t for t in texts if triage.classify(t) is not None]
+    assert len(flagged) / len(texts) <= max_fpr, flagged
+
+
+@pytest.mark.parametrize("name,min_recall", [
+    ("triage_oblique.yaml", 0.9),
+    ("triage_oblique_holdout.yaml", 0.62),
+])
+def test_oblique_recall(triage: Triage, name: str, min_recall: float) -> None:
+    texts = _texts(name)
+    missed = [t for t in texts if triage.classify(t) is None]
+    assert 1 - len(missed) / len(texts) >= min_recall, missed
+
+
+@pytest.mark.parametrize("text", [
+    "he won't stop hitting me",
+    "he never stops hurting me",
+    "I can't stop cutting",
+    "I don't want to live",
+    "I don't want to wake up",
+    "nobody would care if I died",
+    "he didn't just hit me, he choked me",
+    "I can't go on",
+    "I can't go on anymore",
+    "I don't want to go on",
+])
+def test_negation_never_hides_these(triage: Triage, text: str) -> None:
+    assert triage.classify(text) is not None
+
+
+@pytest.mark.parametrize("text", [
+    "he would never hurt me",
+    "he has never hit me but he yells",
+    "i used to want to die but i'm better now",
+    "i can't go on like this, something has to change",
+    "I can't go on like this with him",
+    "I want to end it with him",
+    "I'm done",
+    "I want out of this marriage",
+])
+def test_negated_or_hedged_reads_ok(triage: Triage, text: str) -> None:
+    assert triage.classify(text) is None
+
+
 def test_safety_file_self_check_is_clean() -> None:
     assert check_safety_file(SAFETY) == []
 
@@ -219,6 +307,19 @@ def test_self_check_reports_problems(tmp_path: Path, pattern: str, example: str,
     assert problems and problems[0][0] == "b" and problem in problems[0][1]
     with pytest.raises(SafetyContentError, match=r"^safety\.yaml: b: "):
         Triage.load(path)
+
+
+@pytest.mark.parametrize("negate,problem", [
+    ("[{pattern: 'never (hit', why: w, examples: ['x'], traps: ['y']}]", "does not compile"),
+    ("[{pattern: 'never hit me', why: w, examples: ['he hit me'], traps: ['he hit me']}]", "example does not match"),
+    ("[{pattern: 'never', why: w, examples: ['he has never hit me'], traps: ['he hit me']}]", "example is still flagged"),
+    ("[{pattern: 'hit me', why: w, examples: ['he never hit me'], traps: ['he hit me']}]", "trap is no longer flagged"),
+])
+def test_self_check_reports_negation_problems(tmp_path: Path, negate: str, problem: str) -> None:
+    body = _MINIMAL.format(pattern="want to die", example="i want to die", trap="fine")
+    body = body.replace("categories:", f"negate: {negate}\ncategories:", 1)
+    problems = check_safety_file(_write(tmp_path, body))
+    assert problems and problems[0][0] == "negate[0]" and problem in problems[0][1], problems
 
 
 def test_missing_category_is_an_error(tmp_path: Path) -> None:
