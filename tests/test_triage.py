@@ -96,7 +96,9 @@ def test_labelled_set_figures(triage: Triage, name: str) -> None:
 # (tuning) / 0.069 (holdout); oblique recall 0.598 / 0.510. The holdout thirds
 # were evaluated once, at the end of that round, before any tuning on them:
 # everyday FPR 0.050 (5/101), oblique recall 0.627 (32/51). Their thresholds
-# below are those single-run figures (both better than before).
+# below are those single-run figures (both better than before). Its misses were
+# then fixed as general patterns (now FPR 0.020, recall 0.980), so passing it
+# is no longer an independent measure.
 def _texts(name: str) -> list[str]:
     return [i["text"] for i in _items(name)]
 
