@@ -75,6 +75,7 @@ class Store:
         self.db = Database(self.conn)
         self.cipher = cipher or Cipher()
         self._lock = threading.RLock()
+        self._tracked: list[tuple[int, int, str, str, str]] = []  # message ids not yet written (see track_message)
         try:
             migrations.apply(self.db)
         except sqlite3.DatabaseError as exc:
@@ -82,6 +83,9 @@ class Store:
             raise StoreError(f"{self.path}: not a usable SQLite database ({exc})") from None
 
     def close(self) -> None:
+        if self._tracked:
+            with self.transaction():
+                pass
         self.conn.close()
 
     # ---- transactions ---------------------------------------------------------------------------
@@ -91,10 +95,12 @@ class Store:
         """One atomic unit; nested uses join the outer one."""
         with self._lock:
             if self.conn.in_transaction:
+                self._flush_tracked()
                 yield self
                 return
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                self._flush_tracked()
                 yield self
             except BaseException:
                 if self.conn.in_transaction:
@@ -248,15 +254,24 @@ class Store:
     # ---- tracked messages (for /exit) ------------------------------------------------------------------
 
     def track_message(self, pid: str, chat_id: int, message_id: int, now: datetime) -> None:
-        if self.exists(pid):
-            self.execute("INSERT OR IGNORE INTO messages (chat_id, message_id, person, sent_at) VALUES (?, ?, ?, ?)",
-                         (chat_id, message_id, pid, utc(now)))
+        """Remember a message id for /exit. It is written at the start of the next transaction (any turn, or
+        the minute sweep), which saves a commit per sent message; a crash before then can only leave those
+        few ids unremembered."""
+        self._tracked.append((chat_id, message_id, pid, utc(now), pid))
+
+    def _flush_tracked(self) -> None:
+        rows, self._tracked = self._tracked, []
+        if rows:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO messages (chat_id, message_id, person, sent_at) "
+                "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?)", rows)
 
     def tracked_messages(self, pid: str, now: datetime) -> list[tuple[int, int]]:
         since = utc(now - timedelta(hours=48))
-        return [(r[0], r[1]) for r in self.execute(
-            "SELECT chat_id, message_id FROM messages WHERE person = ? AND sent_at >= ? ORDER BY message_id",
-            (pid, since))]
+        with self.transaction():
+            return [(r[0], r[1]) for r in self.execute(
+                "SELECT chat_id, message_id FROM messages WHERE person = ? AND sent_at >= ? ORDER BY message_id",
+                (pid, since))]
 
     def forget_messages(self, pid: str) -> None:
         self.execute("DELETE FROM messages WHERE person = ?", (pid,))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import string
+from functools import cached_property
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union
@@ -100,8 +101,13 @@ class StepSpec(Spec):
     def _options(cls, value: Any) -> Any:
         return value or []
 
-    def option_specs(self) -> list[OptionSpec]:
-        return [OptionSpec(id=o) if isinstance(o, str) else o for o in self.options]
+    @cached_property
+    def _option_specs(self) -> tuple[OptionSpec, ...]:
+        return tuple(OptionSpec(id=o) if isinstance(o, str) else o for o in self.options)
+
+    def option_specs(self) -> tuple[OptionSpec, ...]:
+        """Options in order, plain ids expanded; built once (content is immutable after loading)."""
+        return self._option_specs
 
 
 class FlowSpec(Spec):

@@ -180,8 +180,8 @@ class Engine:
     # ---- public -------------------------------------------------------------------------------
 
     def handle(self, person: Person, inp: Input, ctx: Context) -> Result:
-        person = replace(person, answers=copy.deepcopy(person.answers), profile=dict(person.profile))
-        conv = copy.deepcopy(person.conversation)
+        person = replace(person, answers=_copy_answers(person.answers), profile=dict(person.profile))
+        conv = _copy_conversation(person.conversation)
         res = Result(conversation=conv)
         person.conversation = conv
         self._repair(person, res)
@@ -201,8 +201,8 @@ class Engine:
 
     def interrupt(self, person: Person, flow_id: str, arg: str, ctx: Context) -> Result:
         """Start a system flow (e.g. crisis) from wherever the person is, keeping their way back."""
-        person = replace(person, answers=copy.deepcopy(person.answers), profile=dict(person.profile))
-        conv = copy.deepcopy(person.conversation)
+        person = replace(person, answers=_copy_answers(person.answers), profile=dict(person.profile))
+        conv = _copy_conversation(person.conversation)
         person.conversation = conv
         res = Result(conversation=conv)
         self._repair(person, res)
@@ -566,6 +566,16 @@ class Engine:
         if isinstance(value, list):
             return "; ".join(labels.get(v, v) for v in value) or none
         return labels.get(str(value), str(value))
+
+
+def _copy_answers(answers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A copy the turn may change: answers are replaced, never mutated in place, so one level deeper is enough."""
+    return {flow: dict(steps) for flow, steps in answers.items()}
+
+
+def _copy_conversation(conv: Conversation) -> Conversation:
+    return replace(conv, history=list(conv.history), draft=list(conv.draft),
+                   return_to=copy.deepcopy(conv.return_to) if conv.return_to else None)
 
 
 def _mark(conv: Conversation) -> dict[str, Any]:

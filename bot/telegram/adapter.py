@@ -409,9 +409,8 @@ class TelegramAdapter:
         ids = list(ids)
         if not ids:
             return
-        with self.app.store.transaction():
-            for mid in ids:
-                self.app.store.track_message(pid, chat_id, mid, now)
+        for mid in ids:
+            self.app.store.track_message(pid, chat_id, mid, now)
 
     def _set_active(self, pid: str, active: bool) -> None:
         with self.app.store.transaction():
