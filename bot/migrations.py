@@ -116,3 +116,16 @@ def m002_checkin_summaries_due(db: Database) -> None:
     db.executescript(
         "CREATE INDEX IF NOT EXISTS schedules_summary ON schedules(next_summary) WHERE next_summary IS NOT NULL;"
     )
+
+
+@migrations()
+def m003_fewer_indexes_on_the_hot_path(db: Database) -> None:
+    """Every turn rewrote these indexes, yet only the daily clean-up reads them (a scan suits it): dropping
+    them saves page writes on each commit. Pruning and purging filter on the same columns without them."""
+    db.executescript(
+        """
+        DROP INDEX IF EXISTS people_last_seen;
+        DROP INDEX IF EXISTS processed_updates_at;
+        DROP INDEX IF EXISTS messages_sent_at;
+        """
+    )
