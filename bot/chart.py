@@ -11,9 +11,8 @@ from datetime import datetime, timedelta
 from statistics import fmean
 from typing import Literal, Sequence, TypedDict
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
-from matplotlib.figure import Figure
+# matplotlib is imported where a chart is drawn, not here: most processes (the bot at start-up, the CLI)
+# never draw one, and importing it costs ~0.5 s and tens of MB.
 
 Point = tuple[datetime, int]
 Trend = Literal["up", "down", "steady"]
@@ -53,6 +52,8 @@ def _checked(points: Sequence[Point]) -> list[Point]:
 
 def _x_limits(start: datetime, end: datetime) -> tuple[float, float]:
     """Date limits with a little padding; a zero span becomes a day."""
+    from matplotlib.dates import date2num
+
     span = end - start
     pad = timedelta(hours=12) if span < timedelta(hours=1) else span * 0.04
     return float(date2num(start - pad)), float(date2num(end + pad))
@@ -69,6 +70,10 @@ def render_balance_chart(
     ``y_labels`` are the (bottom, top) captions of the y axis.
     Raises ValueError for no points or a rating outside 1..5.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.figure import Figure
+
     series = _checked(points)
     if not series:
         raise ValueError("no points to chart")
