@@ -676,11 +676,7 @@ class AdapterSender:
         return ids[-1] if ids else None
 
     def is_busy(self) -> bool:
-        busy = getattr(self.adapter, "is_busy", None)
-        if callable(busy):
-            return bool(busy())
-        idle = getattr(self.adapter, "_idle", None)
-        return idle is not None and not idle.is_set()
+        return bool(self.adapter.is_busy())
 
 
 SWEEP_JOB = "checkin-sweep"

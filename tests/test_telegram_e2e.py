@@ -373,17 +373,20 @@ async def test_long_text_is_split_under_the_limit_and_escaped(bot: Harness) -> N
     await agreed(bot)
     text = ("A <reflection> & more. " * 400).strip()
     before = len(bot.fake.sent(USER))
-    assert await bot.adapter.send_bulk(f"tg:{USER}", USER, [Reply(text)])
+    await bot.adapter.send_reply(USER, Reply(text))
     pieces = bot.fake.sent(USER)[before:]
     assert len(pieces) >= 3 and all(len(r.plain) <= 4096 for r in pieces)
     assert " ".join(r.plain for r in pieces).replace("  ", " ") == text
 
 
-async def test_bulk_send_to_someone_who_blocked_the_bot(bot: Harness) -> None:
+async def test_sending_to_someone_who_blocked_the_bot_raises_blocked(bot: Harness) -> None:
+    from bot.telegram.adapter import Blocked
+
     await agreed(bot)
     bot.fake.block(USER)
     await bot.settle()
-    assert not await bot.adapter.send_bulk(f"tg:{USER}", USER, [Reply("hello")])
+    with pytest.raises(Blocked):
+        await bot.adapter.send_reply(USER, Reply("hello"))
 
 
 async def test_clearing_the_chat_deletes_in_batches_and_survives_refusals(bot: Harness) -> None:

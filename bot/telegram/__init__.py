@@ -2,15 +2,15 @@
 
 Layout:
     app.py        build_application(settings, fulcrum) -> Application (no Updater); startup hooks; commands
-    adapter.py    TelegramAdapter: one method per kind of update; sending, editing, deleting, send_bulk
+    adapter.py    TelegramAdapter: one method per kind of update; sending, editing, deleting, is_busy
     processor.py  PersonOrderedProcessor: one asyncio.Lock per person, different people concurrently
     serve.py      Poller / WebhookServer / serve(): acknowledge only after the turn is committed
     render.py     pure: HTML escaping, splitting under 4096, keyboards, callback data ≤ 64 bytes
     logs.py       libraries held at WARNING, the token and webhook secret scrubbed from every log record
 
 For other parts of the bot:
-    - bulk sends (check-ins): `await adapter_of(application).send_bulk(pid, chat_id, replies)` waits while
-      replies to people are going out and keeps its own pace; False means the person blocked the bot.
+    - lower-priority sends (check-ins): wait while `adapter.is_busy()`, then `await adapter.send_reply(chat_id,
+      reply)`; it raises `Blocked` when the person blocked the bot (see bot/checkins.py AdapterSender).
     - a periodic job: register `@startup_hook def f(application, adapter)` and add one *named* repeating job
       to `application.job_queue` there (see app.py); PTB's JobQueue starts with the Application.
 """

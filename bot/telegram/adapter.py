@@ -45,15 +45,14 @@ class TelegramAdapter:
     """Turns updates into service calls and outcomes into Telegram messages.
 
     Other engineers build on:
-      - `await adapter.send_bulk(pid, chat_id, replies)`: a lower-priority send for check-ins and other
-        messages nobody is waiting for. It waits while any reply to a person is being sent, keeps its own
-        slower pace (`bulk_per_second`), tracks the message ids like any reply, and returns False when the
-        person blocked the bot (they are then marked inactive, which also stops their schedules).
+      - `adapter.is_busy()` with `await adapter.send_reply(chat_id, reply)`: how lower-priority sends (check-in
+        prompts, bot/checkins.py) keep out of the way — they wait while any reply to a person is going out;
+        `send_reply` raises `Blocked` when the person blocked the bot.
       - `adapter.application` / `adapter.bot` / `adapter.app` (the Fulcrum service).
     """
 
     def __init__(self, app: Fulcrum, application: Application, *, clock: Callable[[], datetime] | None = None,
-                 retries: int = 3, backoff: float = 0.5, bulk_per_second: float = 20.0):
+                 retries: int = 3, backoff: float = 0.5):
         self.app = app
         self.application = application
         self.clock = clock or utcnow
@@ -62,13 +61,15 @@ class TelegramAdapter:
         self._foreground = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        self._bulk_lock = asyncio.Lock()
-        self._bulk_gap = 1.0 / bulk_per_second if bulk_per_second > 0 else 0.0
         self._told: set[int] = set()
 
     @property
     def bot(self) -> Bot:
         return self.application.bot
+
+    def is_busy(self) -> bool:
+        """True while a reply to someone is going out; bulk sends (check-ins) wait for it to clear."""
+        return not self._idle.is_set()
 
     # ---- routing ------------------------------------------------------------------------------------
 
@@ -287,28 +288,6 @@ class TelegramAdapter:
         name, data = reply.document  # type: ignore[misc]
         return await self.bot.send_document(chat_id, data, filename=name, caption=text,
                                             parse_mode=ParseMode.HTML, reply_markup=markup)
-
-    async def send_bulk(self, pid: str, chat_id: int, replies: Sequence[Reply], *,
-                        now: datetime | None = None) -> bool:
-        """Lower-priority send (check-ins): waits while replies to people are going out, at its own pace.
-
-        Returns False when the person has blocked the bot (they are marked inactive).
-        """
-        now = now or self.clock()
-        sent: list[int] = []
-        try:
-            async with self._bulk_lock:
-                for reply in replies:
-                    await self._idle.wait()
-                    sent += await self.send_reply(chat_id, reply)
-                    if self._bulk_gap:
-                        await asyncio.sleep(self._bulk_gap)
-        except Blocked:
-            self._set_active(pid, False)
-            return False
-        finally:
-            self._track(pid, chat_id, sent, now)
-        return True
 
     async def delete_messages(self, ids: Sequence[tuple[int, int]]) -> None:
         """deleteMessages in batches of ≤100 per chat; messages Telegram will not delete (too old) are skipped."""
