@@ -19,7 +19,7 @@ from bot.settings import Settings
 from bot.store import Store
 from flows.content import Content, load_content
 from flows.engine import Engine
-from flows.model import Context, Input, Person, Reply, Result
+from flows.model import Context, Event, Input, Person, Reply, Result
 from flows.resources import Directory, load_resources
 from flows.safety import Triage
 
@@ -191,7 +191,7 @@ class Fulcrum:
 
     def _interrupt(self, person: Person, category: str, ctx: Context) -> Result:
         result = self.engine.interrupt(person, "crisis", category, ctx)
-        result.events.append(_event("crisis", category))
+        result.events.append(Event("crisis", value=category))
         return result
 
     def _commit(self, pid: str, person: Person, result: Result, now: datetime, outcome: Outcome,
@@ -249,12 +249,6 @@ class Fulcrum:
 
 VALIDATORS: dict[str, Callable[[str], tuple[bool, str]]] = {}
 RENDERERS: dict[str, Callable[[Fulcrum, Person, Context], str]] = {}
-
-
-def _event(name: str, value: str) -> Any:
-    from flows.model import Event
-
-    return Event(name, value=value)
 
 
 def render_resources(content: Content, directory: Directory, country: str | None) -> str:

@@ -22,6 +22,7 @@ STEP_KINDS = ("message", "choice", "checklist", "scale", "reflection", "input", 
 WAYOUTS = ("back", "menu", "resume")
 RESERVED_OPTIONS = frozenset({*WAYOUTS, "continue", "done", "skip", "answer"})
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
+COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 SCHEMA_VERSION = 1
 DEFAULT_MAX_CHARS = 600
 # Names a text may use besides answers: filled in by the engine or from settings.
@@ -311,6 +312,11 @@ def load_content(root: str | Path, lang: str = "en", max_chars: int = DEFAULT_MA
         for key in ("back", "menu", "resume", "continue", "done", "skip"):
             if key not in common.options:
                 problems.append((f"{lang}/common.yaml", "-", f"options.{key} is missing"))
+        for name, description in common.commands.items():
+            # Telegram's setMyCommands rules: 1–32 of a-z, 0-9, _; a description of 1–256 characters.
+            if not COMMAND_RE.match(name) or not 1 <= len(description) <= 256:
+                problems.append((f"{lang}/common.yaml", "-", f"command '{name}': name must be 1–32 of a-z, 0-9 "
+                                 "and _, with a description of 1–256 characters"))
     for flow in flows.values():
         problems += _check_flow(flow, flows, lang, max_chars)
     if "menu" not in flows:

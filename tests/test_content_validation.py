@@ -84,3 +84,11 @@ def test_broken_yaml_is_a_file_level_problem(folder: Path):
     (folder / "flows" / "demo.yaml").write_text("version: 1\nid: [unclosed\n", encoding="utf-8")
     found = problems(folder)
     assert ("flows/demo.yaml", "-") in [(f, s) for f, s, _ in found]
+
+
+def test_a_command_telegram_would_refuse_is_a_problem(folder: Path):
+    path = folder / "en" / "common.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  menu: \"Main menu\"", "  Main-Menu: \"Main menu\""),
+                    encoding="utf-8")
+    found = problems(folder)
+    assert any(f == "en/common.yaml" and "Main-Menu" in p for f, _, p in found), found
