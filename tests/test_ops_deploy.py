@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 
 from tests.conftest import ROOT
 
@@ -32,18 +30,8 @@ def test_unit_has_the_required_settings():
     assert d["ExecStart"][0].endswith("fulcrum run")
 
 
-def test_unit_parses_with_systemd_analyze_when_available():
-    tool = shutil.which("systemd-analyze")
-    if tool is None:
-        return
-    out = subprocess.run([tool, "verify", str(UNIT)], capture_output=True, text=True, timeout=60)
-    problems = [line for line in out.stderr.splitlines()
-                if line.strip() and "is not executable" not in line and "No such file" not in line]
-    assert not problems, problems
-
-
 def test_deploy_guide_covers_upgrades_webhooks_backups_and_scale():
     text = (ROOT / "deploy" / "README.md").read_text()
     for words in ("Upgrading", "migrations run at start", "From polling to webhooks", "/healthz",
-                  "outside `/delete`'s reach", "FULCRUM_DATA_KEY", "30 messages a second", "BENCHMARKS"):
+                  "outside `/delete`'s reach", "FULCRUM_DATA_KEY", "30 messages a second", "Measured headroom"):
         assert words in text, words
