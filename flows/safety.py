@@ -32,6 +32,9 @@ _DASHES = re.compile("[-\u2010-\u2015\u2212]")
 # "he is here help" and bounded word gaps are not broken by a comma.
 _PUNCT = re.compile("[.,!?;:()\\[\\]{}\u2026\u00a1\u00bf]")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
+# Emoji and pictographs become spaces, so "help\U0001f62d" reads "help" and a
+# message that is only a word plus emoji still matches a whole-message rule.
+_SYMBOLS = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -124,15 +127,18 @@ class Normaliser:
     def _sub(self, rx: re.Pattern[str] | None, text: str) -> str:
         return rx.sub(lambda m: self._map[m.group(0)], text) if rx else text
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str, single: bool = False) -> str:
+        """Canonical form. A letter typed 3+ times becomes 2 ("killl" -> "kill");
+        with `single` it becomes 1 instead ("dieeee" -> "die", "helllp" -> "help")."""
         text = unicodedata.normalize("NFKC", text)
         text = unicodedata.normalize("NFKC", text.lower()).lower()
         text = _ZERO_WIDTH.sub("", text).translate(_QUOTES)
+        text = _SYMBOLS.sub(" ", text)
         text = _DASHES.sub(" ", text)
         text = _PUNCT.sub(" ", text)
         text = _SPACES.sub(" ", text).strip()
         text = self._sub(self._with, text).replace("'", "")
-        text = _REPEATS.sub(r"\1\1", text)
+        text = _REPEATS.sub(r"\1" if single else r"\1\1", text)
         text = self._sub(self._without, text)
         return _SPACES.sub(" ", text).strip()
 
@@ -171,9 +177,9 @@ class Triage:
     def normalise(self, text: str) -> str:
         return self.normaliser(text)
 
-    def prepare(self, text: str) -> str:
+    def prepare(self, text: str, single: bool = False) -> str:
         """Normalised text with negated harm and benign idioms blanked out, ready for matching."""
-        text = self.normaliser(text)
+        text = self.normaliser(text, single)
         for rx in self._negate:
             text = rx.sub(" ", text)
         for rx in self._exclude:
@@ -181,9 +187,12 @@ class Triage:
         return text
 
     def classify(self, text: str) -> str | None:
-        prepared = self.prepare(text)
+        variants = [self.prepare(text)]
+        if _REPEATS.search(text.lower()):
+            # "i want to dieeee" reads "diee" with doubles kept; try single letters too.
+            variants.append(self.prepare(text, single=True))
         for cat, rx in self._combined:
-            if rx.search(prepared):
+            if any(rx.search(v) for v in variants):
                 return cat
         return None
 
