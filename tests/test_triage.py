@@ -335,3 +335,58 @@ def test_missing_category_is_an_error(tmp_path: Path) -> None:
 def test_unnormalised_replacement_is_an_error(tmp_path: Path) -> None:
     body = _MINIMAL.format(pattern="x", example="x", trap="y").replace("{im: i am}", "{im: I Am}")
     assert check_safety_file(_write(tmp_path, body))[0][0] == "normalise.im"
+
+
+# Round 3: written by a fresh author before reading the rules' patterns (phone-typed
+# fragments, buried sentences, UK/AU/Indian wording, second-hand reports labelled
+# crisis, benign near-misses). Before that round's rule changes: tuning recall 0.690,
+# FPR 0.070; holdout recall 0.667, FPR 0.071. The holdout third was evaluated once,
+# after tuning on the other two thirds only: recall 0.917 (44/48), FPR 0.036 (1/28),
+# category accuracy 43/44. Its thresholds below are those single-run figures.
+@pytest.mark.parametrize("name,min_crisis,min_ok", [
+    ("triage_round3.yaml", 90, 50),
+    ("triage_round3_holdout.yaml", 45, 25),
+])
+def test_round3_set_shape(name: str, min_crisis: int, min_ok: int) -> None:
+    items = _items(name)
+    labels = [i["label"] for i in items]
+    assert labels.count("ok") >= min_ok
+    assert len(items) - labels.count("ok") >= min_crisis
+    assert set(labels) == set(PRECEDENCE) | {"ok"}
+    assert len({i["text"] for i in items}) == len(items)
+
+
+def test_round3_holdout_does_not_overlap_any_tuning_set() -> None:
+    held = {i["text"].lower() for i in _items("triage_round3_holdout.yaml")}
+    for name in ("triage_round3.yaml", "triage_cases.yaml", "triage_challenge.yaml",
+                 "triage_everyday.yaml", "triage_oblique.yaml"):
+        assert not held & {i["text"].lower() for i in _items(name)}, name
+
+
+@pytest.mark.parametrize("name,min_recall,max_fpr,min_accuracy", [
+    ("triage_round3.yaml", 0.95, 0.05, 0.95),
+    ("triage_round3_holdout.yaml", 0.91, 0.04, 0.95),
+])
+def test_round3_figures(triage: Triage, name: str, min_recall: float, max_fpr: float,
+                        min_accuracy: float) -> None:
+    recall, fpr, accuracy = _figures(triage, _items(name))
+    assert recall >= min_recall
+    assert fpr <= max_fpr
+    assert accuracy >= min_accuracy
+
+
+@pytest.mark.parametrize("text,want", [
+    ("i want to dieeee", "self_harm"),
+    ("help 😭", "immediate_danger"),
+    ("HELLLP", "immediate_danger"),
+    ("he hit me😢", "violence"),
+    ("/help", None),
+])
+def test_emoji_and_stretched_letters(triage: Triage, text: str, want: str | None) -> None:
+    assert triage.classify(text) == want
+
+
+def test_crisis_buried_in_a_long_message(triage: Triage) -> None:
+    filler = "work was long and the bus was late and I made pasta for the kids. " * 150
+    assert triage.classify(filler + "he gave me a hiding last night. " + filler) == "violence"
+    assert triage.classify(filler) is None
