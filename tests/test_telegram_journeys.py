@@ -1,0 +1,262 @@
+"""Every conversation in tests/journeys/*.yaml replayed over Telegram, the way a new user would: the real
+Application (build_application) on a real SQLite file, PTB's HTTP client against the strict fake Bot API.
+
+A turn's `send` becomes a command, a press of the N-th button (row-major: console option N), a press of the
+button with that label (or the label typed out when no such button is shown), or free text. What the bot sent
+or edited for the turn must hold each `expect`; `at` is the person's conversation as saved in the database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import yaml
+
+from tests.conftest import ROOT
+from tests.support.fake_telegram import FakeTelegram
+from tests.test_telegram_e2e import TOKEN, Harness
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
+
+JOURNEYS = sorted((ROOT / "tests" / "journeys").glob("*.yaml"))
+USER = 5151
+
+
+@pytest_asyncio.fixture
+async def fake():
+    fake = FakeTelegram(TOKEN)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest_asyncio.fixture
+async def bot(fake, store_path, content):
+    harness = Harness(fake, store_path, content)
+    await harness.start()
+    yield harness
+    if harness.application is not None and harness.application.running:
+        await harness.stop()
+
+
+# ---- a person at the keyboard ---------------------------------------------------------------------------
+
+class Person:
+    """One Telegram user talking to the bot; each turn waits until the bot has answered it."""
+
+    def __init__(self, bot: Harness, user: int = USER):
+        self.bot, self.fake, self.user = bot, bot.fake, user
+
+    # -- what is on screen
+    def keyboard_message(self):
+        for rec in reversed(self.fake.sent(self.user)):
+            if not rec.deleted and (rec.reply_markup or {}).get("inline_keyboard"):
+                return rec
+        return None
+
+    def buttons(self) -> list[tuple[str, str]]:
+        rec = self.keyboard_message()
+        return [] if rec is None else self.fake.buttons(self.user, rec.message_id)
+
+    def _snapshot(self) -> dict[int, int]:
+        return {r.message_id: len(r.edits) for r in self.fake.sent(self.user)}
+
+    def _shown_since(self, before: dict[int, int]) -> str:
+        """Text and button labels of every message sent or edited since `before` (a button is the console's
+        `[N] label` line). The "→ chosen" edit of a pressed question is not new output and is left out."""
+        out: list[str] = []
+        for rec in self.fake.sent(self.user):
+            if rec.message_id in before and len(rec.edits) == before[rec.message_id]:
+                continue
+            labels = [t for t, _ in self.fake.buttons(self.user, rec.message_id)]
+            if rec.message_id in before:
+                previous = rec.edits[before[rec.message_id]]
+                if not labels and previous.reply_markup and "→" in (rec.plain or ""):
+                    continue  # the pressed question showing the answer chosen
+            out.append("\n".join([rec.plain or "", *labels]))
+        return "\n\n".join(out)
+
+    async def _settle(self) -> None:
+        await self.bot.settle()
+        await self.fake.wait_for(lambda: not self.fake.unanswered_callbacks(), 8, what="callbacks answered")
+
+    # -- what a person does
+    async def command(self, text: str) -> str:
+        before = self._snapshot()
+        self.fake.user_text(self.user, text)
+        await self._settle()
+        return self._shown_since(before)
+
+    async def text(self, text: str) -> str:
+        before = self._snapshot()
+        self.fake.user_text(self.user, text)
+        await self._settle()
+        return self._shown_since(before)
+
+    async def press(self, label: str | None = None, *, number: int | None = None) -> str:
+        rec = self.keyboard_message()
+        assert rec is not None, "no message with buttons"
+        buttons = self.fake.buttons(self.user, rec.message_id)
+        if number is not None:
+            data = buttons[number - 1][1]
+        else:
+            match = [d for t, d in buttons if t == label]
+            assert match, f"no button {label!r} among {[t for t, _ in buttons]}"
+            data = match[0]
+        assert data is not None and len(data.encode()) <= 64
+        before = self._snapshot()
+        self.fake.press(self.user, rec.message_id, data)
+        await self._settle()
+        return self._shown_since(before)
+
+    async def send(self, line: str) -> str:
+        """A journey's `send`, as the console understands it, done with Telegram's means."""
+        text = line.strip()
+        if text.startswith("/"):
+            return await self.command(text)
+        labels = [t for t, _ in self.buttons()]
+        if text.isdigit() and 1 <= int(text) <= len(labels):
+            return await self.press(number=int(text))
+        if line in labels:
+            return await self.press(line)
+        return await self.text(line)
+
+    # -- what the bot remembers
+    def at(self) -> str:
+        """The conversation saved in the database; before agreeing nothing is saved (kept in memory only)."""
+        person = self.bot.app.store.load(f"tg:{self.user}")
+        if person is not None:
+            return f"{person.conversation.flow} {person.conversation.step}"
+        pending = self.bot.app._pending.get(f"tg:{self.user}")
+        assert pending is not None, "no conversation saved or pending"
+        assert pending.flow == "onboarding", f"unsaved conversation outside onboarding: {pending.flow}"
+        return f"{pending.flow} {pending.step}"
+
+    async def agree(self) -> None:
+        await self.command("/start")
+        await self.press("I understand, let's begin")
+        assert self.at() == "menu home"
+
+
+def assert_clean(fake: FakeTelegram) -> None:
+    assert fake.errors == [], f"requests the fake refused: {fake.errors}"
+    assert fake.unanswered_callbacks() == []
+
+
+# ---- the journeys ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", JOURNEYS, ids=[p.stem for p in JOURNEYS])
+async def test_journey_over_telegram(path: Path, bot: Harness) -> None:
+    journey = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert journey.get("turns"), f"{path.name}: no turns"
+    person = Person(bot)
+    for i, turn in enumerate(journey["turns"], 1):
+        shown = await person.send(str(turn["send"]))
+        where = f"{path.name} turn {i} ({turn['send']!r})"
+        for piece in turn.get("expect", []):
+            assert piece in shown, f"{where}: {piece!r} not in what the bot sent:\n{shown}"
+        if "at" in turn:
+            assert person.at() == turn["at"], f"{where}: at {person.at()}"
+        assert_clean(bot.fake)
+    assert_clean(bot.fake)
+
+
+# ---- a new user's probes --------------------------------------------------------------------------------
+
+async def test_every_menu_topic_and_its_first_button(bot: Harness) -> None:
+    first = Person(bot, USER)
+    await first.agree()
+    topics = [t for t, _ in first.buttons()]
+    assert len(topics) >= 5
+    for n, topic in enumerate(topics, 1):
+        person = Person(bot, USER + n)
+        await person.agree()
+        shown = await person.press(topic)
+        assert shown, f"{topic!r}: nothing shown"
+        if person.buttons():
+            after = await person.press(number=1)
+            assert after, f"{topic!r} → first button: nothing shown"
+        assert_clean(bot.fake)
+
+
+async def test_the_same_button_pressed_twice(bot: Harness) -> None:
+    person = Person(bot)
+    await person.agree()
+    menu = person.keyboard_message()
+    data = [d for t, d in bot.fake.buttons(USER, menu.message_id) if t == bot.app.content.flows["signs"].title][0]
+    await person.press(bot.app.content.flows["signs"].title)
+    assert person.at() == "signs intro"
+    before = person._snapshot()
+    bot.fake.press(USER, menu.message_id, data, check=False)  # a second tap on the (now edited) question
+    await person._settle()
+    shown = person._shown_since(before)
+    assert person.at() == "signs intro"
+    assert bot.app.content.note("stale") in shown
+    assert_clean(bot.fake)
+
+
+async def test_help_then_back_to_where_i_was(bot: Harness) -> None:
+    person = Person(bot)
+    await person.agree()
+    await person.press(bot.app.content.flows["signs"].title)
+    await person.press("Let's start")
+    assert person.at() == "signs pick"
+    await person.command("/help")
+    resume = bot.app.content.common.options["resume"]
+    assert resume in [t for t, _ in person.buttons()], person.buttons()
+    await person.press(resume)
+    assert person.at() == "signs pick"
+    assert_clean(bot.fake)
+
+
+async def test_a_photo_with_a_crisis_caption_is_answered(bot: Harness) -> None:
+    person = Person(bot)
+    await person.agree()
+    before = person._snapshot()
+    bot.fake.user_photo(USER, caption="I want to die")
+    await person._settle()
+    shown = person._shown_since(before)
+    assert person.at().startswith("crisis ")
+    assert bot.app.content.note("only_text") not in shown
+    assert shown
+    assert_clean(bot.fake)
+
+
+async def test_a_photo_with_a_crisis_caption_before_agreeing(bot: Harness) -> None:
+    person = Person(bot)
+    bot.fake.user_photo(USER, caption="I want to die")
+    await person._settle()
+    assert bot.fake.sent(USER), "a crisis before agreeing went unanswered"
+    assert_clean(bot.fake)
+
+
+async def test_exit_then_carrying_on(bot: Harness) -> None:
+    person = Person(bot)
+    await person.agree()
+    await person.press(bot.app.content.flows["signs"].title)
+    await person.command("/exit")
+    assert person.at() == "signs intro"
+    live = [r for r in bot.fake.sent(USER) if not r.deleted]
+    assert live[-1].plain.startswith(bot.app.content.note("chat_cleared"))
+    shown = await person.command("/menu")
+    assert person.at() == "menu home" and shown
+    await person.press(bot.app.content.flows["signs"].title)
+    await person.press("Let's start")
+    assert person.at() == "signs pick"
+    assert_clean(bot.fake)
+
+
+async def test_delete_everything_then_start_again_is_a_new_person(bot: Harness) -> None:
+    person = Person(bot)
+    await person.agree()
+    await person.press(bot.app.content.flows["signs"].title)
+    await person.command("/delete")
+    await person.press("Delete everything")
+    assert bot.count("SELECT count(*) FROM people WHERE id = ?", f"tg:{USER}") == 0
+    shown = await person.command("/start")
+    assert "I'm Fulcrum" in shown
+    assert "I understand, let's begin" in [t for t, _ in person.buttons()]
+    assert person.at() == "onboarding notice"
+    assert_clean(bot.fake)
