@@ -155,11 +155,14 @@ class TelegramAdapter:
         pid, now, chat_id = self.pid(update), self.clock(), message.chat_id
         press = render.decode(query.data)
         inp = self._press_input(pid, press, now)
+        # The turn the button was shown at must still be theirs: someone not (or no longer) known is sent to
+        # onboarding without a stale note, and their press must not be marked on a message (maybe already gone).
+        current = self.app._person(pid).conversation.turn
         outcome = self.app.handle(pid, inp, now, chat_id=chat_id, update_id=update.update_id)
         if outcome.duplicate:
             return
         stale = self.app.content.note("stale")
-        accepted = not any(not r.is_step and r.text == stale for r in outcome.replies)
+        accepted = inp.turn == current and not any(not r.is_step and r.text == stale for r in outcome.replies)
         if not accepted or self._special(outcome):
             await self._after(pid, chat_id, outcome, now)
             return
