@@ -62,6 +62,7 @@ class TelegramAdapter:
         self._idle = asyncio.Event()
         self._idle.set()
         self._told: set[int] = set()
+        self._marked: dict[tuple[int, int], None] = {}  # messages already showing their answer (oldest first)
 
     @property
     def bot(self) -> Bot:
@@ -317,6 +318,12 @@ class TelegramAdapter:
                         label = button.text
         if label is None:
             return
+        key = (message.chat_id, message.message_id)
+        if key in self._marked:  # a double tap: both presses carry the message as it was, buttons and all
+            return
+        self._marked[key] = None
+        if len(self._marked) > 10_000:
+            del self._marked[next(iter(self._marked))]
         if message.text is not None:
             text = render.chosen(render.escape(message.text), label)
             if len(text) <= render.TEXT_LIMIT:
