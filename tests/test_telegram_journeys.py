@@ -260,3 +260,33 @@ async def test_delete_everything_then_start_again_is_a_new_person(bot: Harness) 
     assert "I understand, let's begin" in [t for t, _ in person.buttons()]
     assert person.at() == "onboarding notice"
     assert_clean(bot.fake)
+
+
+async def test_delete_everything_tapped_twice_edits_no_missing_message(bot: Harness) -> None:
+    """Both taps arrive before the first is handled: the second finds no one (the chat is already cleared) and
+    must not try to mark its answer on a message that is gone."""
+    person = Person(bot)
+    await person.agree()
+    await person.command("/delete")
+    rec = person.keyboard_message()
+    data = [d for t, d in bot.fake.buttons(USER, rec.message_id) if t == "Delete everything"][0]
+    bot.fake.press(USER, rec.message_id, data)
+    bot.fake.press(USER, rec.message_id, data)
+    await person._settle()
+    assert bot.count("SELECT count(*) FROM people WHERE id = ?", f"tg:{USER}") == 0
+    assert_clean(bot.fake)
+
+
+async def test_a_self_loop_option_tapped_twice_moves_once(bot: Harness) -> None:
+    """"Off" keeps them on the check-in settings (same turn): a double tap is applied twice, harmlessly."""
+    person = Person(bot)
+    await person.agree()
+    await person.command("/checkins")
+    rec = person.keyboard_message()
+    data = [d for t, d in bot.fake.buttons(USER, rec.message_id) if t == "Off"][0]
+    bot.fake.press(USER, rec.message_id, data)
+    bot.fake.press(USER, rec.message_id, data)
+    await person._settle()
+    assert person.at() == "checkins reminders"
+    assert bot.app.store.load(f"tg:{USER}").profile.get("checkins") == "off"
+    assert_clean(bot.fake)
