@@ -131,7 +131,6 @@ class Person:
             return f"{person.conversation.flow} {person.conversation.step}"
         pending = self.bot.app._pending.get(f"tg:{self.user}")
         assert pending is not None, "no conversation saved or pending"
-        assert pending.flow == "onboarding", f"unsaved conversation outside onboarding: {pending.flow}"
         return f"{pending.flow} {pending.step}"
 
     async def agree(self) -> None:
