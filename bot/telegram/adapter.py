@@ -63,6 +63,7 @@ class TelegramAdapter:
         self._idle.set()
         self._told: set[int] = set()
         self._marked: dict[tuple[int, int], None] = {}  # messages already showing their answer (oldest first)
+        self._live_checklist: dict[int, int] = {}  # chat → the checklist message on screen (ticks edit it)
 
     @property
     def bot(self) -> Bot:
@@ -159,6 +160,8 @@ class TelegramAdapter:
         # The turn the button was shown at must still be theirs: someone not (or no longer) known is sent to
         # onboarding without a stale note, and their press must not be marked on a message (maybe already gone).
         current = self.app._person(pid).conversation.turn
+        if inp.turn != current and self._live_checklist.get(chat_id) == message.message_id:
+            inp = self._tick_behind(pid, inp, now)
         outcome = self.app.handle(pid, inp, now, chat_id=chat_id, update_id=update.update_id)
         if outcome.duplicate:
             return
@@ -225,6 +228,15 @@ class TelegramAdapter:
             return Input.option(option, turn=press.turn)
         return Input.option(press.option, turn=press.turn)
 
+    def _tick_behind(self, pid: str, inp: Input, now: datetime) -> Input:
+        """A tick on the checklist on screen, tapped before the previous tick's edit arrived: its keyboard is a
+        turn behind, but it means this checklist, so it counts (Done, Back and Menu stay strict)."""
+        step = self.app.view(pid, now)
+        ticks = {o.id for o in step.options} - {"done", "back", "menu", "resume"}
+        if inp.turn is not None and inp.turn >= 0 and step.kind == "checklist" and inp.value in ticks:
+            return Input.option(inp.value, turn=step.turn)
+        return inp
+
     @staticmethod
     def _special(outcome: Outcome) -> bool:
         return bool(outcome.delete_messages) or outcome.erased or "exit" in outcome.actions
@@ -268,6 +280,8 @@ class TelegramAdapter:
         markup = render.keyboard(reply, self.version)
         pieces = render.split_text(reply.text)
         ids: list[int] = []
+        if reply.is_step:
+            self._live_checklist.pop(chat_id, None)
         if reply.draw is not None and reply.image is None:
             reply = replace(reply, image=await asyncio.to_thread(reply.draw), draw=None)
         if reply.image is not None or reply.document is not None:
@@ -281,6 +295,8 @@ class TelegramAdapter:
             msg = await self._call(lambda p=piece, k=(markup if last else None): self.bot.send_message(
                 chat_id, render.escape(p), parse_mode=ParseMode.HTML, reply_markup=k))
             ids.append(msg.message_id)
+        if reply.is_step and reply.kind == "checklist" and markup is not None:
+            self._live_checklist[chat_id] = ids[-1]
         return ids
 
     async def _send_media(self, chat_id: int, reply: Reply, caption: str | None,
@@ -344,8 +360,11 @@ class TelegramAdapter:
         self._foreground += 1
         self._idle.clear()
         try:
-            return await self._edit(pid, lambda: message.edit_text(render.escape(pieces[0]), parse_mode=ParseMode.HTML,
+            done = await self._edit(pid, lambda: message.edit_text(render.escape(pieces[0]), parse_mode=ParseMode.HTML,
                                                                    reply_markup=markup))
+            if done:
+                self._live_checklist[message.chat_id] = message.message_id
+            return done
         finally:
             self._foreground -= 1
             if self._foreground == 0:
