@@ -289,3 +289,31 @@ async def test_a_self_loop_option_tapped_twice_moves_once(bot: Harness) -> None:
     assert person.at() == "checkins reminders"
     assert bot.app.store.load(f"tg:{USER}").profile.get("checkins") == "off"
     assert_clean(bot.fake)
+
+
+async def test_quick_ticks_on_a_checklist_are_all_kept(bot: Harness) -> None:
+    """Two ticks tapped before the first edit arrives both carry the keyboard a tick behind: both count, on the
+    same message, with no "from an earlier message" note."""
+    person = Person(bot)
+    await person.agree()
+    await person.press(bot.app.content.flows["signs"].title)
+    await person.press("Let's start")
+    rec = person.keyboard_message()
+    buttons = person.buttons()
+    before = person._snapshot()
+    bot.fake.press(USER, rec.message_id, buttons[0][1])
+    bot.fake.press(USER, rec.message_id, buttons[2][1])
+    await person._settle()
+    assert bot.app.content.note("stale") not in person._shown_since(before)
+    assert person.keyboard_message().message_id == rec.message_id
+    labels = [t for t, _ in person.buttons()]
+    assert "✓" in labels[0] and "✓" in labels[2] and "✓" not in labels[1]
+    await person.press("Done")
+    assert person.at() == "signs often"
+    assert_clean(bot.fake)
+    # a tick on a checklist that is no longer the one on screen is still stale
+    before = person._snapshot()
+    bot.fake.press(USER, rec.message_id, buttons[1][1], check=False)
+    await person._settle()
+    assert bot.app.content.note("stale") in person._shown_since(before)
+    assert person.at() == "signs often"
