@@ -49,6 +49,7 @@ class Outcome:
     duplicate: bool = False
     erased: bool = False
     crisis: str | None = None
+    stale: bool = False  # a press the engine did not take: show the step again, mark no answer
     # (chat id, message id) pairs the adapter should delete: /exit and /delete (bot/privacy.py).
     delete_messages: list[tuple[int, int]] = field(default_factory=list)
 
@@ -198,6 +199,7 @@ class Fulcrum:
                 chat_id: int | None, *, inp: Input | None = None) -> None:
         store = self.store
         outcome.replies = list(result.replies)
+        outcome.stale = result.stale
         for name in result.actions:
             handler = ACTIONS.get(name)
             if handler is not None:

@@ -185,6 +185,8 @@ class Engine:
         res = Result(conversation=conv)
         person.conversation = conv
         self._repair(person, res)
+        # A press of a button drawn at another turn never counts, whatever path the input takes below.
+        res.stale = inp.kind == "option" and inp.turn is not None and inp.turn != conv.turn
         if inp.kind == "command":
             self._command(person, inp, ctx, res)
         elif not person.agreed and conv.flow not in BEFORE_AGREEING and "onboarding" in self.content.flows:
@@ -286,6 +288,7 @@ class Engine:
         step = flow.steps[conv.step]
         valid = {o.id for o in self._options(flow, step, person)}
         if inp.value not in valid:
+            res.stale = True
             res.replies.append(Reply(self.content.note("stale")))
             return
         self._choose(person, flow, step, inp.value, ctx, res)
@@ -373,6 +376,7 @@ class Engine:
         event = machine.events.get(trigger)
         view = _View(person, flow.id, ctx, conv)
         if event is None or step.id not in event.transitions or not event.trigger(model, view=view):
+            res.stale = True
             res.replies.append(Reply(self.content.note("stale")))
             return
         dest = model.state

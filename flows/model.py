@@ -157,6 +157,7 @@ class Result:
     profile: dict[str, Any] = field(default_factory=dict)  # profile keys to set
     actions: list[str] = field(default_factory=list)  # for the adapter: exit, erase, export, progress, journal ...
     agreed: bool | None = None
+    stale: bool = False  # the input was a press the engine did not take (an old button, or one not on screen)
 
     def action(self, name: str) -> bool:
         return name in self.actions

@@ -173,3 +173,13 @@ def test_saved_flow_removed_by_a_content_change_goes_to_the_menu(engine):
     res = turn(engine, p, Input.open())
     assert p.conversation.flow == "menu"
     assert res.replies[-1].flow == "menu"
+
+
+def test_a_press_from_another_turn_is_flagged_stale_on_every_path(engine):
+    p = Person(agreed=True)
+    turn(engine, p, Input.command("flow", "signs"))
+    current = p.conversation.turn
+    assert not turn(engine, p, Input.option("continue", turn=current)).stale
+    assert turn(engine, p, Input.option("continue", turn=current)).stale
+    stranger = Person()  # e.g. erased a moment ago: sent to onboarding, and the press still counts as stale
+    assert turn(engine, stranger, Input.option("delete_all", turn=7)).stale

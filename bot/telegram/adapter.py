@@ -157,17 +157,14 @@ class TelegramAdapter:
         pid, now, chat_id = self.pid(update), self.clock(), message.chat_id
         press = render.decode(query.data)
         inp = self._press_input(pid, press, now)
-        # The turn the button was shown at must still be theirs: someone not (or no longer) known is sent to
-        # onboarding without a stale note, and their press must not be marked on a message (maybe already gone).
-        current = self.app._person(pid).conversation.turn
-        if inp.turn != current and self._live_checklist.get(chat_id) == message.message_id:
+        if self._live_checklist.get(chat_id) == message.message_id:
             inp = self._tick_behind(pid, inp, now)
         outcome = self.app.handle(pid, inp, now, chat_id=chat_id, update_id=update.update_id)
         if outcome.duplicate:
             return
-        stale = self.app.content.note("stale")
-        accepted = inp.turn == current and not any(not r.is_step and r.text == stale for r in outcome.replies)
-        if not accepted or self._special(outcome):
+        # A press the engine did not take (an old turn; someone no longer known, sent to onboarding) is never
+        # marked as chosen: its message may already be gone.
+        if outcome.stale or self._special(outcome):
             await self._after(pid, chat_id, outcome, now)
             return
         steps = [r for r in outcome.replies if r.is_step]
@@ -233,7 +230,8 @@ class TelegramAdapter:
         turn behind, but it means this checklist, so it counts (Done, Back and Menu stay strict)."""
         step = self.app.view(pid, now)
         ticks = {o.id for o in step.options} - {"done", "back", "menu", "resume"}
-        if inp.turn is not None and inp.turn >= 0 and step.kind == "checklist" and inp.value in ticks:
+        if (inp.turn is not None and 0 <= inp.turn != step.turn and step.kind == "checklist"
+                and inp.value in ticks):
             return Input.option(inp.value, turn=step.turn)
         return inp
 
