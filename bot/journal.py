@@ -7,7 +7,7 @@ the entries and shows only the options that make sense. Where the person is in t
 profile (`journal_page`, and `journal_pick`: the id of the entry they chose to delete), committed with the turn.
 
 Every entry is encrypted (store.add_journal). /journal TEXT is triaged by the service before anything else:
-a text that signals danger gets the crisis reply and is not saved here.
+a text that signals danger gets the crisis reply, and the note is still saved (nothing a person writes is lost).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.progress import local_tz, parse_time, short_date
-from bot.service import VIEWS, ActionContext, action
+from bot.service import TURN_HOOKS, VIEWS, ActionContext, action
 from flows.model import Option, Reply
 
 PAGE = 5
@@ -159,3 +159,14 @@ def draw_journal(ctx: ActionContext, reply: Reply) -> list[Reply]:
 
 
 VIEWS["journal"] = draw_journal
+
+
+def keep_note_through_a_crisis(ctx: ActionContext) -> None:
+    """/journal TEXT that opened the crisis flow is saved all the same, like a reflection typed in a crisis."""
+    inp = ctx.inp
+    if (ctx.outcome.crisis and inp is not None and inp.kind == "command" and inp.value == "journal"
+            and inp.arg.strip()):
+        ctx.app.store.add_journal(ctx.pid, NOTE_FLOW, NOTE_STEP, inp.arg.strip(), ctx.now)
+
+
+TURN_HOOKS.append(keep_note_through_a_crisis)

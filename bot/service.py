@@ -220,7 +220,7 @@ class Fulcrum:
             store.save(pid, result, now, chat_id=chat_id, content_version=self.content.version,
                        text_steps=self.text_steps)
             for turn_hook in TURN_HOOKS:
-                turn_hook(ActionContext(self, pid, person, result, now, outcome))
+                turn_hook(ActionContext(self, pid, person, result, now, outcome, inp))
         else:
             self._pending[pid] = result.conversation
             self._pending.move_to_end(pid)

@@ -132,11 +132,11 @@ def test_journal_text_adds_an_encrypted_note(store_path, content):
     app.store.close()
 
 
-def test_crisis_text_in_journal_gets_the_crisis_reply(app):
+def test_crisis_text_in_journal_gets_the_crisis_reply_and_is_still_saved(app):
     chat = agreed(app)
     chat.send("/journal I want to kill myself")
     assert chat.outcome.crisis and chat.last.flow == "crisis"
-    assert app.store.journal_count(chat.pid) == 0
+    assert [e["text"] for e in app.store.journal(chat.pid)] == ["I want to kill myself"]
 
 
 def test_console_journal_lines_never_start_with_a_bracket(app):
