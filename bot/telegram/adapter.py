@@ -63,7 +63,8 @@ class TelegramAdapter:
         self._idle.set()
         self._told: set[int] = set()
         self._marked: dict[tuple[int, int], None] = {}  # messages already showing their answer (oldest first)
-        self._live_checklist: dict[int, int] = {}  # chat → the checklist message on screen (ticks edit it)
+        # chat → (message id, turn) of the checklist on screen: ticks edit that message in place
+        self._live_checklist: dict[int, tuple[int, int]] = {}
 
     @property
     def bot(self) -> Bot:
@@ -157,8 +158,7 @@ class TelegramAdapter:
         pid, now, chat_id = self.pid(update), self.clock(), message.chat_id
         press = render.decode(query.data)
         inp = self._press_input(pid, press, now)
-        if self._live_checklist.get(chat_id) == message.message_id:
-            inp = self._tick_behind(pid, inp, now)
+        inp = self._tick_behind(chat_id, message.message_id, inp)
         outcome = self.app.handle(pid, inp, now, chat_id=chat_id, update_id=update.update_id)
         if outcome.duplicate:
             return
@@ -225,15 +225,16 @@ class TelegramAdapter:
             return Input.option(option, turn=press.turn)
         return Input.option(press.option, turn=press.turn)
 
-    def _tick_behind(self, pid: str, inp: Input, now: datetime) -> Input:
+    def _tick_behind(self, chat_id: int, message_id: int, inp: Input) -> Input:
         """A tick on the checklist on screen, tapped before the previous tick's edit arrived: its keyboard is a
-        turn behind, but it means this checklist, so it counts (Done, Back and Menu stay strict)."""
-        step = self.app.view(pid, now)
-        ticks = {o.id for o in step.options} - {"done", "back", "menu", "resume"}
-        if (inp.turn is not None and 0 <= inp.turn != step.turn and step.kind == "checklist"
-                and inp.value in ticks):
-            return Input.option(inp.value, turn=step.turn)
-        return inp
+        turn behind, but it means this checklist, so it counts at the turn we last drew there (Done, Back and
+        Menu stay strict). The engine still checks the option is on the step; if anything else moved the
+        person since, the turn no longer matches and the press is stale as usual."""
+        live = self._live_checklist.get(chat_id)
+        if (live is None or live[0] != message_id or inp.turn is None or not 0 <= inp.turn < live[1]
+                or inp.value in ("done", "back", "menu", "resume")):
+            return inp
+        return Input.option(inp.value, turn=live[1])
 
     @staticmethod
     def _special(outcome: Outcome) -> bool:
@@ -294,7 +295,7 @@ class TelegramAdapter:
                 chat_id, render.escape(p), parse_mode=ParseMode.HTML, reply_markup=k))
             ids.append(msg.message_id)
         if reply.is_step and reply.kind == "checklist" and markup is not None:
-            self._live_checklist[chat_id] = ids[-1]
+            self._live_checklist[chat_id] = (ids[-1], reply.turn)
         return ids
 
     async def _send_media(self, chat_id: int, reply: Reply, caption: str | None,
@@ -361,7 +362,7 @@ class TelegramAdapter:
             done = await self._edit(pid, lambda: message.edit_text(render.escape(pieces[0]), parse_mode=ParseMode.HTML,
                                                                    reply_markup=markup))
             if done:
-                self._live_checklist[message.chat_id] = message.message_id
+                self._live_checklist[message.chat_id] = (message.message_id, reply.turn)
             return done
         finally:
             self._foreground -= 1
