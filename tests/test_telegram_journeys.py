@@ -11,34 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 import yaml
 
 from tests.conftest import ROOT
 from tests.support.fake_telegram import FakeTelegram
-from tests.test_telegram_e2e import TOKEN, Harness
+# The end-to-end tests' harness and its `fake` / `bot` fixtures, shared rather than written twice.
+from tests.test_telegram_e2e import Harness, bot, fake  # noqa: F401
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 
 JOURNEYS = sorted((ROOT / "tests" / "journeys").glob("*.yaml"))
 USER = 5151
-
-
-@pytest_asyncio.fixture
-async def fake():
-    fake = FakeTelegram(TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest_asyncio.fixture
-async def bot(fake, store_path, content):
-    harness = Harness(fake, store_path, content)
-    await harness.start()
-    yield harness
-    if harness.application is not None and harness.application.running:
-        await harness.stop()
 
 
 # ---- a person at the keyboard ---------------------------------------------------------------------------

@@ -64,8 +64,10 @@ def test_challenge_holdout_does_not_overlap_challenge_set() -> None:
 @pytest.mark.parametrize("name,min_crisis,min_ok", [
     ("triage_challenge.yaml", 110, 90),
     ("triage_challenge_holdout.yaml", 50, 50),
+    ("triage_round3.yaml", 90, 50),
+    ("triage_round3_holdout.yaml", 45, 25),
 ])
-def test_challenge_set_shape(name: str, min_crisis: int, min_ok: int) -> None:
+def test_labelled_set_shape(name: str, min_crisis: int, min_ok: int) -> None:
     items = _items(name)
     labels = [i["label"] for i in items]
     assert labels.count("ok") >= min_ok
@@ -343,17 +345,7 @@ def test_unnormalised_replacement_is_an_error(tmp_path: Path) -> None:
 # FPR 0.070; holdout recall 0.667, FPR 0.071. The holdout third was evaluated once,
 # after tuning on the other two thirds only: recall 0.917 (44/48), FPR 0.036 (1/28),
 # category accuracy 43/44. Its thresholds below are those single-run figures.
-@pytest.mark.parametrize("name,min_crisis,min_ok", [
-    ("triage_round3.yaml", 90, 50),
-    ("triage_round3_holdout.yaml", 45, 25),
-])
-def test_round3_set_shape(name: str, min_crisis: int, min_ok: int) -> None:
-    items = _items(name)
-    labels = [i["label"] for i in items]
-    assert labels.count("ok") >= min_ok
-    assert len(items) - labels.count("ok") >= min_crisis
-    assert set(labels) == set(PRECEDENCE) | {"ok"}
-    assert len({i["text"] for i in items}) == len(items)
+# (their shape is checked with the challenge sets' in test_labelled_set_shape)
 
 
 def test_round3_holdout_does_not_overlap_any_tuning_set() -> None:
