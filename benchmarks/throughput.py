@@ -219,9 +219,14 @@ async def run_floor(users: int, m: int, warmup: int, seed: int) -> dict:
         await context.bot.send_message(chat_id, html.escape(QUESTION), parse_mode=ParseMode.HTML, reply_markup=markup)
 
     application.add_handler(TypeHandler(Update, handle))
+    return await run_canned(application, "floor0", users, m, warmup, seed, began)
+
+
+async def run_canned(application, prefix: str, users: int, m: int, warmup: int, seed: int, began: float) -> dict:
+    """Time the stream through an Application whose people start on a canned screen (floor and baseline)."""
     ids = itertools.count(100)
     request = offline(application, OfflineRequest(ids=ids))
-    driver = Driver(request, Updates(application.bot, ids=ids), users, canned_screens(users, "floor0"), seed)
+    driver = Driver(request, Updates(application.bot, ids=ids), users, canned_screens(users, prefix), seed)
     async with application:
         await application.start()
         setup = time.perf_counter() - began
@@ -295,16 +300,7 @@ async def run_baseline(users: int, m: int, warmup: int, seed: int) -> dict:
                         TYPING: [MessageHandler(filters.TEXT & ~filters.COMMAND, typed)]},
                 fallbacks=[CommandHandler("menu", menu)], name="journey", persistent=True)
         application.add_handler(conversation)
-        ids = itertools.count(100)
-        request = offline(application, OfflineRequest(ids=ids))
-        driver = Driver(request, Updates(application.bot, ids=ids), users, canned_screens(users, "base00"), seed)
-        async with application:
-            await application.start()
-            setup = time.perf_counter() - began
-            gc.collect()
-            latencies = await timed_stream(application, driver, m, warmup)
-            await application.stop()
-        return figures(latencies, users, m, request, setup)
+        return await run_canned(application, "base00", users, m, warmup, seed, began)
 
 
 VARIANTS = {"ours": run_ours, "floor": run_floor, "baseline": run_baseline}
