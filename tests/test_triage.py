@@ -36,16 +36,20 @@ def _figures(triage: Triage, items: list[dict[str, str]]) -> tuple[float, float,
     return recall, fpr, accuracy
 
 
-@pytest.mark.parametrize("name,min_items,min_side", [
-    ("triage_cases.yaml", 220, 110),
-    ("triage_holdout.yaml", 60, 25),
+@pytest.mark.parametrize("name,min_items,min_crisis,min_ok", [
+    ("triage_cases.yaml", 220, 110, 110),
+    ("triage_holdout.yaml", 60, 25, 25),
+    ("triage_challenge.yaml", 200, 110, 90),
+    ("triage_challenge_holdout.yaml", 100, 50, 50),
+    ("triage_round3.yaml", 140, 90, 50),
+    ("triage_round3_holdout.yaml", 70, 45, 25),
 ])
-def test_labelled_set_shape(name: str, min_items: int, min_side: int) -> None:
+def test_labelled_set_shape(name: str, min_items: int, min_crisis: int, min_ok: int) -> None:
     items = _items(name)
     labels = [i["label"] for i in items]
     assert len(items) >= min_items
-    assert labels.count("ok") >= min_side
-    assert len(items) - labels.count("ok") >= min_side
+    assert labels.count("ok") >= min_ok
+    assert len(items) - labels.count("ok") >= min_crisis
     assert set(labels) == set(PRECEDENCE) | {"ok"}
     texts = [i["text"] for i in items]
     assert len(set(texts)) == len(texts)
@@ -61,19 +65,7 @@ def test_challenge_holdout_does_not_overlap_challenge_set() -> None:
     assert not tuning & {i["text"].lower() for i in _items("triage_challenge_holdout.yaml")}
 
 
-@pytest.mark.parametrize("name,min_crisis,min_ok", [
-    ("triage_challenge.yaml", 110, 90),
-    ("triage_challenge_holdout.yaml", 50, 50),
-    ("triage_round3.yaml", 90, 50),
-    ("triage_round3_holdout.yaml", 45, 25),
-])
-def test_labelled_set_shape(name: str, min_crisis: int, min_ok: int) -> None:
-    items = _items(name)
-    labels = [i["label"] for i in items]
-    assert labels.count("ok") >= min_ok
-    assert len(items) - labels.count("ok") >= min_crisis
-    assert set(labels) == set(PRECEDENCE) | {"ok"}
-    assert len({i["text"] for i in items}) == len(items)
+# (the challenge sets' shape is checked in test_labelled_set_shape)
 
 
 # The challenge sets were written from the safety.yaml header only, by someone
@@ -345,7 +337,7 @@ def test_unnormalised_replacement_is_an_error(tmp_path: Path) -> None:
 # FPR 0.070; holdout recall 0.667, FPR 0.071. The holdout third was evaluated once,
 # after tuning on the other two thirds only: recall 0.917 (44/48), FPR 0.036 (1/28),
 # category accuracy 43/44. Its thresholds below are those single-run figures.
-# (their shape is checked with the challenge sets' in test_labelled_set_shape)
+# (their shape is checked in test_labelled_set_shape)
 
 
 def test_round3_holdout_does_not_overlap_any_tuning_set() -> None:
