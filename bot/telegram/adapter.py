@@ -22,6 +22,7 @@ from telegram.ext import Application, ContextTypes
 from bot.console import parse_command
 from bot.service import Fulcrum, Outcome
 from bot.telegram import render
+from bot.telegram.ratelimit import set_foreground
 from bot.telegram.processor import update_key
 from flows.model import Input, Reply
 
@@ -78,6 +79,7 @@ class TelegramAdapter:
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every update lands here (a TypeHandler) and goes to the one method for its kind."""
+        set_foreground()  # this task answers a person: its messages go before check-in reminders
         if update.my_chat_member is not None:
             await self.on_member(update)
             return

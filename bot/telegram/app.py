@@ -23,12 +23,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from telegram import BotCommand, Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from bot.service import Fulcrum
 from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter, on_error
 from bot.telegram.processor import PersonOrderedProcessor
+from bot.telegram.ratelimit import MessageRateLimiter
 
 ADAPTER_KEY = "fulcrum.adapter"
 StartupHook = Callable[[Application, TelegramAdapter], None]
@@ -66,8 +67,9 @@ def build_application(settings: Settings, app: Fulcrum, *, base_url: str | None 
         .base_url(base_url or settings.telegram_api_base_url)
         .updater(None)
         .concurrent_updates(PersonOrderedProcessor(concurrency))
-        # 30 messages a second overall, smoothed one by one; 429 answers are waited out and retried.
-        .rate_limiter(AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=max_retries))
+        # 30 messages (sends and edits) a second, replies before reminders; presses answered outside it;
+        # 429 answers waited out and retried (bot/telegram/ratelimit.py).
+        .rate_limiter(MessageRateLimiter(30, max_retries=max_retries))
         .connect_timeout(timeout).read_timeout(timeout).write_timeout(timeout).pool_timeout(timeout)
         .get_updates_connect_timeout(timeout).get_updates_pool_timeout(timeout)
         .get_updates_read_timeout(timeout).get_updates_write_timeout(timeout)
