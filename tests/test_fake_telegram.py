@@ -158,6 +158,19 @@ async def test_429_and_rate_limit(fake: FakeTelegram, bot: Bot) -> None:
     await bot.send_message(USER, "free again")
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_per_chat_cap_allows_a_short_burst(fake: FakeTelegram, bot: Bot) -> None:
+    seen: list[tuple[str, bool]] = []
+    fake.observe(lambda method, params, ok: seen.append((method, ok)))
+    fake.rate_limit(30, per_chat=1, chat_burst=3)
+    results = await asyncio.gather(*(bot.send_message(USER, str(i)) for i in range(4)), return_exceptions=True)
+    assert sum(isinstance(r, RetryAfter) for r in results) == 1 and len(fake.sent(USER)) == 3
+    assert [r for r in results if isinstance(r, RetryAfter)][0].retry_after in (1, dtm.timedelta(seconds=1))
+    other = fake.user_text(USER + 1, "hi")["message"]["chat"]["id"]
+    await bot.send_message(other, "another chat has its own allowance")
+    assert seen.count(("sendMessage", True)) == 4 and seen.count(("sendMessage", False)) == 1
+
+
 async def test_403_blocked_and_injected(fake: FakeTelegram, bot: Bot) -> None:
     update = fake.block(USER)
     assert update["my_chat_member"]["new_chat_member"]["status"] == "kicked"

@@ -36,8 +36,14 @@ Faults:
     fail_next(method, *, error=429|403|400|500|"timeout", count=1, chat_id=None, retry_after=1,
               description=None, delay=None)   # method "*" matches any; "timeout" holds the request
               for `delay` (default fake.timeout_delay) seconds, then processes it normally
-    rate_limit(per_second=30 | None)          # sliding 1 s window over send*/edit* (not
-                                              # sendChatAction) -> 429 with retry_after
+    rate_limit(per_second=30 | None, *, per_chat=None, chat_burst=3)
+                                              # sliding 1 s window over send*/edit* (not
+                                              # sendChatAction) -> 429 with retry_after; per_chat:
+                                              # also per chat, `per_chat` a second with bursts of
+                                              # up to `chat_burst` (Telegram: "avoid more than one
+                                              # message per second in a chat"; short bursts allowed)
+
+Timing (benchmarks): observe(fn) calls fn(method, params, ok) as each call is answered.
 
 Deliberate leniencies: setWebhook accepts http:// URLs; MarkdownV2 is only checked for
 unescaped reserved characters; text lengths are counted in code points.
@@ -334,6 +340,10 @@ class FakeTelegram:
         self._faults: list[dict] = []
         self._rate: int | None = None
         self._window: collections.deque[float] = collections.deque()
+        self._chat_rate: float | None = None
+        self._chat_burst = 3.0
+        self._chat_tokens: dict[Any, tuple[float, float]] = {}  # chat id -> (tokens, when)
+        self._observers: list[Callable[[str, dict, bool], None]] = []
         self._files: dict[str, Upload | None] = {}
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -387,15 +397,21 @@ class FakeTelegram:
             if canonical not in self._handlers:
                 raise ApiError(404, "Not Found")
             await self._apply_faults(canonical, params)
-            self._apply_rate_limit(canonical)
+            self._apply_rate_limit(canonical, params)
             result = await self._handlers[canonical](params)
         except ApiError as exc:
+            self._notify(canonical, params, False)
             if request.transport is None or request.transport.is_closing():
                 log.debug("fake telegram %s -> %s after the client left", canonical, exc.code)
                 return web.json_response({}, status=exc.code)  # nobody reads it; not an error
             return self._error(canonical, exc)
         log.debug("fake telegram %s -> 200", canonical)
+        self._notify(canonical, params, True)
         return web.json_response({"ok": True, "result": result})
+
+    def _notify(self, method: str, params: dict, ok: bool) -> None:
+        for fn in self._observers:
+            fn(method, params, ok)
 
     def _error(self, method: str, exc: ApiError) -> web.Response:
         body: dict[str, Any] = {"ok": False, "error_code": exc.code, "description": exc.description}
@@ -452,15 +468,24 @@ class FakeTelegram:
             raise ApiError(int(error), fault["description"] or defaults.get(int(error), "Error"),
                            fault["retry_after"] if int(error) == 429 else None)
 
-    def _apply_rate_limit(self, method: str) -> None:
-        if self._rate is None or not (method.startswith(("send", "edit")) and method != "sendChatAction"):
+    def _apply_rate_limit(self, method: str, params: dict | None = None) -> None:
+        if (self._rate is None and self._chat_rate is None) or not (
+                method.startswith(("send", "edit")) and method != "sendChatAction"):
             return
         now = time.monotonic()
         while self._window and now - self._window[0] >= 1.0:
             self._window.popleft()
-        if len(self._window) >= self._rate:
+        if self._rate is not None and len(self._window) >= self._rate:
             wait = max(1, math.ceil(1.0 - (now - self._window[0])))
             raise ApiError(429, f"Too Many Requests: retry after {wait}", wait)
+        chat = (params or {}).get("chat_id")
+        if self._chat_rate is not None and chat is not None:
+            tokens, then = self._chat_tokens.get(str(chat), (self._chat_burst, now))
+            tokens = min(self._chat_burst, tokens + (now - then) * self._chat_rate)
+            if tokens < 1:
+                wait = max(1, math.ceil((1 - tokens) / self._chat_rate))
+                raise ApiError(429, f"Too Many Requests: retry after {wait}", wait)
+            self._chat_tokens[str(chat)] = (tokens - 1, now)
         self._window.append(now)
 
     # ------------------------------------------------------------------ faults API
@@ -470,9 +495,15 @@ class FakeTelegram:
         self._faults.append({"method": method, "error": error, "count": count, "chat_id": chat_id,
                              "retry_after": retry_after, "description": description, "delay": delay})
 
-    def rate_limit(self, per_second: int | None = 30) -> None:
+    def rate_limit(self, per_second: int | None = 30, *, per_chat: float | None = None,
+                   chat_burst: float = 3) -> None:
         self._rate = per_second
         self._window.clear()
+        self._chat_rate, self._chat_burst = per_chat, float(chat_burst)
+        self._chat_tokens.clear()
+
+    def observe(self, fn: Callable[[str, dict, bool], None]) -> None:
+        self._observers.append(fn)
 
     # ------------------------------------------------------------------ helpers
     def _now(self) -> int:
