@@ -122,7 +122,7 @@ class Fulcrum:
                 return outcome
             person = self._person(pid)
             ctx = self.context(now)
-            inp = as_command(inp)
+            inp = as_command(self._option_at(pid, person, inp, now))
             hook = COMMANDS.get(inp.value) if inp.kind == "command" and person.agreed else None
             if hook is not None and not (inp.arg and self.triage.classify(inp.arg)):
                 result = hook(self, pid, person, inp, ctx, outcome)
@@ -150,7 +150,19 @@ class Fulcrum:
 
     def view(self, pid: str, now: datetime) -> Reply:
         """The person's current step, without changing anything."""
-        person = self._person(pid)
+        return self._current(pid, self._person(pid), now)
+
+    def _option_at(self, pid: str, person: Person, inp: Input, now: datetime) -> Input:
+        """A button sent as "#N" (its option id too long for Telegram's callback data): the N-th option of the
+        step on screen, looked up in this turn. Another turn's "#N" is stale whatever it points at."""
+        if inp.kind != "option" or not inp.value.startswith("#") or not inp.value[1:].isdigit():
+            return inp
+        if inp.turn is not None and inp.turn != person.conversation.turn:
+            return Input.option("", turn=inp.turn)
+        options, index = self._current(pid, person, now).options, int(inp.value[1:])
+        return Input.option(options[index].id if index < len(options) else "", turn=inp.turn)
+
+    def _current(self, pid: str, person: Person, now: datetime) -> Reply:
         res = self.engine.handle(person, Input.open(), self.context(now))
         reply = res.replies[-1]
         if reply.flow in VIEWS:  # the same options the last turn showed, so a button's index means the same

@@ -145,9 +145,12 @@ async def test_start_onboarding_agree_menu_and_signs_by_buttons(bot: Harness) ->
     await bot.settle()
     assert "I'm Fulcrum" in fake.last(USER).plain
     assert bot.count("SELECT count(*) FROM people") == 0  # nothing stored before agreeing
+    sent = len(fake.sent(USER))
     question = await press(bot, "I understand, let's begin")
+    # the pressed message becomes the next step (one edit): the notice does not linger, no new message
     after = [r for r in fake.sent(USER) if r.message_id == question.message_id][0]
-    assert after.plain.endswith("→ I understand, let's begin") and not after.reply_markup
+    assert len(fake.sent(USER)) == sent and after.plain.startswith("What would you like to look at?")
+    assert menu_label(bot, "signs") in [t for t, _ in fake.buttons(USER, after.message_id)]
     assert bot.where() == ("menu", "home")
     await press(bot, menu_label(bot, "signs"))
     assert bot.where() == ("signs", "intro")
@@ -172,9 +175,11 @@ async def test_start_onboarding_agree_menu_and_signs_by_buttons(bot: Harness) ->
     assert not [e for e in fake.errors if e[1] != 400 or "not modified" not in e[2]]
     journal = bot.app.store.journal(f"tg:{USER}")
     assert journal[0]["text"] == "The holiday was booked without me <b>unescaped?</b> & more"
-    # every message sent and received in the private chat is tracked (for /exit), once they agreed
+    # every message sent and received in the private chat is tracked (for /exit), once they agreed; the notice
+    # they agreed on is tracked too, since it now shows the menu
     tracked = {m for _, m in bot.app.store.tracked_messages(f"tg:{USER}", bot.adapter.clock())}
-    assert tracked == set(range(3, summary.message_id + 1))
+    assert tracked == set(range(2, summary.message_id + 1))
+    assert len(fake.sent(USER)) < len([c for c in fake.calls if c[0].startswith(("send", "edit"))])
 
 
 async def test_stale_button_answers_with_a_notice_and_the_current_step(bot: Harness) -> None:
@@ -295,19 +300,28 @@ async def test_group_is_told_once_and_nothing_is_stored(bot: Harness) -> None:
     assert len(bot.fake.sent(group)) == 1
 
 
-async def test_a_429_during_a_reply_is_waited_out(bot: Harness) -> None:
+@pytest.mark.parametrize("method", ["editMessageText", "sendMessage"])
+async def test_a_429_during_a_reply_is_waited_out(bot: Harness, method: str) -> None:
     await agreed(bot)
-    bot.fake.fail_next("sendMessage", error=429, retry_after=1)
-    await press(bot, menu_label(bot, "signs"))
+    bot.fake.fail_next(method, error=429, retry_after=1)
+    if method == "editMessageText":  # a press: the pressed message becomes the next step
+        await press(bot, menu_label(bot, "signs"))
+    else:
+        await say(bot, "/menu")
+        await press(bot, menu_label(bot, "signs"))
     await bot.fake.wait_for(lambda: bot.fake.last(USER).plain.startswith("This is a quiet look"), 6)
     assert bot.fake.http_429 == 1
 
 
 async def test_network_error_on_send_is_retried(bot: Harness) -> None:
     await agreed(bot)
-    bot.fake.fail_next("sendMessage", error=500)
+    bot.fake.fail_next("editMessageText", error=500)
     await press(bot, menu_label(bot, "signs"))
     assert bot.fake.last(USER).plain.startswith("This is a quiet look")
+    bot.fake.fail_next("sendMessage", error=500)
+    await say(bot, "/menu")
+    assert bot.fake.last(USER).plain.startswith("What would you like to look at?")
+    assert not bot.fake._faults  # noqa: SLF001 - both injected failures were met
 
 
 async def test_restart_mid_flow_continues_where_they_were(fake, store_path, content) -> None:
@@ -358,8 +372,13 @@ async def test_crash_after_commit_before_ack_applies_the_update_once(fake, store
 
 async def test_forbidden_on_send_marks_the_person_inactive_and_member_again_active(bot: Harness) -> None:
     await agreed(bot)
-    bot.fake.fail_next("sendMessage", error=403)
+    bot.fake.fail_next("editMessageText", error=403)  # a press edits the pressed message into the next step
     await press(bot, menu_label(bot, "signs"))
+    assert bot.count("SELECT active FROM people WHERE id = ?", f"tg:{USER}") == 0
+    bot.fake.unblock(USER)
+    await bot.settle()
+    bot.fake.fail_next("sendMessage", error=403)
+    await say(bot, "/menu")
     assert bot.count("SELECT active FROM people WHERE id = ?", f"tg:{USER}") == 0
     bot.fake.unblock(USER)
     await bot.settle()
@@ -519,6 +538,47 @@ async def test_callback_data_stays_within_64_bytes_and_long_ids_still_work(bot: 
             assert data is None or len(data.encode()) <= 64
     data = render.encode("abcdef123", 12345, "x" * 80, 3)
     assert len(data.encode()) <= 64 and render.decode(data).index == 3
+
+
+async def test_an_indexed_button_is_resolved_inside_its_one_turn(bot: Harness, monkeypatch) -> None:
+    """A "#N" button (an option id too long for callback data) means the N-th option on screen: the service
+    looks it up inside the turn, with no read-only turn before it."""
+    await agreed(bot)
+    menu = last_with_buttons(bot.fake)
+    buttons = bot.fake.buttons(USER, menu.message_id)
+    index = [t for t, _ in buttons].index(menu_label(bot, "signs"))
+    version, turn, _ = buttons[index][1].split(":", 2)
+    monkeypatch.setattr(bot.app, "view", lambda *a, **k: pytest.fail("a second, read-only turn"))
+    bot.fake.press(USER, menu.message_id, f"{version}:{turn}:#{index}", check=False)
+    await bot.settle()
+    assert bot.where() == ("signs", "intro")
+    bot.fake.press(USER, menu.message_id, f"{version}:{turn}:#{index}", check=False)  # that turn is gone
+    await bot.settle()
+    assert bot.where() == ("signs", "intro") and bot.fake.last(USER).plain.startswith("This is a quiet look")
+
+
+async def test_a_press_spends_one_message_call(bot: Harness) -> None:
+    """Answering the press is free; the pressed message becomes the next step: one edit, nothing sent."""
+    await agreed(bot)
+    calls = len(bot.fake.calls)
+    await press(bot, menu_label(bot, "signs"))
+    made = [m for m, _ in bot.fake.calls[calls:] if m != "getUpdates"]
+    assert sorted(made) == ["answerCallbackQuery", "editMessageText"]
+
+
+async def test_a_message_too_old_to_delete_is_marked_and_the_step_sent_anew(bot: Harness) -> None:
+    """/exit could no longer delete a message sent 47+ hours ago: the next step is not drawn into it."""
+    from datetime import timedelta
+
+    from bot.telegram.adapter import utcnow
+
+    await agreed(bot)
+    menu = last_with_buttons(bot.fake)
+    bot.adapter.clock = lambda: utcnow() + timedelta(hours=47)
+    await press(bot, menu_label(bot, "signs"))
+    marked = [r for r in bot.fake.sent(USER) if r.message_id == menu.message_id][0]
+    assert marked.plain.endswith("→ " + menu_label(bot, "signs")) and not marked.reply_markup
+    assert bot.fake.last(USER).plain.startswith("This is a quiet look")
 
 
 async def test_update_processor_keeps_one_persons_order(bot: Harness) -> None:

@@ -32,6 +32,7 @@ T = TypeVar("T")
 NOT_MODIFIED = "message is not modified"
 TOLD_GROUP = "tg_private_only:"  # meta key prefix: a group or channel was told once that we only work in private
 DELETE_BATCH = 100
+DELETABLE_FOR = 47 * 3600  # Telegram deletes a message only within 48 hours of sending it; an hour to spare
 
 
 class Blocked(Exception):
@@ -64,6 +65,7 @@ class TelegramAdapter:
         self._idle.set()
         self._told: set[int] = set()
         self._marked: dict[tuple[int, int], None] = {}  # messages already showing their answer (oldest first)
+        self._drawn: dict[tuple[int, int], tuple[str, str | None]] = {}  # what an edit in place last drew there
         # chat → (message id, turn) of the checklist on screen: ticks edit that message in place
         self._live_checklist: dict[int, tuple[int, int]] = {}
 
@@ -158,24 +160,23 @@ class TelegramAdapter:
         if not isinstance(message, Message) or update.effective_user is None:
             return
         pid, now, chat_id = self.pid(update), self.clock(), message.chat_id
-        press = render.decode(query.data)
-        inp = self._press_input(pid, press, now)
+        inp = self._press_input(render.decode(query.data))
         inp = self._tick_behind(chat_id, message.message_id, inp)
         outcome = self.app.handle(pid, inp, now, chat_id=chat_id, update_id=update.update_id)
         if outcome.duplicate:
             return
-        # A press the engine did not take (an old turn; someone no longer known, sent to onboarding) is never
-        # marked as chosen: its message may already be gone.
-        if outcome.stale or self._special(outcome):
+        # A press the engine did not take (an old turn; someone no longer known, sent to onboarding) leaves its
+        # message alone: it may already be gone, and what it showed is not what was answered.
+        if outcome.stale or self._special(outcome) or not outcome.replies:
             await self._after(pid, chat_id, outcome, now)
             return
-        steps = [r for r in outcome.replies if r.is_step]
-        if (len(outcome.replies) == 1 and steps and steps[0].kind == "checklist"
-                and inp.value not in ("done", "back", "menu", "resume")):
-            if await self._edit_in_place(pid, message, steps[0]):
-                return
-        else:
-            await self._mark_chosen(pid, message, query.data)
+        # The pressed message becomes the first reply (one edit, the only message-budget call of most presses;
+        # the question does not linger in the chat). Only when that cannot be done (a picture, a long text,
+        # a message too old to be deleted by /exit later) is it marked with the answer and the reply sent anew.
+        if await self._edit_in_place(pid, message, outcome.replies[0], now):
+            await self._show(pid, chat_id, outcome.replies[1:], now)
+            return
+        await self._mark_chosen(pid, message, query.data)
         await self._after(pid, chat_id, outcome, now)
 
     async def on_group(self, update: Update) -> None:
@@ -215,16 +216,12 @@ class TelegramAdapter:
             return
         await self._after(pid, message.chat_id, outcome, now, incoming=message.message_id)
 
-    def _press_input(self, pid: str, press: render.Press | None, now: datetime) -> Input:
+    def _press_input(self, press: render.Press | None) -> Input:
+        """An option id, or "#N" (the N-th option on screen), which the service resolves inside the turn."""
         if press is None:
             return Input.option("", turn=-1)
         if press.version != self.version[:6]:
             return Input.option(press.option, turn=-1)  # drawn from other content: stale whatever its turn
-        index = press.index
-        if index is not None:
-            options = self.app.view(pid, now).options
-            option = options[index].id if 0 <= index < len(options) else ""
-            return Input.option(option, turn=press.turn)
         return Input.option(press.option, turn=press.turn)
 
     def _tick_behind(self, chat_id: int, message_id: int, inp: Input) -> Input:
@@ -339,6 +336,7 @@ class TelegramAdapter:
         if key in self._marked:  # a double tap: both presses carry the message as it was, buttons and all
             return
         self._marked[key] = None
+        self._drawn.pop(key, None)
         if len(self._marked) > 10_000:
             del self._marked[next(iter(self._marked))]
         if message.text is not None:
@@ -352,24 +350,56 @@ class TelegramAdapter:
         else:
             await self._edit(pid, lambda: message.edit_reply_markup(None))
 
-    async def _edit_in_place(self, pid: str, message: Message, reply: Reply) -> bool:
-        """A checklist tick: the same message shows the new marks. False when it has to be sent anew."""
+    async def _edit_in_place(self, pid: str, message: Message, reply: Reply, now: datetime) -> bool:
+        """The pressed message shows `reply` (text and buttons): the next step, or a checklist's new marks.
+        False when it has to be sent anew: a picture or a document, text longer than one message, a pressed
+        message that is not text, or one sent so long ago that /exit could no longer delete what it would show."""
+        if (reply.image is not None or reply.document is not None or reply.draw is not None
+                or message.text is None or not self._deletable(message, now)):
+            return False
         pieces = render.split_text(reply.text)
-        if len(pieces) != 1 or message.text is None:
+        if len(pieces) != 1:
             return False
         markup = render.keyboard(reply, self.version)
+        chat_id, key = message.chat_id, (message.chat_id, message.message_id)
+        drawn = (pieces[0], markup.to_json() if markup is not None else None)
+        if self._drawn.get(key) == drawn or self._shows(message, pieces[0], markup):
+            return True  # it shows this already (a step that stays the same; a double tap on one)
         self._foreground += 1
         self._idle.clear()
         try:
             done = await self._edit(pid, lambda: message.edit_text(render.escape(pieces[0]), parse_mode=ParseMode.HTML,
                                                                    reply_markup=markup))
             if done:
-                self._live_checklist[message.chat_id] = (message.message_id, reply.turn)
+                self._drawn[key] = drawn
+                if len(self._drawn) > 10_000:
+                    del self._drawn[next(iter(self._drawn))]
+            if done and reply.is_step:
+                self._live_checklist.pop(chat_id, None)
+                if reply.kind == "checklist" and markup is not None:
+                    self._live_checklist[chat_id] = (message.message_id, reply.turn)
+            if done:  # /exit deletes what is on screen: tracked when sent, and again now (a no-op if so)
+                self._track(pid, chat_id, [message.message_id], now)
             return done
         finally:
             self._foreground -= 1
             if self._foreground == 0:
                 self._idle.set()
+
+    @staticmethod
+    def _shows(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+        """The pressed message, as it was pressed, already shows this text and these buttons."""
+        if message.text != text:
+            return False
+        shown = message.reply_markup.to_dict() if message.reply_markup is not None else None
+        return shown == (markup.to_dict() if markup is not None else None)
+
+    @staticmethod
+    def _deletable(message: Message, now: datetime) -> bool:
+        sent = message.date
+        if sent.tzinfo is None:
+            sent = sent.replace(tzinfo=timezone.utc)
+        return (now - sent).total_seconds() < DELETABLE_FOR
 
     async def _edit(self, pid: str, edit: Callable[[], Awaitable[Any]]) -> bool:
         try:
