@@ -64,3 +64,21 @@ async def test_a_429_is_waited_out_and_retried() -> None:
     attempts.clear()
     assert await limiter.process_request(flaky, (), {}, "answerCallbackQuery", {}, None) == "ok"
     assert len(attempts) == 2
+
+
+async def test_calls_held_by_a_429_leave_paced_not_in_a_burst() -> None:
+    """AIORateLimiter lets calls that got their slot during a 429's pause all go when it ends (and earn the next
+    429); here they take fresh slots after it."""
+    limiter, times, first = MessageRateLimiter(10, max_retries=1), [], [True]
+
+    async def callback():
+        if first[0]:
+            first[0] = False
+            raise RetryAfter(1)
+        times.append(time.monotonic())
+        return True
+
+    await asyncio.gather(*(limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": i}, None)
+                           for i in range(6)))
+    times.sort()
+    assert len(times) == 6 and min(b - a for a, b in zip(times, times[1:])) >= 0.08

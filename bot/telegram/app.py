@@ -67,9 +67,9 @@ def build_application(settings: Settings, app: Fulcrum, *, base_url: str | None 
         .base_url(base_url or settings.telegram_api_base_url)
         .updater(None)
         .concurrent_updates(PersonOrderedProcessor(concurrency))
-        # 30 messages (sends and edits) a second, replies before reminders; presses answered outside it;
+        # 29 messages (sends and edits) a second, replies before reminders; presses answered outside it;
         # 429 answers waited out and retried (bot/telegram/ratelimit.py).
-        .rate_limiter(MessageRateLimiter(30, max_retries=max_retries))
+        .rate_limiter(MessageRateLimiter(29, max_retries=max_retries))
         .connect_timeout(timeout).read_timeout(timeout).write_timeout(timeout).pool_timeout(timeout)
         .get_updates_connect_timeout(timeout).get_updates_pool_timeout(timeout)
         .get_updates_read_timeout(timeout).get_updates_write_timeout(timeout)
