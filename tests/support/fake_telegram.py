@@ -27,7 +27,8 @@ Inspection:
     calls [(method, params)], errors [(method, code, description)] (answers a client that
     already hung up are not errors), answered_callbacks [dict], unanswered_callbacks()
     [callback_query dicts], acked_offset, pending_updates() (not yet confirmed by an offset),
-    commands (default scope), webhook (Webhook namedtuple; url == "" when unset), http_429.
+    commands (default scope), webhook (Webhook namedtuple; url == "" when unset), http_429
+    (http_429_chat: those the per-chat cap refused).
     last() raises LookupError when the bot sent nothing; press() raises ValueError for a
     button that is not on the message (check=False to skip).
     await wait_for(predicate, timeout=5); await wait_for_messages(chat_id, n, timeout=5)
@@ -322,6 +323,7 @@ class FakeTelegram:
         self.answered_callbacks: list[dict] = []
         self.acked_offset = 0
         self.http_429 = 0
+        self.http_429_chat = 0  # of those, refused by the per-chat cap
         self.timeout_delay = 6.0
         self.webhook = Webhook()
         self._commands: dict[tuple[str, str], list[dict]] = {}
@@ -483,6 +485,7 @@ class FakeTelegram:
             tokens, then = self._chat_tokens.get(str(chat), (self._chat_burst, now))
             tokens = min(self._chat_burst, tokens + (now - then) * self._chat_rate)
             if tokens < 1:
+                self.http_429_chat += 1
                 wait = max(1, math.ceil((1 - tokens) / self._chat_rate))
                 raise ApiError(429, f"Too Many Requests: retry after {wait}", wait)
             self._chat_tokens[str(chat)] = (tokens - 1, now)
