@@ -14,8 +14,9 @@ Variants, each in its own process (so ru_maxrss is its own):
             people pre-seeded (agreed, spread over the menu's flows), then M updates over random people:
             85% presses of a button really on their screen (callback data captured from the replies), the
             rest free text (a reflection at a text step, otherwise words the step does not expect) or /menu.
-  floor     the same processor and the same calls per update (answer the callback, edit the question,
-            send the next step with a keyboard; text → one message), canned texts, no engine, no store.
+  floor     the same processor and the same calls per update (answer the callback and edit the pressed
+            message into the next step with a keyboard, as ours does for most presses; text → one message),
+            canned texts, no engine, no store.
   baseline  the journey the way PTB's examples write it: ConversationHandler (choose / type states),
             answers in user_data, PicklePersistence file (default update_interval, 60 s) pre-seeded with N
             people, PTB's default update processor.
@@ -45,7 +46,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, machine, peak_rss_mb, percentile, run_variant  # noqa: E402
 
-from tests.support.offline import OfflineRequest, Updates, buttons, chat_dict, offline  # noqa: E402
+from tests.support.offline import EDITS, OfflineRequest, Updates, buttons, chat_dict, offline  # noqa: E402
 
 TOKEN = "123456:BENCHMARK"
 FIRST_USER = 10_000_000
@@ -64,6 +65,17 @@ class Screens:
 
     def __getitem__(self, uid: int) -> dict:
         return self.build(uid)
+
+
+class ScreenRequest(OfflineRequest):
+    """OfflineRequest that also takes an edit of a message it never sent (a person's first, pre-seeded screen,
+    edited in place into the next step) as that chat's newest message, so the driver presses what is on screen."""
+
+    def answer(self, endpoint: str, p: dict) -> object:
+        result = super().answer(endpoint, p)
+        if endpoint in EDITS and self.remember and isinstance(result, dict):
+            self.last.setdefault(int(p.get("chat_id", 0)), result)
+        return result
 
 
 class Driver:
@@ -162,7 +174,7 @@ async def run_ours(users: int, m: int, warmup: int, seed: int) -> dict:
         screens = seed_people(app, users, datetime.now(timezone.utc))
         application = build_application(settings, app, hooks=[])
         ids = itertools.count(100)
-        request = offline(application, OfflineRequest(ids=ids))
+        request = offline(application, ScreenRequest(ids=ids))
         driver = Driver(request, Updates(application.bot, ids=ids), users, screens, seed)
         async with application:
             await application.start()
@@ -209,13 +221,11 @@ async def run_floor(users: int, m: int, warmup: int, seed: int) -> dict:
     async def handle(update: Update, context) -> None:
         query = update.callback_query
         chat_id = update.effective_chat.id
-        if query is not None:
-            await query.answer()
-            label = next((b.text for row in query.message.reply_markup.inline_keyboard for b in row
-                          if b.callback_data == query.data), "")
-            await query.message.edit_text(html.escape(query.message.text) + f"\n\n→ <i>{html.escape(label)}</i>",
-                                          parse_mode=ParseMode.HTML, reply_markup=None)
         markup = InlineKeyboardMarkup.de_json(canned_keyboard("floor0", next(turns)), None)
+        if query is not None:  # as ours: answer, then the pressed message becomes the next step
+            await query.answer()
+            await query.message.edit_text(html.escape(QUESTION), parse_mode=ParseMode.HTML, reply_markup=markup)
+            return
         await context.bot.send_message(chat_id, html.escape(QUESTION), parse_mode=ParseMode.HTML, reply_markup=markup)
 
     application.add_handler(TypeHandler(Update, handle))
@@ -225,7 +235,7 @@ async def run_floor(users: int, m: int, warmup: int, seed: int) -> dict:
 async def run_canned(application, prefix: str, users: int, m: int, warmup: int, seed: int, began: float) -> dict:
     """Time the stream through an Application whose people start on a canned screen (floor and baseline)."""
     ids = itertools.count(100)
-    request = offline(application, OfflineRequest(ids=ids))
+    request = offline(application, ScreenRequest(ids=ids))
     driver = Driver(request, Updates(application.bot, ids=ids), users, canned_screens(users, prefix), seed)
     async with application:
         await application.start()

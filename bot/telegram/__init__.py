@@ -6,6 +6,7 @@ Layout:
     processor.py  PersonOrderedProcessor: one asyncio.Lock per person, different people concurrently
     serve.py      Poller / WebhookServer / serve(): acknowledge only after the turn is committed
     render.py     pure: HTML escaping, splitting under 4096, keyboards, callback data ≤ 64 bytes
+    ratelimit.py  MessageRateLimiter: 30 sends/edits a second, presses answered outside it, replies first
     logs.py       libraries held at WARNING, the token and webhook secret scrubbed from every log record
 
 For other parts of the bot:

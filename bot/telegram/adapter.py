@@ -49,7 +49,8 @@ class TelegramAdapter:
     Other engineers build on:
       - `adapter.is_busy()` with `await adapter.send_reply(chat_id, reply)`: how lower-priority sends (check-in
         prompts, bot/checkins.py) keep out of the way — they wait while any reply to a person is going out;
-        `send_reply` raises `Blocked` when the person blocked the bot.
+        `send_reply` raises `Blocked` when the person blocked the bot. Sends made outside an update's handling
+        (a job) wait in the rate limiter behind every reply to a person (bot/telegram/ratelimit.py).
       - `adapter.application` / `adapter.bot` / `adapter.app` (the Fulcrum service).
     """
 
