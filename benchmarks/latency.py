@@ -217,7 +217,7 @@ async def run(kind: str, args: argparse.Namespace) -> dict:
                 out = {"prompts": args.prompts, "reminders_sent": len(rem), "rate": rate,
                        "reminders_per_s": round((len(rem) - 1) / (rem[-1] - rem[0]), 1) if len(rem) > 1 else None,
                        "worst_reply_ms": during.get("max_ms"), **{f"during_{k}": v for k, v in during.items()},
-                       "lost": load.lost}
+                       "nothing_shown": load.lost}
             else:
                 for rate in args.rates:
                     before = fake.http_429
@@ -226,7 +226,7 @@ async def run(kind: str, args: argparse.Namespace) -> dict:
                                       "answer_p99_ms": ms(percentile(sorted(load.answers), 0.99))}
                     load.answers.clear()
                     await asyncio.sleep(1.5)
-                out["lost"] = load.lost
+                out["nothing_shown"] = load.lost
             await stop_bot(proc)
         finally:
             await fake.stop()

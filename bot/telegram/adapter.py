@@ -66,7 +66,7 @@ class TelegramAdapter:
         self._idle.set()
         self._told: set[int] = set()
         self._marked: dict[tuple[int, int], None] = {}  # messages already showing their answer (oldest first)
-        self._drawn: dict[tuple[int, int], tuple[str, str | None]] = {}  # what an edit in place last drew there
+        self._drawn: dict[tuple[int, int], tuple[Any, ...]] = {}  # what an edit in place last drew there
         # chat → (message id, turn) of the checklist on screen: ticks edit that message in place
         self._live_checklist: dict[int, tuple[int, int]] = {}
 
@@ -363,25 +363,26 @@ class TelegramAdapter:
             return False
         markup = render.keyboard(reply, self.version)
         chat_id, key = message.chat_id, (message.chat_id, message.message_id)
-        drawn = (pieces[0], markup.to_json() if markup is not None else None)
-        if self._drawn.get(key) == drawn or self._shows(message, pieces[0], markup):
-            return True  # it shows this already (a step that stays the same; a double tap on one)
+        drawn = (pieces[0], reply.turn, reply.options)  # the keyboard is a function of these (and the version)
+        # Already showing this (a step that stays the same; a double tap on one): no call at all.
+        same = self._drawn.get(key) == drawn or self._shows(message, pieces[0], markup)
         self._foreground += 1
         self._idle.clear()
         try:
-            done = await self._edit(pid, lambda: message.edit_text(render.escape(pieces[0]), parse_mode=ParseMode.HTML,
-                                                                   reply_markup=markup))
-            if done:
-                self._drawn[key] = drawn
-                if len(self._drawn) > 10_000:
-                    del self._drawn[next(iter(self._drawn))]
-            if done and reply.is_step:
+            done = same or await self._edit(pid, lambda: message.edit_text(
+                render.escape(pieces[0]), parse_mode=ParseMode.HTML, reply_markup=markup))
+            if not done:
+                return False
+            self._drawn[key] = drawn
+            if len(self._drawn) > 10_000:
+                del self._drawn[next(iter(self._drawn))]
+            if reply.is_step:
                 self._live_checklist.pop(chat_id, None)
                 if reply.kind == "checklist" and markup is not None:
                     self._live_checklist[chat_id] = (message.message_id, reply.turn)
-            if done:  # /exit deletes what is on screen: tracked when sent, and again now (a no-op if so)
-                self._track(pid, chat_id, [message.message_id], now)
-            return done
+            # /exit deletes what is on screen: tracked when it was sent, and again now (a no-op if so)
+            self._track(pid, chat_id, [message.message_id], now)
+            return True
         finally:
             self._foreground -= 1
             if self._foreground == 0:
