@@ -32,6 +32,7 @@ T = TypeVar("T")
 NOT_MODIFIED = "message is not modified"
 TOLD_GROUP = "tg_private_only:"  # meta key prefix: a group or channel was told once that we only work in private
 DELETE_BATCH = 100
+DRAWN_KEPT = 2_000  # recent edits remembered, for double taps (seconds apart)
 DELETABLE_FOR = 47 * 3600  # Telegram deletes a message only within 48 hours of sending it; an hour to spare
 
 
@@ -66,7 +67,7 @@ class TelegramAdapter:
         self._idle.set()
         self._told: set[int] = set()
         self._marked: dict[tuple[int, int], None] = {}  # messages already showing their answer (oldest first)
-        self._drawn: dict[tuple[int, int], tuple[Any, ...]] = {}  # what an edit in place last drew there
+        self._drawn: dict[tuple[int, int], int] = {}  # a hash of what an edit in place last drew there
         # chat → (message id, turn) of the checklist on screen: ticks edit that message in place
         self._live_checklist: dict[int, tuple[int, int]] = {}
 
@@ -363,7 +364,7 @@ class TelegramAdapter:
             return False
         markup = render.keyboard(reply, self.version)
         chat_id, key = message.chat_id, (message.chat_id, message.message_id)
-        drawn = (pieces[0], reply.turn, reply.options)  # the keyboard is a function of these (and the version)
+        drawn = hash((pieces[0], reply.turn, reply.options))  # the keyboard follows from these (and the version)
         # Already showing this (a step that stays the same; a double tap on one): no call at all.
         same = self._drawn.get(key) == drawn or self._shows(message, pieces[0], markup)
         self._foreground += 1
@@ -374,7 +375,7 @@ class TelegramAdapter:
             if not done:
                 return False
             self._drawn[key] = drawn
-            if len(self._drawn) > 10_000:
+            if len(self._drawn) > DRAWN_KEPT:
                 del self._drawn[next(iter(self._drawn))]
             if reply.is_step:
                 self._live_checklist.pop(chat_id, None)
