@@ -152,7 +152,7 @@ def ms(seconds: float) -> float:
 
 async def warm_up(load: Load, people: list[int], rate: float = 20) -> None:
     """Everyone opens the menu (untimed), so each has a keyboard on screen."""
-    for k, uid in enumerate(people):
+    for uid in people:
         load.fake.user_command(uid, "menu")
         await asyncio.sleep(1 / rate)
     await load.fake.wait_for(lambda: all(load.screen(uid) for uid in people), timeout=120, what="menus shown")

@@ -100,7 +100,9 @@ class MessageRateLimiter(AIORateLimiter):
             except RetryAfter as exc:
                 if attempt == retries:
                     raise
-                await asyncio.sleep(exc._retry_after.total_seconds() + 0.1)  # noqa: SLF001 - PTB's own reading
+                sleep = exc._retry_after.total_seconds() + 0.1  # noqa: SLF001 - as AIORateLimiter reads it
+                log.info("%s: 429, retry in %.1fs", endpoint, sleep)
+                await asyncio.sleep(sleep)
         raise AssertionError("unreachable")
 
     async def _run_request(self, chat: bool, group: str | int | bool, allow_paid_broadcast: bool,
