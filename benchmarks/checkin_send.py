@@ -32,7 +32,7 @@ TALKER_BASE = 900_000
 
 
 def seed_talkers(db: Path, n: int, now: datetime) -> None:
-    from bot.schedule import iso
+    from bot.core.clock import iso
     from bot.store import Store
 
     store = Store(db, secure_delete=False)

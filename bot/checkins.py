@@ -23,15 +23,16 @@ import json
 import logging
 import time as _time
 import warnings
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.schedule import DAYS, Plan, first_slot, from_iso, iso, next_slot, parse_time, parse_zone, slot_on, \
-    summary_slot
-from bot.service import COMMANDS, RENDERERS, TURN_HOOKS, VALIDATORS, ActionContext, Fulcrum, Outcome
-from flows.model import Context, Input, Option, Person, Reply, Result
+from bot.core.clock import from_iso, iso, utcnow
+from bot.schedule import DAYS, Plan, first_slot, next_slot, parse_local_time, parse_zone, slot_on, summary_slot
+from bot.core.feature import CommandContext, Directive, Env, Feature, Job, Sender, TurnContext
+from flows.model import Context, Option, Person, Reply, Result
 
 log = logging.getLogger("fulcrum.checkins")
 
@@ -43,10 +44,6 @@ PAUSE = timedelta(days=7)
 FOLLOWUP_AFTER = timedelta(days=3)
 FOLLOWUP_RATINGS = {"went_well": 3, "partly": 2, "hard": 1}  # ordinal; "not_yet" has none
 WAYOUT_IDS = ("back", "resume", "menu")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 # ---- the plan a profile describes ------------------------------------------------------------------------
@@ -67,9 +64,9 @@ def _row_plan(row: Any) -> Plan:
                 quiet=frozenset(DAYS.index(d) for d in quiet if d in DAYS))
 
 
-def apply_plan(app: Fulcrum, pid: str, profile: dict[str, Any], quiet: list[str], now: datetime) -> None:
+def apply_plan(env: Env, pid: str, profile: dict[str, Any], quiet: list[str], now: datetime) -> None:
     """Write the person's schedule row from their profile (call inside the turn's transaction)."""
-    store = app.store
+    store = env.store
     plan = plan_of(profile, quiet)
     old = store.execute("SELECT last_slot, next_summary, weekly_summary FROM schedules WHERE person = ?",
                         (pid,)).fetchone()
@@ -108,15 +105,15 @@ def _quiet_of(person: Person, result: Result | None = None) -> list[str]:
     return [str(d) for d in value] if isinstance(value, list) else []
 
 
-def _discreet(app: Fulcrum, profile: dict[str, Any]) -> bool:
+def _discreet(env: Env, profile: dict[str, Any]) -> bool:
     value = profile.get("checkins_discreet")
-    return app.settings.discreet if value is None else bool(value)
+    return env.settings.discreet if value is None else bool(value)
 
 
 # ---- validators and the settings renderer ------------------------------------------------------------------
 
 def validate_time(text: str) -> tuple[bool, str]:
-    moment = parse_time(text)
+    moment = parse_local_time(text)
     return (True, f"{moment:%H:%M}") if moment else (False, "checkins_bad_time")
 
 
@@ -125,14 +122,10 @@ def validate_zone(text: str) -> tuple[bool, str]:
     return (True, zone) if zone else (False, "checkins_bad_zone")
 
 
-VALIDATORS["local_time"] = validate_time
-VALIDATORS["timezone"] = validate_zone
-
-
-def render_overview(app: Fulcrum, person: Person, ctx: Context) -> str:
+def render_overview(env: Env, person: Person, ctx: Context) -> str:
     """`{reminders}`: what is set now, in the words of the checkins flow and common notes."""
-    notes = app.content.common.notes
-    flow = app.content.flows["checkins"]
+    notes = env.content.common.notes
+    flow = env.content.flows["checkins"]
     labels = flow.text.steps["reminders"].options
     days = flow.text.steps["quiet"].options
     profile = person.profile
@@ -145,30 +138,27 @@ def render_overview(app: Fulcrum, person: Person, ctx: Context) -> str:
                                                         time=plan.local_time, zone=plan.tz))
         paused = from_iso(profile.get("checkins_paused_until"))
         if paused and paused > ctx.now:
-            lines.append(notes["checkins_status_paused"].format(date=short_date(app, paused, plan)))
+            lines.append(notes["checkins_status_paused"].format(date=short_date(env, paused, plan)))
     if plan.quiet:
         names = ", ".join(days[DAYS[d]] for d in sorted(plan.quiet))
         lines.append(notes["checkins_status_quiet"].format(days=names))
     if profile.get("checkins_summary"):
         lines.append(notes["checkins_status_summary"])
-    if not _discreet(app, profile):
+    if not _discreet(env, profile):
         lines.append(notes["checkins_status_descriptive"])
     return "\n".join(lines)
 
 
-RENDERERS["reminders"] = render_overview  # `{reminders}` in the checkins flow (its own step id)
-
-
-def short_date(app: Fulcrum, moment: datetime, plan: Plan) -> str:
+def short_date(env: Env, moment: datetime, plan: Plan) -> str:
     local = moment.astimezone(plan.zone)
-    days = app.content.flows["checkins"].text.steps["quiet"].options
+    days = env.content.flows["checkins"].text.steps["quiet"].options
     return f"{days[DAYS[local.weekday()]]} {local:%d-%m} {local:%H:%M}"
 
 
 # ---- what the content says: rotating questions and follow-up topics ----------------------------------------
 
-def _arg_blocks(app: Fulcrum, flow: str, step: str) -> list[str]:
-    spec = app.content.flows[flow].steps[step]
+def _arg_blocks(env: Env, flow: str, step: str) -> list[str]:
+    spec = env.content.flows[flow].steps[step]
     keys = []
     for block in spec.blocks:
         when = block.when
@@ -177,70 +167,57 @@ def _arg_blocks(app: Fulcrum, flow: str, step: str) -> list[str]:
     return keys
 
 
-def questions(app: Fulcrum) -> list[str]:
+def questions(env: Env) -> list[str]:
     """The rotating check-in questions, in content order (blocks of checkin.note with an `arg` condition)."""
-    return _arg_blocks(app, "checkin", "note")
+    return _arg_blocks(env, "checkin", "note")
 
 
-def followup_topics(app: Fulcrum) -> list[str]:
+def followup_topics(env: Env) -> list[str]:
     """Topics whose summary offers a follow-up: those the `followup` flow has words for."""
-    return _arg_blocks(app, "followup", "how")
+    return _arg_blocks(env, "followup", "how")
 
 
-def checkin_count(app: Fulcrum, pid: str) -> int:
-    return int(app.store.execute("SELECT count(*) FROM checkins WHERE person = ? AND kind = 'checkin'",
+def checkin_count(env: Env, pid: str) -> int:
+    return int(env.store.execute("SELECT count(*) FROM checkins WHERE person = ? AND kind = 'checkin'",
                                  (pid,)).fetchone()[0])
 
 
 # ---- commands the reminders' buttons carry ------------------------------------------------------------------
 
-def _with_note(app: Fulcrum, person: Person, ctx: Context, note: str, profile: dict[str, Any] | None = None) -> Result:
-    """The person stays where they are: a note, then their current step."""
-    result = app.engine.handle(person, Input.open(), ctx)
-    result.replies.insert(0, Reply(note))
-    if profile:
-        result.profile.update(profile)
-    return result
+def cmd_checkin(c: CommandContext) -> Directive:
+    keys = questions(c.env)
+    key = keys[checkin_count(c.env, c.pid) % len(keys)] if keys else ""
+    return Directive(open_flow="checkin", arg=key)
 
 
-def cmd_checkin(app: Fulcrum, pid: str, person: Person, inp: Input, ctx: Context, outcome: Outcome) -> Result:
-    keys = questions(app)
-    key = keys[checkin_count(app, pid) % len(keys)] if keys else ""
-    return app.engine.interrupt(person, "checkin", key, ctx)
+def cmd_followup(c: CommandContext) -> Directive:
+    return Directive(open_flow="followup", arg=c.inp.arg if c.inp.arg in followup_topics(c.env) else "")
 
 
-def cmd_followup(app: Fulcrum, pid: str, person: Person, inp: Input, ctx: Context, outcome: Outcome) -> Result:
-    topic = inp.arg if inp.arg in followup_topics(app) else ""
-    return app.engine.interrupt(person, "followup", topic, ctx)
+def cmd_pause(c: CommandContext) -> Directive:
+    until = c.now + PAUSE
+    plan = plan_of(c.person.profile, _quiet_of(c.person))
+    c.env.store.execute("UPDATE followups SET due_at = ? WHERE person = ? AND sent_at IS NULL AND due_at < ?",
+                        (iso(until), c.pid, iso(until)))
+    return Directive(note=c.env.content.note("checkins_paused", date=short_date(c.env, until, plan)),
+                     profile={"checkins_paused_until": iso(until)})
 
 
-def cmd_pause(app: Fulcrum, pid: str, person: Person, inp: Input, ctx: Context, outcome: Outcome) -> Result:
-    until = ctx.now + PAUSE
-    plan = plan_of(person.profile, _quiet_of(person))
-    store = app.store
-    store.execute("UPDATE followups SET due_at = ? WHERE person = ? AND sent_at IS NULL AND due_at < ?",
-                  (iso(until), pid, iso(until)))
-    note = app.content.note("checkins_paused", date=short_date(app, until, plan))
-    return _with_note(app, person, ctx, note, {"checkins_paused_until": iso(until)})
+def cmd_stop(c: CommandContext) -> Directive:
+    c.env.store.execute("DELETE FROM followups WHERE person = ? AND sent_at IS NULL", (c.pid,))
+    return Directive(note=c.env.content.note("checkins_stopped"),
+                     profile={"checkins": "off", "checkins_summary": False, "checkins_paused_until": None})
 
 
-def cmd_stop(app: Fulcrum, pid: str, person: Person, inp: Input, ctx: Context, outcome: Outcome) -> Result:
-    app.store.execute("DELETE FROM followups WHERE person = ? AND sent_at IS NULL", (pid,))
-    return _with_note(app, person, ctx, app.content.note("checkins_stopped"),
-                      {"checkins": "off", "checkins_summary": False, "checkins_paused_until": None})
+def cmd_ask_later(c: CommandContext) -> Directive:
+    topic = c.inp.arg
+    if topic in followup_topics(c.env) and c.env.store.exists(c.pid):
+        schedule_followup(c.env, c.pid, topic, c.person.profile, c.person, c.now)
+        return Directive(note=c.env.content.note("followup_set"))
+    return Directive(note=c.env.content.note("stale"))
 
 
-def cmd_ask_later(app: Fulcrum, pid: str, person: Person, inp: Input, ctx: Context, outcome: Outcome) -> Result:
-    topic = inp.arg
-    if topic in followup_topics(app) and app.store.exists(pid):
-        schedule_followup(app, pid, topic, person.profile, person, ctx.now)
-        note = app.content.note("followup_set")
-    else:
-        note = app.content.note("stale")
-    return _with_note(app, person, ctx, note)
-
-
-def schedule_followup(app: Fulcrum, pid: str, topic: str, profile: dict[str, Any], person: Person,
+def schedule_followup(env: Env, pid: str, topic: str, profile: dict[str, Any], person: Person,
                       now: datetime) -> datetime:
     """One unsent follow-up per topic, due in a few days at the person's check-in time if they set one."""
     due = now + FOLLOWUP_AFTER
@@ -252,24 +229,17 @@ def schedule_followup(app: Fulcrum, pid: str, topic: str, profile: dict[str, Any
             if d.weekday() not in plan.quiet:
                 due = slot_on(d, plan)
                 break
-    store = app.store
+    store = env.store
     store.execute("DELETE FROM followups WHERE person = ? AND flow = ? AND sent_at IS NULL", (pid, topic))
     store.execute("INSERT INTO followups (person, flow, due_at) VALUES (?, ?, ?)", (pid, topic, iso(due)))
     return due
 
 
-COMMANDS["checkin"] = cmd_checkin
-COMMANDS["followup"] = cmd_followup
-COMMANDS["pause_checkins"] = cmd_pause
-COMMANDS["stop_checkins"] = cmd_stop
-COMMANDS["ask_later"] = cmd_ask_later
-
-
 # ---- after every committed turn ------------------------------------------------------------------------------
 
-def record_answers(actx: ActionContext) -> None:
+def record_answers(actx: TurnContext) -> None:
     """A check-in rating or a follow-up answer becomes a `checkins` row, in the turn's transaction."""
-    result, store, now = actx.result, actx.app.store, actx.now
+    result, store, now = actx.result, actx.store, actx.now
     rating = result.answers.get(("checkin", "rating"))
     if isinstance(rating, int):
         store.execute("INSERT INTO checkins (person, at, rating, kind, flow) VALUES (?, ?, ?, 'checkin', 'checkin')",
@@ -283,39 +253,40 @@ def record_answers(actx: ActionContext) -> None:
         store.bump("followup_answered", now, flow=topic)
 
 
-def update_schedule(actx: ActionContext) -> None:
+def update_schedule(actx: TurnContext) -> None:
     """A turn that changed a check-in setting rewrites the schedule row."""
     result = actx.result
     if not (any(k in PROFILE_KEYS for k in result.profile) or ("checkins", "quiet") in result.answers):
         return
     profile = {**actx.person.profile, **result.profile}
-    apply_plan(actx.app, actx.pid, profile, _quiet_of(actx.person, result), actx.now)
+    apply_plan(actx.env, actx.pid, profile, _quiet_of(actx.person, result), actx.now)
 
 
-def offer_on_summary(actx: ActionContext) -> None:
+def offer_on_summary(actx: TurnContext) -> None:
     """The first finished topic offers check-ins; boundaries and communication offer a follow-up.
 
     Added as a note and a command option under the summary's own options (before the way-outs), so the
     summary's option numbers stay as content wrote them.
     """
-    app, outcome, result = actx.app, actx.outcome, actx.result
+    env, outcome, result = actx.env, actx.outcome, actx.result
+    content = env.content
     if not outcome.replies:
         return
     last = outcome.replies[-1]
-    flow = app.content.flows.get(last.flow or "")
+    flow = content.flows.get(last.flow or "")
     if not last.is_step or last.kind != "summary" or flow is None or not flow.is_menu:
         return
-    notes, labels = app.content.common.notes, app.content.common.options
+    notes, labels = content.common.notes, content.common.options
     texts: list[str] = []
     extra: list[Option] = []
     profile = {**actx.person.profile, **result.profile}
     done = {f for f in actx.person.completed | {e.flow for e in result.events if e.name == "flow_completed"}
-            if f in app.content.flows and app.content.flows[f].is_menu}
+            if f in content.flows and content.flows[f].is_menu}
     if "checkins" not in profile and done <= {flow.id}:
         texts.append(notes["checkins_offer"])
         extra.append(Option("/checkins", labels["checkins_offer"]))
-    if flow.id in followup_topics(app):
-        pending = app.store.execute("SELECT 1 FROM followups WHERE person = ? AND flow = ? AND sent_at IS NULL",
+    if flow.id in followup_topics(env):
+        pending = env.store.execute("SELECT 1 FROM followups WHERE person = ? AND flow = ? AND sent_at IS NULL",
                                     (actx.pid, flow.id)).fetchone()
         if pending is None:
             texts.append(notes["followup_offer"])
@@ -330,15 +301,12 @@ def offer_on_summary(actx: ActionContext) -> None:
     outcome.replies[-1] = replace(last, text="\n\n".join([last.text, *texts]), options=tuple(options))
 
 
-TURN_HOOKS.extend([record_answers, update_schedule, offer_on_summary])
-
-
 # ---- reminders ------------------------------------------------------------------------------------------------
 
-def prompt_reply(app: Fulcrum, kind: str, profile: dict[str, Any], topic: str = "") -> Reply:
+def prompt_reply(env: Env, kind: str, profile: dict[str, Any], topic: str = "") -> Reply:
     """What a reminder says: neutral unless the person chose descriptive reminders."""
-    notes, labels = app.content.common.notes, app.content.common.options
-    discreet = _discreet(app, profile)
+    notes, labels = env.content.common.notes, env.content.common.options
+    discreet = _discreet(env, profile)
     if kind == "followup":
         text = notes["checkin_prompt" if discreet else "followup_prompt_descriptive"]
         start = Option(f"/followup {topic}".strip(), labels["checkin_start"])
@@ -412,10 +380,13 @@ class Pacer:
 class Sweeper:
     """One sweep: select due people (indexed), record intent, send on the bulk path, advance schedules."""
 
-    def __init__(self, app: Fulcrum, sender: PromptSender, *, clock: Callable[[], datetime] = _now,
+    def __init__(self, env: Env, sender: PromptSender, *, clock: Callable[[], datetime] = utcnow,
                  batch: int = 500, rate: float = 25.0, concurrency: int = 8, max_per_sweep: int = 100_000,
-                 yield_poll: float = 0.005):
-        self.app = app
+                 yield_poll: float = 0.005, summary: Callable[[Env, str, datetime], Reply] | None = None):
+        """`summary(env, pid, now)` draws the weekly summary (the progress feature's, wired by bot.compose);
+        without one, a neutral note with a /progress button is sent."""
+        self.env = env
+        self.summary = summary
         self.sender = sender
         self.clock = clock
         self.batch = batch
@@ -447,7 +418,7 @@ class Sweeper:
 
     def claim(self, now: datetime, report: SweepReport | None = None) -> list[Item]:
         report = report or SweepReport()
-        store = self.app.store
+        store = self.env.store
         items: list[Item] = []
         stamp = iso(now)
         with store.transaction():
@@ -477,7 +448,7 @@ class Sweeper:
                     continue
                 store.execute("UPDATE schedules SET pending_slot = next_due WHERE person = ?", (pid,))
                 profile = json.loads(row["profile"] or "{}")
-                items.append(Item("checkin", pid, int(row["chat_id"]), prompt_reply(self.app, "checkin", profile), slot))
+                items.append(Item("checkin", pid, int(row["chat_id"]), prompt_reply(self.env, "checkin", profile), slot))
             room = self.batch - len(rows)
             if room > 0:
                 items += self._claim_followups(now, room, report)
@@ -493,7 +464,7 @@ class Sweeper:
             state = json.loads(row["state"] or "{}")
         except ValueError:
             return None
-        flow = self.app.content.flows.get(str(state.get("flow") or ""))
+        flow = self.env.content.flows.get(str(state.get("flow") or ""))
         if flow is None or flow.id == "menu":
             return None
         step = flow.steps.get(str(state.get("step") or ""))
@@ -502,7 +473,7 @@ class Sweeper:
         return min(now + DEFER, seen + BUSY_WINDOW)
 
     def _claim_followups(self, now: datetime, limit: int, report: SweepReport) -> list[Item]:
-        store = self.app.store
+        store = self.env.store
         rows = store.execute(
             """SELECT f.id, f.person, f.flow, p.chat_id, p.active, p.state, p.last_seen, p.profile
                FROM followups f JOIN people p ON p.id = f.person
@@ -520,11 +491,11 @@ class Sweeper:
                 continue
             store.execute("UPDATE followups SET sent_at = ? WHERE id = ?", (iso(now), fid))  # intent first
             items.append(Item("followup", pid, int(chat_id),
-                              prompt_reply(self.app, "followup", json.loads(profile or "{}"), topic), str(fid)))
+                              prompt_reply(self.env, "followup", json.loads(profile or "{}"), topic), str(fid)))
         return items
 
     def _claim_summaries(self, now: datetime, limit: int, report: SweepReport) -> list[Item]:
-        store = self.app.store
+        store = self.env.store
         rows = store.execute(
             """SELECT s.person, s.frequency, s.local_time, s.tz, s.quiet_days, s.next_summary, p.chat_id, p.active,
                       p.profile
@@ -544,26 +515,17 @@ class Sweeper:
         return items
 
     def _summary(self, pid: str, profile: dict[str, Any], now: datetime) -> Reply:
-        """The progress module's weekly summary when it offers one, else a neutral note with a /progress button."""
-        try:
-            from bot import progress
-        except ImportError:  # pragma: no cover - the progress module is part of the bot
-            progress = None  # type: ignore[assignment]
-        make = getattr(progress, "weekly_summary", None)
-        if make is not None:
+        """The weekly summary when one is wired in, else a neutral note with a /progress button."""
+        if self.summary is not None:
             try:
-                made = make(self.app, pid, now)
-                if isinstance(made, Reply):
-                    return made
-                if isinstance(made, str) and made:
-                    return Reply(made)
+                return self.summary(self.env, pid, now)
             except Exception:  # noqa: BLE001 - a summary that cannot be drawn falls back to the neutral note
                 log.exception("weekly summary for one person could not be drawn")
-        return prompt_reply(self.app, "summary", profile)
+        return prompt_reply(self.env, "summary", profile)
 
     def _advance(self, pid: str, plan: Plan, slot: str | None, now: datetime) -> None:
         due = next_slot(plan, from_iso(slot), now)
-        self.app.store.execute(
+        self.env.store.execute(
             "UPDATE schedules SET next_due = ?, last_slot = ?, pending_slot = NULL WHERE person = ?",
             (iso(due), slot, pid))
 
@@ -608,12 +570,12 @@ class Sweeper:
 
     def settle(self, items: list[Item], now: datetime, report: SweepReport | None = None) -> None:
         report = report or SweepReport()
-        store = self.app.store
+        store = self.env.store
         with store.transaction():
             for item in items:
                 if item.outcome == "blocked":
                     report.blocked += 1
-                    switch_off(self.app, item.pid)
+                    switch_off(self.env, item.pid)
                     continue
                 if item.kind == "checkin":
                     row = store.execute("SELECT frequency, local_time, tz, quiet_days, pending_slot FROM schedules "
@@ -642,9 +604,9 @@ class Sweeper:
                     report.failed += 1
 
 
-def switch_off(app: Fulcrum, pid: str) -> None:
+def switch_off(env: Env, pid: str) -> None:
     """Someone who blocked the bot gets no more reminders (call inside a transaction)."""
-    store = app.store
+    store = env.store
     store.execute("UPDATE schedules SET frequency = 'off', next_due = NULL, pending_slot = NULL, "
                   "weekly_summary = 0, next_summary = NULL WHERE person = ?", (pid,))
     store.execute("DELETE FROM followups WHERE person = ? AND sent_at IS NULL", (pid,))
@@ -666,54 +628,49 @@ def _classify(exc: BaseException) -> str:
 # ---- the Telegram wiring -------------------------------------------------------------------------------------
 
 class AdapterSender:
-    """The Telegram adapter's bulk path as a PromptSender: replies to people always go first."""
+    """An adapter's low-priority path (`bot.core.feature.Sender`) as a PromptSender: replies go first."""
 
-    def __init__(self, adapter: Any):
-        self.adapter = adapter
+    def __init__(self, sender: Sender):
+        self.sender = sender
 
     async def send_prompt(self, chat_id: int, reply: Reply) -> int | None:
-        ids = await self.adapter.send_reply(chat_id, reply)
+        ids = await self.sender.send_reply(chat_id, reply)
         return ids[-1] if ids else None
 
     def is_busy(self) -> bool:
-        return bool(self.adapter.is_busy())
+        return bool(self.sender.is_busy())
 
 
 SWEEP_JOB = "checkin-sweep"
 
 
-def install(application: Any, adapter: Any) -> Sweeper:
-    """Add the one named repeating sweep job to the Application's JobQueue (replacing an older one)."""
-    app: Fulcrum = adapter.app
-    sweeper = Sweeper(app, AdapterSender(adapter), clock=getattr(adapter, "clock", _now))
-    application.bot_data["fulcrum.sweeper"] = sweeper
+def sweep_job(interval: float, summary: Callable[[Env, str, datetime], Reply] | None = None) -> Job:
+    """The one named repeating job that sends reminders; one Sweeper per adapter (its lock spans sweeps)."""
+    sweepers: weakref.WeakKeyDictionary[Any, Sweeper] = weakref.WeakKeyDictionary()
 
-    async def sweep(context: Any) -> None:
+    async def sweep(env: Env, sender: Sender) -> None:
+        sweeper = sweepers.get(sender)
+        if sweeper is None:
+            sweeper = sweepers[sender] = Sweeper(env, AdapterSender(sender), clock=sender.clock, summary=summary)
         report = await sweeper.run_once()
         if report.selected:
             log.info("sweep: %d due, %d sent, %d deferred, %d blocked, %d failed", report.selected, report.sent,
                      report.deferred, report.blocked, report.failed)
 
-    jq = application.job_queue
-    if jq is None:  # pragma: no cover - PTB installed without the job-queue extra
-        log.warning("no JobQueue: check-in reminders are not sent")
-        return sweeper
-    for old in jq.get_jobs_by_name(SWEEP_JOB):
-        old.schedule_removal()
-    jq.run_repeating(sweep, interval=app.settings.sweep_seconds, first=1.0, name=SWEEP_JOB,
-                     job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None})
-    return sweeper
+    return Job(SWEEP_JOB, interval=interval, run=sweep, first=1.0)
 
 
-def register_telegram() -> None:
-    """Make every `build_application` add the sweep (call before building; idempotent)."""
-    from bot.telegram.app import startup_hook
-
-    startup_hook(install)
-
-
-def sweeper_of(application: Any) -> Sweeper | None:
-    return application.bot_data.get("fulcrum.sweeper")
+def feature(settings: Any, *, summary: Callable[[Env, str, datetime], Reply] | None = None) -> Feature:
+    """/checkins settings, /checkin, follow-ups and the reminders' sweep. `summary` draws the weekly summary."""
+    return Feature(
+        "checkins",
+        commands={"checkin": cmd_checkin, "followup": cmd_followup, "pause_checkins": cmd_pause,
+                  "stop_checkins": cmd_stop, "ask_later": cmd_ask_later},
+        after_turn=(record_answers, update_schedule, offer_on_summary),
+        validators={"local_time": validate_time, "timezone": validate_zone},
+        renderers={"reminders": render_overview},  # `{reminders}` in the checkins flow
+        jobs=(sweep_job(settings.sweep_seconds, summary),),
+    )
 
 
 async def run_sweeps(sweeper: Sweeper, every: float, stop: asyncio.Event,
@@ -730,5 +687,4 @@ async def run_sweeps(sweeper: Sweeper, every: float, stop: asyncio.Event,
 
 
 __all__ = ["AdapterSender", "Item", "Plan", "PromptSender", "SWEEP_JOB", "SweepReport", "Sweeper", "apply_plan",
-           "first_slot", "install", "plan_of", "prompt_reply", "register_telegram", "schedule_followup",
-           "switch_off"]
+           "feature", "first_slot", "plan_of", "prompt_reply", "schedule_followup", "switch_off", "sweep_job"]

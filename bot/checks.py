@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flows.content import ContentError, load_content
+from bot.compose import features
+from bot.core.feature import merge
+from bot.service import Fulcrum
+from bot.settings import Settings
+from flows.content import Content, ContentError, check_names, load_content
+
+
+def unprovided_names(content: Content) -> list[tuple[str, str, str]]:
+    """An `action:`, `validate:`, `options_from:`, placeholder or command that no composed feature provides."""
+    merged = merge(features(Settings(content=content.root, _env_file=None)))
+    return check_names(content, actions=merged.actions, validators=merged.validators,
+                       renderers={*merged.renderers, *Fulcrum.CORE_RENDERERS},
+                       option_sources={*merged.option_sources, *Fulcrum.CORE_SOURCES}, commands=merged.commands)
 
 
 def check_all(root: Path, today: date | None = None) -> tuple[list[tuple[str, str, str]], int, int]:
@@ -20,6 +32,7 @@ def check_all(root: Path, today: date | None = None) -> tuple[list[tuple[str, st
         content = load_content(root)
         flows = len(content.flows)
         steps = sum(len(f.steps) for f in content.flows.values())
+        problems += unprovided_names(content)
     except ContentError as exc:
         problems += exc.problems
     safety = root / "safety.yaml"

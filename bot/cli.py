@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from bot.core.clock import utcnow
 from bot.settings import DEFAULT_CONTENT, Settings, SettingsError, load_settings
 from bot.store import StoreError
 from flows.content import ContentError, load_content
@@ -29,8 +30,8 @@ def settings(**overrides: object) -> Settings:
 
 
 def open_app(**overrides: object):  # noqa: ANN201 - returns Fulcrum, imported lazily
+    from bot.compose import build
     from bot.crypto import KeyError_
-    from bot.service import Fulcrum
     from flows.resources import ResourcesError
     from flows.safety import SafetyContentError
 
@@ -38,7 +39,7 @@ def open_app(**overrides: object):  # noqa: ANN201 - returns Fulcrum, imported l
 
     cfg = settings(**overrides)
     try:
-        app = Fulcrum(cfg)
+        app = build(cfg)
         check_keys(app.store)
         warn_if_plaintext(app.store.cipher)
         return app
@@ -108,9 +109,6 @@ def run(webhook_url: str | None, listen: str, port: int, db: Path | None) -> Non
     configure(cfg, secret)
     app = open_app(db=db)
     try:
-        from bot.checkins import register_telegram
-
-        register_telegram()  # the check-in sweep: one named repeating job
         application = build_application(cfg, app)
         asyncio.run(serve(application, webhook_url=webhook_url, listen=listen, port=port, secret=secret))
     except KeyboardInterrupt:
@@ -247,12 +245,6 @@ def rekey(new_key: str, db: Path | None) -> None:
 # ---- operations (bot/ops.py, bot/book.py): figures and counts only, never what a person wrote ----
 
 
-def _now():  # noqa: ANN202
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc)
-
-
 def _open_store(db: Path | None):  # noqa: ANN202
     """The store alone (no content, no key): enough to count, purge and prune."""
     from bot.store import Store
@@ -277,11 +269,11 @@ def purge(days: int | None, db: Path | None) -> None:
 
     Example: fulcrum purge --older-than 365
     """
-    from bot.ops import maintain
+    from bot.retention import maintain
 
     cfg, store = _open_store(db)
     try:
-        done = maintain(store, _now(), days or cfg.retention_days)
+        done = maintain(store, utcnow(), days or cfg.retention_days)
     finally:
         store.close()
     click.echo(f"erased {done['erased']} people inactive for more than {days or cfg.retention_days} days")
@@ -327,7 +319,7 @@ def status(as_json: bool, db: Path | None) -> None:
     except ContentError:
         version = None
     try:
-        body = get_status(store, type("C", (), {"version": version})(), _now())
+        body = get_status(store, type("C", (), {"version": version})(), utcnow())
     finally:
         store.close()
     click.echo(json.dumps(body, sort_keys=True) if as_json else format_status(body))
@@ -354,7 +346,7 @@ def stats(weeks: int, as_json: bool, db: Path | None) -> None:
             content = load_content(cfg.content)
         except ContentError:
             content = None
-        report = weekly_stats(store, content, _now(), weeks)
+        report = weekly_stats(store, content, utcnow(), weeks)
     finally:
         store.close()
     click.echo(json.dumps(report, sort_keys=True) if as_json else format_stats(report))

@@ -14,16 +14,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
-from bot.service import Fulcrum, Outcome
+from bot.core.feature import Outcome
+from bot.core.inputs import option_numbers, parse_command
+from bot.service import Fulcrum
 from flows.model import Input, Reply
-
-NUMBERS = re.compile(r"^\d+(?:[\s,]+\d+)*$")
-
-
-def parse_command(line: str) -> Input:
-    name, _, arg = line[1:].partition(" ")
-    name = name.split("@", 1)[0]
-    return Input.command(name, arg)
 
 
 class Console:
@@ -45,8 +39,8 @@ class Console:
             self._show(self.app.handle(self.pid, parse_command(text), self.clock()))
             return
         options = self.last.options if self.last else ()
-        if NUMBERS.match(text):
-            numbers = [int(n) for n in re.split(r"[\s,]+", text)]
+        numbers = option_numbers(text)
+        if numbers is not None:
             if all(1 <= n <= len(options) for n in numbers) and (len(numbers) == 1 or self.last.kind == "checklist"):
                 outcome = None
                 for n in numbers:

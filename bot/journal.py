@@ -2,7 +2,7 @@
 
 The `journal` flow (content/flows/journal.yaml) has three steps: `page` (Previous, Next, Delete an entry),
 `pick` (which entry on this page) and `confirm` (Delete / Keep it). The engine moves between them; the
-actions below run inside the turn's transaction, and `draw_journal` (a `bot.service.VIEWS` drawer) fills in
+actions below run inside the turn's transaction, and `draw_journal` (the feature's view of the `journal` flow) fills in
 the entries and shows only the options that make sense. Where the person is in their journal lives in the
 profile (`journal_page`, and `journal_pick`: the id of the entry they chose to delete), committed with the turn.
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bot.progress import local_tz, parse_time, short_date
-from bot.service import TURN_HOOKS, VIEWS, ActionContext, action
+from bot.core.clock import from_iso, short_date
+from bot.core.feature import Feature, TurnContext
 from flows.model import Option, Reply
 
 PAGE = 5
@@ -25,22 +25,22 @@ LABEL_MAX = 32  # characters of an entry on its delete button
 NOTE_FLOW, NOTE_STEP = "journal", "note"
 
 
-def _profile(ctx: ActionContext) -> dict[str, Any]:
+def _profile(ctx: TurnContext) -> dict[str, Any]:
     return {**ctx.person.profile, **ctx.result.profile}
 
 
-def _page(ctx: ActionContext) -> int:
+def _page(ctx: TurnContext) -> int:
     try:
         return max(0, int(_profile(ctx).get("journal_page") or 0))
     except (TypeError, ValueError):
         return 0
 
 
-def _set(ctx: ActionContext, **values: Any) -> None:
+def _set(ctx: TurnContext, **values: Any) -> None:
     ctx.result.profile.update(values)
 
 
-def _before_step(ctx: ActionContext, note: Reply) -> None:
+def _before_step(ctx: TurnContext, note: Reply) -> None:
     """Put a note just before the step reply, so the step (with its options) stays last."""
     replies = ctx.outcome.replies
     at = next((i for i in range(len(replies) - 1, -1, -1) if replies[i].is_step), len(replies))
@@ -52,30 +52,29 @@ def _one_line(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def _source(ctx: ActionContext, entry: dict[str, Any]) -> str:
-    content = ctx.app.content
+def _source(ctx: TurnContext, entry: dict[str, Any]) -> str:
+    content = ctx.content
     flow = content.flows.get(entry["flow"])
     if entry["flow"] == NOTE_FLOW or flow is None:
         return content.note("journal_note_source")
     return flow.title
 
 
-def entry_line(ctx: ActionContext, entry: dict[str, Any]) -> str:
+def entry_line(ctx: TurnContext, entry: dict[str, Any]) -> str:
     """'28 Nov · Noticing the signs: …' on one line (never starting with '[')."""
-    content = ctx.app.content
-    when = short_date(content, parse_time(entry["created_at"]), local_tz(ctx.app.store, ctx.pid))
+    content = ctx.content
+    when = short_date(content, from_iso(entry["created_at"]), ctx.store.zone_of(ctx.pid))
     return content.note("journal_line", date=when, source=_source(ctx, entry), text=_one_line(entry["text"], TEXT_MAX))
 
 
-def _entries(ctx: ActionContext, page: int) -> list[dict[str, Any]]:
-    return ctx.app.store.journal(ctx.pid, offset=page * PAGE, limit=PAGE)
+def _entries(ctx: TurnContext, page: int) -> list[dict[str, Any]]:
+    return ctx.store.journal(ctx.pid, offset=page * PAGE, limit=PAGE)
 
 
 # ---- actions --------------------------------------------------------------------------------------------
 
 
-@action("journal_open")
-def journal_open(ctx: ActionContext) -> None:
+def journal_open(ctx: TurnContext) -> None:
     """Arriving at the page: from elsewhere or by /journal, start at the newest; /journal TEXT adds a note."""
     inp = ctx.inp
     command = inp is not None and inp.kind == "command" and inp.value == "journal"
@@ -83,22 +82,19 @@ def journal_open(ctx: ActionContext) -> None:
         _set(ctx, journal_page=0, journal_pick=None)
     ctx.result.conversation.history = []  # page → pick → confirm → page must not pile up
     if command and inp is not None and inp.arg.strip():
-        ctx.app.store.add_journal(ctx.pid, NOTE_FLOW, NOTE_STEP, inp.arg.strip(), ctx.now)
-        _before_step(ctx, Reply(ctx.app.content.note("journal_saved")))
+        ctx.store.add_journal(ctx.pid, NOTE_FLOW, NOTE_STEP, inp.arg.strip(), ctx.now)
+        _before_step(ctx, Reply(ctx.content.note("journal_saved")))
 
 
-@action("journal_older")
-def journal_older(ctx: ActionContext) -> None:
+def journal_older(ctx: TurnContext) -> None:
     _set(ctx, journal_page=_page(ctx) + 1)  # past the end is brought back by draw_journal
 
 
-@action("journal_newer")
-def journal_newer(ctx: ActionContext) -> None:
+def journal_newer(ctx: TurnContext) -> None:
     _set(ctx, journal_page=max(0, _page(ctx) - 1))
 
 
-@action("journal_pick")
-def journal_pick(ctx: ActionContext) -> None:
+def journal_pick(ctx: TurnContext) -> None:
     """Remember which entry (by id, so a note added meanwhile cannot shift it) the person chose."""
     chosen = str(ctx.result.answers.get(("journal", "pick")) or "")
     entries = _entries(ctx, _page(ctx))
@@ -106,20 +102,19 @@ def journal_pick(ctx: ActionContext) -> None:
     _set(ctx, journal_pick=entries[index]["id"] if 0 <= index < len(entries) else None)
 
 
-@action("journal_delete")
-def journal_delete(ctx: ActionContext) -> None:
+def journal_delete(ctx: TurnContext) -> None:
     chosen = _profile(ctx).get("journal_pick")
-    gone = isinstance(chosen, int) and ctx.app.store.delete_journal(ctx.pid, chosen)
+    gone = isinstance(chosen, int) and ctx.store.delete_journal(ctx.pid, chosen)
     _set(ctx, journal_pick=None)
-    _before_step(ctx, Reply(ctx.app.content.note("journal_deleted" if gone else "journal_gone")))
+    _before_step(ctx, Reply(ctx.content.note("journal_deleted" if gone else "journal_gone")))
 
 
 # ---- drawing --------------------------------------------------------------------------------------------
 
 
-def draw_journal(ctx: ActionContext, reply: Reply) -> list[Reply]:
-    content = ctx.app.content
-    total = ctx.app.store.journal_count(ctx.pid)
+def draw_journal(ctx: TurnContext, reply: Reply) -> list[Reply]:
+    content = ctx.content
+    total = ctx.store.journal_count(ctx.pid)
     pages = max(1, -(-total // PAGE))
     page = min(_page(ctx), pages - 1)
     if page != _page(ctx):
@@ -144,13 +139,13 @@ def draw_journal(ctx: ActionContext, reply: Reply) -> list[Reply]:
                 if n > len(entries):
                     continue
                 e = entries[n - 1]
-                when = short_date(content, parse_time(e["created_at"]), local_tz(ctx.app.store, ctx.pid))
+                when = short_date(content, from_iso(e["created_at"]), ctx.store.zone_of(ctx.pid))
                 o = Option(o.id, content.note("journal_pick_label", date=when, text=_one_line(e["text"], LABEL_MAX)))
             options.append(o)
         return [replace(reply, options=tuple(options))]
     if reply.step == "confirm":
         chosen = _profile(ctx).get("journal_pick")
-        entry = ctx.app.store.journal_entry(ctx.pid, chosen) if isinstance(chosen, int) else None
+        entry = ctx.store.journal_entry(ctx.pid, chosen) if isinstance(chosen, int) else None
         if entry is None:
             options = tuple(o for o in reply.options if o.id != "delete")
             return [replace(reply, text=content.note("journal_gone"), options=options)]
@@ -158,15 +153,21 @@ def draw_journal(ctx: ActionContext, reply: Reply) -> list[Reply]:
     return [reply]
 
 
-VIEWS["journal"] = draw_journal
 
-
-def keep_note_through_a_crisis(ctx: ActionContext) -> None:
+def keep_note_through_a_crisis(ctx: TurnContext) -> None:
     """/journal TEXT that opened the crisis flow is saved all the same, like a reflection typed in a crisis."""
     inp = ctx.inp
     if (ctx.outcome.crisis and inp is not None and inp.kind == "command" and inp.value == "journal"
             and inp.arg.strip()):
-        ctx.app.store.add_journal(ctx.pid, NOTE_FLOW, NOTE_STEP, inp.arg.strip(), ctx.now)
+        ctx.store.add_journal(ctx.pid, NOTE_FLOW, NOTE_STEP, inp.arg.strip(), ctx.now)
 
 
-TURN_HOOKS.append(keep_note_through_a_crisis)
+
+def feature() -> Feature:
+    return Feature(
+        "journal",
+        actions={"journal_open": journal_open, "journal_older": journal_older, "journal_newer": journal_newer,
+                 "journal_pick": journal_pick, "journal_delete": journal_delete},
+        views={"journal": draw_journal},
+        after_turn=(keep_note_through_a_crisis,),
+    )

@@ -6,7 +6,6 @@ or from counts over rows, never from the text in them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sqlite3
@@ -14,101 +13,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from bot.store import Store, connect, utc, week_of
+from bot.core.clock import iso, week_of
+from bot.retention import OpsError
+from bot.store import Store, connect
 
 log = logging.getLogger("fulcrum.ops")
 
 SMALL = 5  # counts under this are shown as "<5"; averages from fewer ratings are hidden
 SUPPRESSED = "<5"
-PURGE_BATCH = 200
-UPDATES_DAYS = 3
-MESSAGES_HOURS = 48
-MAINTENANCE_JOB = "daily-maintenance"
-
-
-class OpsError(Exception):
-    """An operation that cannot be done; the message is one line."""
-
-
-# ---- retention ------------------------------------------------------------------------------------
-
-
-def purge(store: Store, now: datetime, days: int) -> int:
-    """Erase everyone not seen for more than `days` days, exactly as /delete does. Returns how many.
-
-    Each batch is one transaction that re-reads who is inactive, so someone who writes in between is kept.
-    """
-    if days < 1:
-        raise OpsError("the retention period must be at least 1 day")
-    cutoff = utc(now - timedelta(days=days))
-    erased = 0
-    while True:
-        with store.transaction():
-            ids = [r[0] for r in store.execute(
-                "SELECT id FROM people WHERE last_seen < ? ORDER BY last_seen LIMIT ?", (cutoff, PURGE_BATCH))]
-            for pid in ids:
-                store.erase(pid)
-        erased += len(ids)
-        if len(ids) < PURGE_BATCH:
-            break
-    if erased:
-        store.checkpoint()
-    log.info("retention: erased %d inactive people", erased, extra={"erased": erased})
-    return erased
-
-
-def prune(store: Store, now: datetime) -> tuple[int, int]:
-    """Forget processed update ids after a few days and tracked message ids after 48 hours."""
-    with store.transaction():
-        updates, messages = store.prune(now, updates_days=UPDATES_DAYS, messages_hours=MESSAGES_HOURS)
-    log.info("housekeeping: forgot %d update ids and %d message ids", updates, messages,
-             extra={"updates": updates, "messages": messages})
-    return updates, messages
-
-
-def maintain(app_or_store: Any, now: datetime, days: int | None = None) -> dict[str, int]:
-    """Purge and prune, synchronously. `app_or_store` is a `Fulcrum` (its settings give the retention) or a Store."""
-    store, settings = _store_and_settings(app_or_store)
-    if days is None:
-        days = settings.retention_days if settings is not None else 365
-    erased = purge(store, now, days)
-    updates, messages = prune(store, now)
-    return {"erased": erased, "updates": updates, "messages": messages}
-
-
-async def daily_maintenance(app_or_store: Any, now: datetime | None = None) -> dict[str, int]:
-    """The daily job: purge inactive people, prune update and message ids. Runs the SQLite work in a thread.
-
-    For python-telegram-bot's JobQueue use `maintenance_job(app)`, which has the callback signature it wants:
-        application.job_queue.run_repeating(maintenance_job(app), interval=86400, first=60, name="daily-maintenance")
-    """
-    when = now or datetime.now(timezone.utc)
-    try:
-        return await asyncio.to_thread(maintain, app_or_store, when)
-    except Exception:
-        log.exception("daily maintenance failed")
-        raise
-
-
-def maintenance_job(app_or_store: Any):  # noqa: ANN201 - a PTB job callback
-    """A JobQueue callback (`async def cb(context)`) that runs `daily_maintenance` now."""
-
-    async def daily_maintenance_job(context: Any = None) -> None:
-        await daily_maintenance(app_or_store)
-
-    return daily_maintenance_job
-
-
-def _store_and_settings(app_or_store: Any) -> tuple[Store, Any]:
-    if isinstance(app_or_store, Store):
-        return app_or_store, None
-    store = getattr(app_or_store, "store", None)
-    if store is None:  # a PTB Application holding our app in bot_data
-        inner = getattr(app_or_store, "bot_data", {}).get("fulcrum")
-        if inner is not None:
-            return _store_and_settings(inner)
-        raise TypeError("daily_maintenance needs a Fulcrum app or a Store")
-    return store, getattr(app_or_store, "settings", None)
 
 
 # ---- backup ---------------------------------------------------------------------------------------
@@ -187,9 +99,9 @@ def status(store: Store, content: Any, now: datetime) -> dict[str, Any]:
     return {
         "people": _count(store, "SELECT count(*) FROM people"),
         "active_7d": _count(store, "SELECT count(*) FROM people WHERE last_seen >= ?",
-                            (utc(now - timedelta(days=7)),)),
+                            (iso(now - timedelta(days=7)),)),
         "checkins_due_1h": _count(store, "SELECT count(*) FROM schedules WHERE next_due IS NOT NULL AND next_due <= ?",
-                                  (utc(now + timedelta(hours=1)),)),
+                                  (iso(now + timedelta(hours=1)),)),
         "db_bytes": db_size(store),
         "last_update_at": row[0] if row else None,
         "content_version": getattr(content, "version", None),
@@ -205,8 +117,8 @@ def health(store: Store, content: Any, now: datetime) -> dict[str, Any]:
         body = status(store, content, now)
     except sqlite3.Error as exc:
         return {"ok": False, "error": f"database: {type(exc).__name__}",
-                "content_version": getattr(content, "version", None), "now": utc(now)}
-    return {"ok": True, **body, "now": utc(now)}
+                "content_version": getattr(content, "version", None), "now": iso(now)}
+    return {"ok": True, **body, "now": iso(now)}
 
 
 STATUS_LABELS = {

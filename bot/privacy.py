@@ -1,7 +1,7 @@
 """What a person can do about their own data and their chat: /exit, /delete, /export; and key rotation.
 
 The engine only names these (`Result.actions`); the handlers below run inside the turn's transaction
-(see `bot.service.action`). Adapters act on `Outcome.delete_messages` (delete those chat messages) and on
+(the `privacy` feature's actions). Adapters act on `Outcome.delete_messages` (delete those chat messages) and on
 `Reply.document` (send or write the file).
 """
 
@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.crypto import Cipher, KeyError_
-from bot.service import ActionContext, action
-from bot.store import Store, utc
+from bot.core.feature import Feature, TurnContext
+from bot.core.clock import iso
+from bot.store import Store
 from flows.model import Reply
 
 log = logging.getLogger("fulcrum")
@@ -26,38 +27,35 @@ TEXT_TABLES = ("answers", "journal")
 # ---- /exit and /delete -----------------------------------------------------------------------------
 
 
-def _clear_chat(ctx: ActionContext) -> None:
+def _clear_chat(ctx: TurnContext) -> None:
     """Hand the adapter every message we may still delete (younger than 48 h), and forget them."""
-    store = ctx.app.store
+    store = ctx.store
     ids = store.tracked_messages(ctx.pid, ctx.now)
     seen = set(ctx.outcome.delete_messages)
     ctx.outcome.delete_messages += [m for m in ids if m not in seen]
     store.forget_messages(ctx.pid)
 
 
-@action("exit")
-def quick_exit(ctx: ActionContext) -> None:
+def quick_exit(ctx: TurnContext) -> None:
     """Clear the chat; the person's place is kept. One neutral message, nothing about the bot's topic."""
     _clear_chat(ctx)
-    notes = ctx.app.content.common.notes
+    notes = ctx.content.common.notes
     ctx.outcome.replies = [Reply(f"{notes['chat_cleared']}\n\n{notes['chat_cleared_older']}")]
 
 
-@action("erase")
-def erase(ctx: ActionContext) -> None:
+def erase(ctx: TurnContext) -> None:
     """Runs before the service erases the rows: collect the chat's message ids while they still exist."""
     _clear_chat(ctx)
-    ctx.outcome.replies = [Reply(ctx.app.content.note("deleted"))]
+    ctx.outcome.replies = [Reply(ctx.content.note("deleted"))]
 
 
 # ---- /export -------------------------------------------------------------------------------------------
 
 
-@action("export")
-def export(ctx: ActionContext) -> None:
-    data = export_data(ctx.app.store, ctx.pid, ctx.now)
+def export(ctx: TurnContext) -> None:
+    data = export_data(ctx.store, ctx.pid, ctx.now)
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
-    reply = Reply(ctx.app.content.note("export_ready"), document=(EXPORT_NAME, body))
+    reply = Reply(ctx.content.note("export_ready"), document=(EXPORT_NAME, body))
     replies = ctx.outcome.replies
     # The file first, then the step the person is back at (it carries the buttons).
     at = len(replies) - 1 if replies and replies[-1].is_step else len(replies)
@@ -69,7 +67,7 @@ def export_data(store: Store, pid: str, now: datetime) -> dict[str, Any]:
     q = store.execute
     row = q("SELECT created_at, last_seen, agreed_at, active, profile, state, content_version FROM people "
             "WHERE id = ?", (pid,)).fetchone()
-    out: dict[str, Any] = {"exported_at": utc(now), "format": "fulcrum-export/1"}
+    out: dict[str, Any] = {"exported_at": iso(now), "format": "fulcrum-export/1"}
     if row is None:
         return {**out, "profile": {}, "answers": {}, "journal": [], "checkins": [], "completions": [],
                 "schedule": None, "followups": [], "conversation": None}
@@ -99,6 +97,11 @@ def export_data(store: Store, pid: str, now: datetime) -> dict[str, Any]:
 def _row(cursor: Any) -> list[dict[str, Any]]:
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, r)) for r in cursor.fetchall()]
+
+
+def feature() -> Feature:
+    """/exit, /delete and /export: what the engine names in `Result.actions`, done inside the turn."""
+    return Feature("privacy", actions={"exit": quick_exit, "erase": erase, "export": export})
 
 
 # ---- keys ------------------------------------------------------------------------------------------------

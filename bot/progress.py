@@ -1,13 +1,11 @@
 """/progress and the weekly summary: what a person has explored, their check-in streak and a chart of ratings.
 
 The `progress` flow (content/flows/progress.yaml) is a system flow with one step; its text is the heading,
-and `draw_progress` (a `bot.service.VIEWS` drawer, run inside the turn's transaction) adds the rest from the
-notes in content/en/common.yaml. On the turn the person opens it, with three or more rated check-ins,
+and `draw_progress` (the feature's view of that flow, run inside the turn's transaction) adds the rest from
+the notes in content/en/common.yaml. On the turn the person opens it, with three or more rated check-ins,
 a chart (bot/chart.py) goes before the step as a photo whose caption is a one-sentence summary, so the
-facts reach people who cannot see the image.
-
-The chart is rendered inside `Fulcrum.handle`, which is synchronous: an asyncio adapter must call
-`handle` in a worker thread (`asyncio.to_thread`), as render_balance_chart is thread-safe (no pyplot).
+facts reach people who cannot see the image. The chart is drawn after the commit (`Reply.draw`), off the
+event loop on Telegram; render_balance_chart is thread-safe (no pyplot).
 """
 
 from __future__ import annotations
@@ -17,11 +15,11 @@ from functools import partial
 import logging
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.chart import Point, render_balance_chart, summarise
-from bot.service import VIEWS, ActionContext, Fulcrum
-from bot.store import Store, utc
+from bot.core.feature import Env, Feature, TurnContext
+from bot.core.clock import from_iso, iso, short_date
+from bot.store import Store
 from flows.content import Content
 from flows.model import Reply
 
@@ -34,26 +32,10 @@ CHART_MAX = 120  # the most recent ratings drawn; older ones would only crowd a 
 # ---- facts from the store -----------------------------------------------------------------------------
 
 
-def local_tz(store: Store, pid: str) -> tzinfo:
-    """The person's time zone from their check-in schedule, else UTC."""
-    row = store.execute("SELECT tz FROM schedules WHERE person = ?", (pid,)).fetchone()
-    if row and row[0]:
-        try:
-            return ZoneInfo(str(row[0]))
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return timezone.utc
-
-
 def checkin_period(store: Store, pid: str) -> str:
     """'week' for people who check in weekly, else 'day'."""
     row = store.execute("SELECT frequency FROM schedules WHERE person = ?", (pid,)).fetchone()
     return "week" if row and "week" in str(row[0] or "") else "day"
-
-
-def parse_time(at: str) -> datetime:
-    moment = datetime.fromisoformat(at)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def ratings(store: Store, pid: str, tz: tzinfo = timezone.utc, *, since: datetime | None = None) -> list[Point]:
@@ -62,9 +44,9 @@ def ratings(store: Store, pid: str, tz: tzinfo = timezone.utc, *, since: datetim
     params: list[object] = [pid]
     if since is not None:
         sql += " AND at >= ?"
-        params.append(utc(since))
+        params.append(iso(since))
     rows = store.execute(sql + " ORDER BY at, id", params).fetchall()
-    return [(parse_time(at).astimezone(tz), int(rating)) for at, rating in rows]
+    return [(from_iso(at).astimezone(tz), int(rating)) for at, rating in rows]
 
 
 def completed(store: Store, content: Content, pid: str, *, since: datetime | None = None) -> list[tuple[str, datetime]]:
@@ -73,9 +55,9 @@ def completed(store: Store, content: Content, pid: str, *, since: datetime | Non
     params: list[object] = [pid]
     if since is not None:
         sql += " AND completed_at >= ?"
-        params.append(utc(since))
+        params.append(iso(since))
     rows = store.execute(sql + " GROUP BY flow ORDER BY max(completed_at), flow", params).fetchall()
-    return [(flow, parse_time(at)) for flow, at in rows if flow in content.flows and content.flows[flow].is_menu]
+    return [(flow, from_iso(at)) for flow, at in rows if flow in content.flows and content.flows[flow].is_menu]
 
 
 def streak(times: list[datetime], now: datetime, tz: tzinfo, period: str = "day") -> int:
@@ -106,13 +88,6 @@ def streak(times: list[datetime], now: datetime, tz: tzinfo, period: str = "day"
 # ---- words -------------------------------------------------------------------------------------------------
 
 
-def short_date(content: Content, moment: datetime, tz: tzinfo) -> str:
-    """'28 Nov', in the words and order of content/en/common.yaml."""
-    local = moment.astimezone(tz)
-    months = content.note("months").split()
-    return content.note("date_short", day=local.day, month=months[local.month - 1])
-
-
 def number(value: float) -> str:
     """3.0 → '3', 3.7 → '3.7'."""
     return f"{value:.1f}".rstrip("0").rstrip(".")
@@ -130,10 +105,10 @@ def chart_png(content: Content, points: list[Point]) -> bytes:
                                 y_labels=(content.note("progress_chart_low"), content.note("progress_chart_high")))
 
 
-def report_lines(app: Fulcrum, pid: str, now: datetime, return_to: dict | None) -> tuple[list[str], list[Point]]:
+def report_lines(env: Env, pid: str, now: datetime, return_to: dict | None) -> tuple[list[str], list[Point]]:
     """The report under the heading, and the rated check-ins (for the chart)."""
-    content, store = app.content, app.store
-    tz = local_tz(store, pid)
+    content, store = env.content, env.store
+    tz = store.zone_of(pid)
     lines: list[str] = []
     done = completed(store, content, pid)
     if done:
@@ -161,10 +136,10 @@ def report_lines(app: Fulcrum, pid: str, now: datetime, return_to: dict | None) 
     return lines, points[-CHART_MAX:]
 
 
-def draw_progress(ctx: ActionContext, reply: Reply) -> list[Reply]:
+def draw_progress(ctx: TurnContext, reply: Reply) -> list[Reply]:
     """The progress step with the person's facts; on opening, the chart first (a photo with its summary)."""
-    content = ctx.app.content
-    lines, points = report_lines(ctx.app, ctx.pid, ctx.now, ctx.result.conversation.return_to)
+    content = ctx.content
+    lines, points = report_lines(ctx.env, ctx.pid, ctx.now, ctx.result.conversation.return_to)
     opening = ctx.person.conversation.flow != "progress" or (ctx.inp is not None and ctx.inp.kind == "command")
     out: list[Reply] = []
     if len(points) >= CHART_MIN:
@@ -178,20 +153,21 @@ def draw_progress(ctx: ActionContext, reply: Reply) -> list[Reply]:
     return out
 
 
-VIEWS["progress"] = draw_progress
+def feature() -> Feature:
+    return Feature("progress", views={"progress": draw_progress})
 
 
 # ---- the weekly summary -----------------------------------------------------------------------------------
 
 
-def weekly_summary(app: Fulcrum, pid: str, now: datetime) -> Reply:
+def weekly_summary(env: Env, pid: str, now: datetime) -> Reply:
     """What the person explored in the seven days up to `now` and their average rating, as a note.
 
     Sent unasked (the check-in scheduler, when the person turned it on), so it opens with a neutral line.
     """
-    content, store = app.content, app.store
+    content, store = env.content, env.store
     since = now - timedelta(days=7)
-    tz = local_tz(store, pid)
+    tz = store.zone_of(pid)
     lines = [content.note("weekly_first")]
     done = completed(store, content, pid, since=since)
     if done:
@@ -199,7 +175,7 @@ def weekly_summary(app: Fulcrum, pid: str, now: datetime) -> Reply:
     else:
         lines.append(content.note("weekly_no_topics"))
     notes = int(store.execute("SELECT count(*) FROM journal WHERE person = ? AND created_at >= ?",
-                              (pid, utc(since))).fetchone()[0])
+                              (pid, iso(since))).fetchone()[0])
     if notes:
         lines.append(content.note("weekly_notes", count=notes))
     points = ratings(store, pid, tz, since=since)

@@ -42,14 +42,14 @@ class Plan:
 
     @property
     def clock(self) -> time:
-        return parse_time(self.local_time) or parse_time(DEFAULT_TIME)  # type: ignore[return-value]
+        return parse_local_time(self.local_time) or parse_local_time(DEFAULT_TIME)  # type: ignore[return-value]
 
     @property
     def active(self) -> bool:
         return self.every is not None and len(self.quiet) < 7
 
 
-def parse_time(text: str) -> time | None:
+def parse_local_time(text: str) -> time | None:
     """'7:30', '07.30', '19:00', '7pm', '7:30 pm', '19h30' → a time; anything else → None."""
     text = (text or "").strip().lower()
     m = _AMPM_RE.match(text)
@@ -170,15 +170,3 @@ def summary_slot(plan: Plan, now: datetime) -> datetime | None:
     return None
 
 
-def iso(moment: datetime | None) -> str | None:
-    """The database spelling of a UTC instant (sortable text, seconds precision)."""
-    if moment is None:
-        return None
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-def from_iso(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

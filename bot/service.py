@@ -1,112 +1,77 @@
 """The application: turns one input from one person into committed state and replies.
 
-Both adapters (console and Telegram) call `Fulcrum.handle`; it triages free text, runs the engine,
-commits state, answers, journal, figures and the update id in one transaction, and returns what to show.
+Both adapters (console and Telegram) call `Fulcrum.handle` (or `triage_only` / `not_text` for what cannot
+move a flow); it triages free text, runs the engine, commits state, answers, journal, figures and the update
+id in one transaction, and returns what to show. Features (`bot.core.feature.Feature`) are handed in by the
+composition root, `bot.compose`; this module knows none of them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.crypto import Cipher
+from bot.core.feature import CommandContext, Directive, Env, Feature, Outcome, TurnContext, merge
+from bot.core.inputs import as_command
 from bot.settings import Settings
-from bot.store import Store
-from flows.content import Content, load_content
+from flows.content import Content, ContentError, check_names
 from flows.engine import Engine
 from flows.model import Context, Event, Input, Person, Reply, Result
 from flows.resources import Directory, load_resources
 from flows.safety import Triage
 
+if TYPE_CHECKING:
+    from bot.store import Store
+
 log = logging.getLogger("fulcrum")
 
-ActionHandler = Callable[["ActionContext"], None]
-ACTIONS: dict[str, ActionHandler] = {}
-
-
-def action(name: str) -> Callable[[ActionHandler], ActionHandler]:
-    """Register what an engine action does in the world (it runs inside the turn's transaction)."""
-
-    def register(fn: ActionHandler) -> ActionHandler:
-        ACTIONS[name] = fn
-        return fn
-
-    return register
-
-
-@dataclass
-class Outcome:
-    """What an adapter shows and does after the commit."""
-
-    person: str
-    replies: list[Reply] = field(default_factory=list)
-    actions: list[str] = field(default_factory=list)  # for the adapter, e.g. "exit" (clear the chat)
-    duplicate: bool = False
-    erased: bool = False
-    crisis: str | None = None
-    stale: bool = False  # a press the engine did not take: show the step again, mark no answer
-    # (chat id, message id) pairs the adapter should delete: /exit and /delete (bot/privacy.py).
-    delete_messages: list[tuple[int, int]] = field(default_factory=list)
-
-
-@dataclass
-class ActionContext:
-    app: Fulcrum
-    pid: str
-    person: Person
-    result: Result
-    now: datetime
-    outcome: Outcome
-    inp: Input | None = None  # what the person sent this turn (e.g. the text after /journal)
-
-
-# Flows whose step replies are drawn with the person's data (their text, options or a chart): flow id →
-# (context, the engine's reply) → the replies to show instead. Applied to every step reply of that flow.
-ViewDrawer = Callable[["ActionContext", Reply], "list[Reply]"]
-VIEWS: dict[str, ViewDrawer] = {}
-
-# Commands handled outside the engine (bot/checkins.py: /checkin, /pause_checkins, ...): name →
-# (app, pid, person, input, context, outcome) → the turn's Result. Only for people who agreed.
-CommandHook = Callable[["Fulcrum", str, Person, Input, Context, "Outcome"], Result]
-COMMANDS: dict[str, CommandHook] = {}
-# Run after a person's turn is saved, inside its transaction (e.g. check-in settings → schedules).
-TURN_HOOKS: list[Callable[["ActionContext"], None]] = []
-
-
-def as_command(inp: Input) -> Input:
-    """An option whose id starts with "/" (a reminder's buttons) is that command, whatever the turn."""
-    if inp.kind == "option" and inp.value.startswith("/"):
-        name, _, arg = inp.value[1:].partition(" ")
-        return Input.command(name, arg)
-    return inp
+__all__ = ["Fulcrum", "Outcome", "render_resources"]
 
 
 class Fulcrum:
-    def __init__(self, settings: Settings, *, store: Store | None = None, content: Content | None = None,
-                 today: date | None = None):
+    # What the core itself provides to content: the help directory, for the crisis flow and seek_help.
+    CORE_RENDERERS = frozenset({"resources"})
+    CORE_SOURCES = frozenset({"countries"})
+
+    def __init__(self, settings: Settings, *, content: Content, store: Store, features: Sequence[Feature] = (),
+                 triage: Triage | None = None, directory: Directory | None = None, today: date | None = None):
+        """`triage` and `directory` may be shared between apps (tests load them once); else read from content."""
         self.settings = settings
-        self.content = content or load_content(settings.content)
+        self.content = content
         root = Path(self.content.root)
-        self.triage = Triage.load(root / "safety.yaml")
-        self.resources: Directory = load_resources(root / "resources.yaml", today=today)
-        if store is None:
-            keys = [settings.data_key.get_secret_value()] if settings.data_key else []
-            store = Store(settings.db, Cipher(*keys))
+        self.triage = triage or Triage.load(root / "safety.yaml")
+        self.resources: Directory = directory or load_resources(root / "resources.yaml", today=today)
         self.store = store
+        self.env = Env(settings, content, store)
+        # The help directory is the core's own: the crisis flow and seek_help need it whatever else is composed.
+        core = Feature("help_directory", renderers=dict.fromkeys(self.CORE_RENDERERS, self._render_resources),
+                       option_sources=dict.fromkeys(self.CORE_SOURCES, self._country_options))
+        self.features = merge([core, *features])
         self.text_steps = frozenset((f.id, s.id) for f in self.content.flows.values()
                                     for s in f.steps.values() if s.kind in ("reflection", "input"))
+        env = self.env
         self.engine = Engine(
             self.content,
-            validators=dict(VALIDATORS),
-            option_sources={"countries": self._country_options},
-            renderers={"resources": self._render_resources, **{k: self._renderer(v) for k, v in RENDERERS.items()}},
+            validators=self.features.validators,
+            option_sources={k: (lambda person, fn=fn: fn(env, person)) for k, fn in self.features.option_sources.items()},
+            renderers={k: (lambda person, ctx, fn=fn: fn(env, person, ctx)) for k, fn in self.features.renderers.items()},
+            actions=self.features.actions,
         )
+        problems = check_names(content, actions=self.features.actions, validators=self.features.validators,
+                               renderers=self.features.renderers, option_sources=self.features.option_sources,
+                               commands=self.features.commands)
+        if problems:
+            raise ContentError(problems)
         self._pending: OrderedDict[str, Any] = OrderedDict()  # not-yet-agreed people: kept in memory only
+
+    @property
+    def jobs(self) -> list:
+        """The periodic jobs the features asked for (the Telegram adapter schedules each by name)."""
+        return list(self.features.jobs.values())
 
     # ---- one turn -----------------------------------------------------------------------------------
 
@@ -123,9 +88,9 @@ class Fulcrum:
             person = self._person(pid)
             ctx = self.context(now)
             inp = as_command(inp)
-            hook = COMMANDS.get(inp.value) if inp.kind == "command" and person.agreed else None
-            if hook is not None and not (inp.arg and self.triage.classify(inp.arg)):
-                result = hook(self, pid, person, inp, ctx, outcome)
+            command = self.features.commands.get(inp.value) if inp.kind == "command" and person.agreed else None
+            if command is not None and not (inp.arg and self.triage.classify(inp.arg)):
+                result = self._directed(person, command(CommandContext(self.env, pid, person, inp, ctx)), ctx)
             else:
                 result = self._run(person, inp, ctx, outcome)
             self._commit(pid, person, result, now, outcome, chat_id, inp=inp)
@@ -140,22 +105,41 @@ class Fulcrum:
         """For text that must not move a flow (edited messages, captions): answer only if it signals danger."""
         category = self.triage.classify(text)
         if category is None:
-            outcome = Outcome(person=pid)
-            if update_id is not None:
-                with self.store.transaction():
-                    if not self.store.seen_update(update_id):
-                        self.store.record_update(update_id, now)
-            return outcome
+            return self._record_only(pid, now, update_id)
         return self.handle(pid, Input.command("__crisis__", category), now, chat_id=chat_id, update_id=update_id)
+
+    def not_text(self, pid: str, now: datetime, *, caption: str | None = None, chat_id: int | None = None,
+                 update_id: int | None = None) -> Outcome:
+        """A sticker, photo, voice or document: a caption that signals danger is answered as any text would be;
+        otherwise a short note that only text and buttons are understood, and the person's step again."""
+        category = self.triage.classify(caption) if caption else None
+        if category is not None:
+            return self.handle(pid, Input.command("__crisis__", category), now, chat_id=chat_id, update_id=update_id)
+        outcome = self._record_only(pid, now, update_id)
+        if not outcome.duplicate:
+            outcome.replies = [Reply(self.content.note("only_text")), self.view(pid, now)]
+        return outcome
+
+    def _record_only(self, pid: str, now: datetime, update_id: int | None) -> Outcome:
+        """Nothing to change but the update id (so a redelivery is recognised)."""
+        outcome = Outcome(person=pid)
+        if update_id is not None:
+            with self.store.transaction():
+                if self.store.seen_update(update_id):
+                    outcome.duplicate = True
+                else:
+                    self.store.record_update(update_id, now)
+        return outcome
 
     def view(self, pid: str, now: datetime) -> Reply:
         """The person's current step, without changing anything."""
         person = self._person(pid)
         res = self.engine.handle(person, Input.open(), self.context(now))
         reply = res.replies[-1]
-        if reply.flow in VIEWS:  # the same options the last turn showed, so a button's index means the same
-            actx = ActionContext(self, pid, person, res, now, Outcome(person=pid), Input.open())
-            reply = [r for r in VIEWS[reply.flow](actx, reply) if r.is_step][-1]
+        views = self.features.views
+        if reply.flow in views:  # the same options the last turn showed, so a button's index means the same
+            tctx = TurnContext(self.env, pid, person, res, now, Outcome(person=pid), Input.open())
+            reply = [r for r in views[reply.flow](tctx, reply) if r.is_step][-1]
         return reply
 
     def _person(self, pid: str) -> Person:
@@ -190,6 +174,17 @@ class Fulcrum:
             return first
         return self._interrupt(person, category, ctx)
 
+    def _directed(self, person: Person, directive: Directive, ctx: Context) -> Result:
+        """Carry out what a feature's command asked: open a system flow, or stay with a note."""
+        if directive.open_flow is not None:
+            result = self.engine.interrupt(person, directive.open_flow, directive.arg, ctx)
+        else:
+            result = self.engine.handle(person, Input.open(), ctx)
+        if directive.note is not None:
+            result.replies.insert(0, Reply(directive.note))
+        result.profile.update(directive.profile)
+        return result
+
     def _interrupt(self, person: Person, category: str, ctx: Context) -> Result:
         result = self.engine.interrupt(person, "crisis", category, ctx)
         result.events.append(Event("crisis", value=category))
@@ -200,16 +195,18 @@ class Fulcrum:
         store = self.store
         outcome.replies = list(result.replies)
         outcome.stale = result.stale
+        tctx = TurnContext(self.env, pid, person, result, now, outcome, inp)
+        features = self.features
         for name in result.actions:
-            handler = ACTIONS.get(name)
+            handler = features.actions.get(name)
             if handler is not None:
-                handler(ActionContext(self, pid, person, result, now, outcome, inp))
+                handler(tctx)
             else:
                 outcome.actions.append(name)
-        if any(r.flow in VIEWS and r.is_step for r in outcome.replies):
-            actx = ActionContext(self, pid, person, result, now, outcome, inp)
+        views = features.views
+        if any(r.flow in views and r.is_step for r in outcome.replies):
             outcome.replies = [d for r in outcome.replies
-                               for d in (VIEWS[r.flow](actx, r) if r.flow in VIEWS and r.is_step else [r])]
+                               for d in (views[r.flow](tctx, r) if r.flow in views and r.is_step else [r])]
         agreed = result.agreed if result.agreed is not None else person.agreed
         if "erase" in result.actions:
             store.erase(pid)
@@ -219,8 +216,8 @@ class Fulcrum:
             self._pending.pop(pid, None)
             store.save(pid, result, now, chat_id=chat_id, content_version=self.content.version,
                        text_steps=self.text_steps)
-            for turn_hook in TURN_HOOKS:
-                turn_hook(ActionContext(self, pid, person, result, now, outcome, inp))
+            for after_turn in features.after_turn:
+                after_turn(tctx)
         else:
             self._pending[pid] = result.conversation
             self._pending.move_to_end(pid)
@@ -235,22 +232,15 @@ class Fulcrum:
 
     # ---- what the engine asks of the world ------------------------------------------------------
 
-    def _country_options(self, person: Person) -> list[tuple[str, str]]:
+    def _country_options(self, env: Env, person: Person) -> list[tuple[str, str]]:
         return [(code.lower(), name) for code, name in self.resources.countries()]
 
     def country(self, person: Person) -> str | None:
         code = person.profile.get("country") or self.settings.default_country
         return str(code).upper() if code else None
 
-    def _render_resources(self, person: Person, ctx: Context) -> str:
+    def _render_resources(self, env: Env, person: Person, ctx: Context) -> str:
         return render_resources(self.content, self.resources, self.country(person))
-
-    def _renderer(self, fn: Callable[[Fulcrum, Person, Context], str]) -> Callable[[Person, Context], str]:
-        return lambda person, ctx: fn(self, person, ctx)
-
-
-VALIDATORS: dict[str, Callable[[str], tuple[bool, str]]] = {}
-RENDERERS: dict[str, Callable[[Fulcrum, Person, Context], str]] = {}
 
 
 def render_resources(content: Content, directory: Directory, country: str | None) -> str:
@@ -272,9 +262,3 @@ def render_resources(content: Content, directory: Directory, country: str | None
             text += f" ({line.hours})"
         lines.append(text)
     return "\n".join(lines)
-
-
-# What /exit, /delete and /export do (registers @action handlers; imported last, it imports this module).
-from bot import privacy as _privacy  # noqa: E402,F401
-from bot import journal as _journal, progress as _progress  # noqa: E402,F401  (/journal, /progress)
-from bot import checkins as _checkins  # noqa: E402,F401  (/checkins, /checkin, reminders)

@@ -10,12 +10,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
+from bot.core.clock import iso, week_of
 from bot.crypto import Cipher
 from bot.migrations import migrations
 from flows.model import Conversation, Person, Result
@@ -25,15 +27,6 @@ TEXT_KINDS = ("reflection", "input")
 
 class StoreError(Exception):
     """A database that cannot be used; the message is one line naming the file."""
-
-
-def utc(now: datetime) -> str:
-    return now.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-def week_of(now: datetime) -> str:
-    year, week, _ = now.astimezone(timezone.utc).isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def _create_owner_only(path: Path) -> None:
@@ -135,7 +128,7 @@ class Store:
     def save(self, pid: str, result: Result, now: datetime, *, chat_id: int | None = None,
              content_version: str | None = None, text_steps: frozenset[tuple[str, str]] = frozenset()) -> None:
         """Write one turn's result. Call inside a transaction. `text_steps` are answers a person wrote."""
-        stamp = utc(now)
+        stamp = iso(now)
         profile_json = None
         if result.profile:
             row = self.execute("SELECT profile FROM people WHERE id = ?", (pid,)).fetchone()
@@ -174,7 +167,7 @@ class Store:
     def add_journal(self, pid: str, flow: str, step: str, text: str, now: datetime) -> int:
         value, kid = self.cipher.encrypt(text, pid, "journal")
         cur = self.execute("INSERT INTO journal (person, created_at, flow, step, text, key_id) VALUES (?, ?, ?, ?, ?, ?)",
-                           (pid, utc(now), flow, step, value, kid))
+                           (pid, iso(now), flow, step, value, kid))
         return int(cur.lastrowid or 0)
 
     def journal(self, pid: str, *, offset: int = 0, limit: int = 5) -> list[dict[str, Any]]:
@@ -207,6 +200,16 @@ class Store:
         profile = json.loads(row[0])
         profile.update(values)
         self.execute("UPDATE people SET profile = ? WHERE id = ?", (json.dumps(profile, sort_keys=True), pid))
+
+    def zone_of(self, pid: str) -> tzinfo:
+        """The person's time zone (from their check-in schedule), else UTC: for dates shown to them."""
+        row = self.execute("SELECT tz FROM schedules WHERE person = ?", (pid,)).fetchone()
+        if row and row[0]:
+            try:
+                return ZoneInfo(str(row[0]))
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        return timezone.utc
 
     def set_active(self, pid: str, active: bool) -> None:
         self.execute("UPDATE people SET active = ? WHERE id = ?", (1 if active else 0, pid))
@@ -243,7 +246,7 @@ class Store:
         return self.execute("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)).fetchone() is not None
 
     def record_update(self, update_id: int, now: datetime) -> None:
-        stamp = utc(now)
+        stamp = iso(now)
         self.execute("INSERT OR IGNORE INTO processed_updates (update_id, at) VALUES (?, ?)", (update_id, stamp))
         if stamp != self._last_update_at:  # the status figure needs seconds, not a write per update
             self._last_update_at = stamp
@@ -251,8 +254,8 @@ class Store:
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (stamp,))
 
     def prune(self, now: datetime, *, updates_days: int = 3, messages_hours: int = 48) -> tuple[int, int]:
-        old_updates = utc(now - timedelta(days=updates_days))
-        old_messages = utc(now - timedelta(hours=messages_hours))
+        old_updates = iso(now - timedelta(days=updates_days))
+        old_messages = iso(now - timedelta(hours=messages_hours))
         a = self.execute("DELETE FROM processed_updates WHERE at < ?", (old_updates,)).rowcount
         b = self.execute("DELETE FROM messages WHERE sent_at < ?", (old_messages,)).rowcount
         return a, b
@@ -263,7 +266,7 @@ class Store:
         """Remember a message id for /exit. It is written at the start of the next transaction (any turn, or
         the minute sweep), which saves a commit per sent message; a crash before then can only leave those
         few ids unremembered."""
-        self._tracked.append((chat_id, message_id, pid, utc(now), pid))
+        self._tracked.append((chat_id, message_id, pid, iso(now), pid))
 
     def _flush_tracked(self) -> None:
         rows, self._tracked = self._tracked, []
@@ -273,7 +276,7 @@ class Store:
                 "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?)", rows)
 
     def tracked_messages(self, pid: str, now: datetime) -> list[tuple[int, int]]:
-        since = utc(now - timedelta(hours=48))
+        since = iso(now - timedelta(hours=48))
         with self.transaction():
             return [(r[0], r[1]) for r in self.execute(
                 "SELECT chat_id, message_id FROM messages WHERE person = ? AND sent_at >= ? ORDER BY message_id",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -22,8 +22,6 @@ from flows.model import Context, Conversation, Event, Input, JournalEntry, Optio
 TICK = "✓"
 SCALE = tuple(str(n) for n in range(1, 6))
 EXIT_RESUME, EXIT_MENU, EXIT_FLOW = "exit_resume", "exit_menu", "exit_flow_"
-# Commands the adapters carry out themselves (they need the store or the chat), when content lists them.
-ACTION_COMMANDS = frozenset({"exit", "progress", "journal", "export_now"})
 # System flows that count as interruptions: entering them keeps a way back to the step the person was at.
 # Flows a person may use before agreeing (nothing is stored for them): the notice itself, crisis help,
 # and the privacy commands that onboarding names.
@@ -169,11 +167,15 @@ class Engine:
 
     def __init__(self, content: Content, *, validators: dict[str, Validator] | None = None,
                  option_sources: dict[str, Callable[[Person], list[tuple[str, str]]]] | None = None,
-                 renderers: dict[str, Callable[[Person, Context], str]] | None = None):
+                 renderers: dict[str, Callable[[Person, Context], str]] | None = None,
+                 actions: Iterable[str] = ()):
+        """`actions`: what the world does after a turn (a command of that name is passed on as an action).
+        Whether content names only what is provided is checked by whoever composes (`check_names`)."""
         self.content = content
         self.validators = validators or {}
         self.option_sources = option_sources or {}
         self.renderers = renderers or {}
+        self.actions = frozenset(actions)
         self.machines = {fid: Machine(model=None, **machine_config(f, content)) for fid, f in content.flows.items()}
         self.menu_ids = [f.id for f in content.menu_flows()]
 
@@ -506,7 +508,7 @@ class Engine:
         if name in known and name in flows:
             self._enter(person, name, ctx, res, interrupt=True)
             return
-        if name in known and name in ACTION_COMMANDS:
+        if name in known and name in self.actions:  # e.g. /exit: a feature acts on it after the turn
             res.actions.append(name)
             return
         res.replies.append(Reply(self.content.note("unknown_command", commands=self.command_list())))

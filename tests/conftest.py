@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -47,12 +48,25 @@ def now() -> datetime:
     return datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 
 
-def make_app(store_path: Path, content=None, **settings):
-    from bot.service import Fulcrum
+@functools.cache
+def shared_rules():
+    """The triage rules and the help directory, read once per test run (they never change during one)."""
+    from flows.resources import load_resources
+    from flows.safety import Triage
+
+    return Triage.load(CONTENT / "safety.yaml"), load_resources(CONTENT / "resources.yaml", today=TODAY)
+
+
+def make_app(store_path: Path, content=None, *, store=None, features=None, **settings):
+    """The application as `fulcrum chat` builds it (bot.compose), on a real SQLite file."""
+    from bot.compose import build
     from bot.settings import Settings
 
     cfg = Settings(db=store_path, _env_file=None, **settings)
-    return Fulcrum(cfg, content=content, today=TODAY)
+    shared = {}
+    if Path(cfg.content).resolve() == CONTENT.resolve():
+        shared = dict(zip(("triage", "directory"), shared_rules()))
+    return build(cfg, content=content, store=store, with_features=features, today=TODAY, **shared)
 
 
 @pytest.fixture

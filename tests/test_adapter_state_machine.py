@@ -84,7 +84,7 @@ class AdapterMachine(RuleBasedStateMachine):
 
     async def start(self) -> None:
         self.app = make_app(self.db, content(), telegram_bot_token=TOKEN)
-        self.application = build_application(self.app.settings, self.app, hooks=[], retries=0)
+        self.application = build_application(self.app.settings, self.app, retries=0)
         self.request = offline(self.application, OfflineRequest(ids=self.ids))
         self.updates = Updates(self.application.bot, ids=self.ids)
         self.updates.update_ids = self.update_ids

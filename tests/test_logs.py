@@ -105,7 +105,7 @@ def test_setup_twice_keeps_one_handler(restore_logging):
 
 def test_a_session_with_json_logs_holds_no_token_and_no_text(tmp_path: Path, content, restore_logging):
     """A real run of the service and the daily job, logging at DEBUG as JSON: valid lines, no token, no text."""
-    from bot import ops
+    from bot import retention
     from tests.test_ops import agree_and_reflect
 
     buf = io.StringIO()
@@ -116,7 +116,7 @@ def test_a_session_with_json_logs_holds_no_token_and_no_text(tmp_path: Path, con
     agree_and_reflect(app, "a", now - timedelta(days=500), f"{marker} one")
     chat = agree_and_reflect(app, "b", now, f"{marker} two")
     chat.send(f"I want to hurt myself {marker}")  # a crisis interruption is logged, never its words
-    ops.maintain(app, now)
+    retention.maintain(app.store, now, app.settings.retention_days)
     app.store.close()
     out = buf.getvalue()
     assert TOKEN not in out and marker not in out and "hurt" not in out

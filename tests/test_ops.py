@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import ops
+from bot import ops, retention
 from bot.store import Store
 from tests.conftest import ROOT, make_app
 from tests.support.driver import Chat
@@ -67,7 +67,7 @@ def test_purge_erases_exactly_the_inactive_and_leaves_no_bytes_of_their_text(sto
     new = agree_and_reflect(app, "new", NOW - timedelta(days=10), f"what I felt {kept} now")
     assert gone.encode() in raw_bytes(store_path)  # stored in plain text (no FULCRUM_DATA_KEY): the worst case
 
-    erased = ops.purge(app.store, NOW, 365)
+    erased = retention.purge(app.store, NOW, 365)
 
     assert erased == 1
     assert not app.store.exists(old.pid)
@@ -85,13 +85,13 @@ def test_purge_keeps_someone_seen_exactly_at_the_limit(app):
     agree_and_reflect(app, "edge", NOW - timedelta(days=30), "fine")
     last = app.store.execute("SELECT last_seen FROM people").fetchone()[0]
     limit = datetime.fromisoformat(last)
-    assert ops.purge(app.store, limit + timedelta(days=30), 30) == 0
-    assert ops.purge(app.store, limit + timedelta(days=30, seconds=1), 30) == 1
+    assert retention.purge(app.store, limit + timedelta(days=30), 30) == 0
+    assert retention.purge(app.store, limit + timedelta(days=30, seconds=1), 30) == 1
 
 
 def test_purge_refuses_a_period_under_a_day(fresh_store):
     with pytest.raises(ops.OpsError):
-        ops.purge(fresh_store, NOW, 0)
+        retention.purge(fresh_store, NOW, 0)
 
 
 async def test_daily_maintenance_purges_and_prunes(app):
@@ -104,17 +104,17 @@ async def test_daily_maintenance_purges_and_prunes(app):
         app.store.track_message(new_pid, 5, 100, NOW - timedelta(hours=49))
         app.store.track_message(new_pid, 5, 101, NOW - timedelta(hours=1))
 
-    done = await ops.daily_maintenance(app, NOW)
+    done = await retention.daily_maintenance(app.env, now=NOW)
 
     assert done == {"erased": 1, "updates": 1, "messages": 1}
     assert [r[0] for r in app.store.execute("SELECT update_id FROM processed_updates")] == [2]
     assert [r[0] for r in app.store.execute("SELECT message_id FROM messages")] == [101]
 
 
-async def test_maintenance_job_has_ptb_callback_shape(app):
-    job = ops.maintenance_job(app)
-    await job(None)  # PTB calls it with a CallbackContext; nothing to erase, nothing fails
-    assert ops.MAINTENANCE_JOB == "daily-maintenance"
+def test_retention_declares_one_daily_job():
+    [job] = retention.feature().jobs
+    assert (job.name, job.interval, job.first) == ("daily-maintenance", 24 * 3600, 600)
+    assert job.run is retention.daily_maintenance
 
 
 def test_purge_cli_uses_retention_days_and_prints_only_the_count(tmp_path: Path, content):

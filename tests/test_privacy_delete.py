@@ -6,14 +6,11 @@ same scan finds deleted text when SQLite is allowed to leave it in free space, s
 
 from __future__ import annotations
 
-from datetime import timedelta
 
-import pytest
 
 from bot.service import Fulcrum
-from bot.settings import Settings
 from bot.store import Store
-from tests.conftest import TODAY
+from tests.conftest import make_app
 from tests.privacy_helpers import agree, raw_bytes, rows_about, to_reflection
 from tests.support.driver import Chat
 
@@ -22,8 +19,7 @@ SECOND = "QZX-second-marker-9902"
 
 
 def _app(store_path, content, *, secure_delete: bool) -> Fulcrum:
-    cfg = Settings(db=store_path, _env_file=None)
-    return Fulcrum(cfg, store=Store(store_path, secure_delete=secure_delete), content=content, today=TODAY)
+    return make_app(store_path, content, store=Store(store_path, secure_delete=secure_delete))
 
 
 def _write_markers(chat: Chat) -> None:

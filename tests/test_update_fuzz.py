@@ -124,7 +124,7 @@ class Bot:
     def __init__(self, db, content) -> None:
         self.loop = asyncio.new_event_loop()
         self.app = make_app(db, content, telegram_bot_token=TOKEN)
-        self.application = build_application(self.app.settings, self.app, hooks=[], retries=0)
+        self.application = build_application(self.app.settings, self.app, retries=0)
         ids = itertools.count(10)
         self.request = offline(self.application, OfflineRequest(ids=ids))
         self.updates = Updates(self.application.bot, ids=ids)

@@ -11,7 +11,7 @@ import logging
 import traceback
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, TypeVar
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -19,7 +19,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ContextTypes
 
-from bot.console import parse_command
+from bot.core.clock import utcnow
+from bot.core.inputs import parse_command
 from bot.service import Fulcrum, Outcome
 from bot.telegram import render
 from bot.telegram.processor import update_key
@@ -35,10 +36,6 @@ DELETE_BATCH = 100
 
 class Blocked(Exception):
     """The person blocked the bot (Telegram answered 403): stop sending to them."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class TelegramAdapter:
@@ -124,18 +121,15 @@ class TelegramAdapter:
         await self._turn(update, message, Input.text(message.text or ""))
 
     async def on_other(self, update: Update, message: Message) -> None:
-        """Stickers, photos, voice, documents: only text and buttons are understood; a caption is only triaged."""
+        """Stickers, photos, voice, documents: only text and buttons are understood; a caption is only triaged.
+        Service messages (a member joined, the auto-delete timer was set, a pin) are not the person talking."""
+        if _is_service_message(message):
+            return
         pid, now = self.pid(update), self.clock()
-        caption = message.caption
-        if caption:
-            outcome = self.app.triage_only(pid, caption, now, chat_id=message.chat_id, update_id=update.update_id)
-            if outcome.duplicate:
-                return
-            if outcome.crisis:
-                await self._after(pid, message.chat_id, outcome, now, incoming=message.message_id)
-                return
-        replies = [Reply(self.app.content.note("only_text")), self.app.view(pid, now)]
-        await self._show(pid, message.chat_id, replies, now, incoming=[message.message_id])
+        outcome = self.app.not_text(pid, now, caption=message.caption, chat_id=message.chat_id,
+                                    update_id=update.update_id)
+        if not outcome.duplicate:
+            await self._after(pid, message.chat_id, outcome, now, incoming=message.message_id)
 
     async def on_edited(self, update: Update, message: Message) -> None:
         """An edit never moves a flow; it is only triaged, and answered when it signals danger."""
@@ -426,6 +420,15 @@ class TelegramAdapter:
     def _was_told(self, chat_id: int) -> bool:
         row = self.app.store.execute("SELECT 1 FROM meta WHERE key = ?", (f"{TOLD_GROUP}{chat_id}",)).fetchone()
         return row is not None
+
+
+# What a person sends: everything else on a Message is something Telegram reports about the chat.
+_CONTENT = ("text", "caption", "sticker", "photo", "voice", "video", "video_note", "audio", "document", "animation",
+            "contact", "location", "venue", "poll", "dice", "game", "story", "invoice", "paid_media")
+
+
+def _is_service_message(message: Message) -> bool:
+    return not any(getattr(message, name, None) for name in _CONTENT)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -3,43 +3,29 @@
 There is no PTB Updater: its poller acknowledges updates as soon as they are fetched and its webhook server
 answers before processing. bot/telegram/serve.py acknowledges only after the turn is committed.
 
-Startup hooks: other parts of the bot (the check-in scheduler) register `fn(application, adapter)` with
-`@startup_hook`; `build_application` calls each once, e.g. to add one named repeating sweep job::
-
-    @startup_hook
-    def add_sweep(application, adapter):
-        jq = application.job_queue
-        for old in jq.get_jobs_by_name("checkin_sweep"):
-            old.schedule_removal()
-        jq.run_repeating(sweep, interval=settings.sweep_seconds, name="checkin_sweep")
-
-(the module holding the hook must be imported before `build_application` runs; the job callback gets the
-adapter with `adapter_of(context.application)`).
+Periodic work comes from the features as data (`Fulcrum.jobs`: name, interval, first run, callback); each
+becomes one named repeating JobQueue job, replacing any older job of that name. A job's callback gets the
+app's `Env` and the adapter as its `Sender` (low-priority sends wait on `is_busy()`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
+from bot.core.feature import Job
 from bot.service import Fulcrum
 from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter, on_error
 from bot.telegram.processor import PersonOrderedProcessor
 
+log = logging.getLogger("fulcrum.telegram")
+
 ADAPTER_KEY = "fulcrum.adapter"
-StartupHook = Callable[[Application, TelegramAdapter], None]
-STARTUP_HOOKS: list[StartupHook] = []
-
-
-def startup_hook(fn: StartupHook) -> StartupHook:
-    """Register `fn(application, adapter)`, called by every `build_application` (idempotent by identity)."""
-    if fn not in STARTUP_HOOKS:
-        STARTUP_HOOKS.append(fn)
-    return fn
 
 
 def adapter_of(application: Application) -> TelegramAdapter:
@@ -53,10 +39,11 @@ class MissingToken(Exception):
 def build_application(settings: Settings, app: Fulcrum, *, base_url: str | None = None,
                       timeout: float = 10.0, max_retries: int = 3, retries: int = 3, backoff: float = 0.5,
                       clock: Callable[[], datetime] | None = None, concurrency: int = 64,
-                      hooks: list[StartupHook] | None = None) -> Application:
+                      jobs: Iterable[Job] | None = None) -> Application:
     """The Application for `app`: our update processor, a rate limiter, one handler, no Updater.
 
-    `base_url` overrides `settings.telegram_api_base_url` (PTB appends the token to it).
+    `base_url` overrides `settings.telegram_api_base_url` (PTB appends the token to it); `jobs` replaces the
+    app's own periodic jobs (None: all of them).
     """
     if settings.telegram_bot_token is None:
         raise MissingToken("TELEGRAM_BOT_TOKEN is not set")
@@ -77,9 +64,26 @@ def build_application(settings: Settings, app: Fulcrum, *, base_url: str | None 
     application.bot_data[ADAPTER_KEY] = adapter
     application.add_handler(TypeHandler(Update, adapter.on_update))
     application.add_error_handler(on_error)
-    for hook in STARTUP_HOOKS if hooks is None else hooks:
-        hook(application, adapter)
+    schedule_jobs(application, adapter, app.jobs if jobs is None else jobs)
     return application
+
+
+def schedule_jobs(application: Application, adapter: TelegramAdapter, jobs: Iterable[Job]) -> None:
+    """One named repeating JobQueue job per feature job; a second run never overlaps a slow first."""
+    queue = application.job_queue
+    if queue is None:  # pragma: no cover - PTB installed without the job-queue extra
+        log.warning("no JobQueue: periodic jobs (reminders, retention) do not run")
+        return
+    env = adapter.app.env
+    for job in jobs:
+        for old in queue.get_jobs_by_name(job.name):
+            old.schedule_removal()
+
+        async def callback(context: object, job: Job = job) -> None:
+            await job.run(env, adapter)
+
+        queue.run_repeating(callback, interval=job.interval, first=job.first, name=job.name,
+                            job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None})
 
 
 def bot_commands(app: Fulcrum) -> list[BotCommand]:
@@ -89,17 +93,3 @@ def bot_commands(app: Fulcrum) -> list[BotCommand]:
 
 async def set_commands(application: Application) -> None:
     await application.bot.set_my_commands(bot_commands(adapter_of(application).app))
-
-
-@startup_hook
-def add_daily_maintenance(application: Application, adapter: TelegramAdapter) -> None:
-    """Once a day (first run 10 minutes after start): purge people past FULCRUM_RETENTION_DAYS, forget old
-    update and message ids (bot/ops.py `daily_maintenance`)."""
-    from bot.ops import MAINTENANCE_JOB, maintenance_job
-
-    jq = application.job_queue
-    if jq is None:
-        return
-    for old in jq.get_jobs_by_name(MAINTENANCE_JOB):
-        old.schedule_removal()
-    jq.run_repeating(maintenance_job(adapter.app), interval=24 * 3600, first=600, name=MAINTENANCE_JOB)
