@@ -37,7 +37,7 @@ class Harness:
     def build(self):
         self.app = make_app(self.store_path, self.content, telegram_bot_token=TOKEN)
         self.application = build_application(self.app.settings, self.app, base_url=self.fake.base_url, timeout=3,
-                                             backoff=0.05, hooks=[])
+                                             backoff=0.05)
         return self.application
 
     async def start(self, *, poll: bool = True) -> None:
@@ -258,6 +258,19 @@ async def test_sticker_photo_voice_get_only_text_and_the_current_step(bot: Harne
         new = bot.fake.sent(USER)[before:]
         assert [r.plain for r in new][0] == bot.app.content.note("only_text")
         assert new[-1].reply_markup and bot.where() == ("menu", "home")
+
+
+async def test_service_messages_are_not_answered_and_a_crisis_caption_is(bot: Harness) -> None:
+    """The chat's auto-delete timer being set is Telegram talking, not the person: nothing is sent back.
+    A photo whose caption signals danger goes through the same triage as typed text."""
+    await agreed(bot)
+    before = len(bot.fake.sent(USER))
+    bot.fake._user_message(USER, "service", {"message_auto_delete_timer_changed": {"message_auto_delete_time": 86400}})
+    await bot.settle()
+    assert len(bot.fake.sent(USER)) == before and bot.where() == ("menu", "home")
+    bot.fake.user_photo(USER, caption="he is strangling me")
+    await bot.settle()
+    assert bot.where()[0] == "crisis"
 
 
 async def test_edited_message_never_moves_but_an_edited_crisis_is_answered(bot: Harness) -> None:
