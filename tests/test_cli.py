@@ -50,7 +50,8 @@ def test_flows_diagram_is_mermaid_from_transitions():
     out = fulcrum("flows", "diagram", "signs")
     assert out.returncode == 0, out.stderr
     assert "stateDiagram-v2" in out.stdout
-    assert "pick --> often: done" in out.stdout
+    assert "step_pick --> step_often: done" in out.stdout  # safe state ids, step ids as labels
+    assert 'state "pick" as step_pick' in out.stdout
 
 
 def test_flows_diagram_unknown_id_names_the_known_ones():
