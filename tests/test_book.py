@@ -1,6 +1,7 @@
 """The content book: one self-contained HTML file, checked as a real browser renders it (headless Chromium).
 
-Chromium is required, not optional: `.ci/run` installs it; locally `apt-get install -y chromium`.
+The two browser tests need Chromium: without it they are skipped with a reason saying how to install it
+(`apt-get install -y chromium`), except under CI=true, where a missing browser fails them (.ci/run installs it).
 The rendered page's screenshot is saved to artifacts/content-book.png.
 """
 
@@ -19,9 +20,11 @@ import pytest
 
 from bot.book import Book, build_book, flow_anchor, step_anchor
 from tests.conftest import CONTENT, ROOT, TODAY
+from tests.support.required import missing
 
 ARTIFACTS = ROOT / "artifacts"
-INSTALL = ("headless Chromium is needed for the content book test: install it with "
+INSTALL = ("no Chromium browser found (chromium, chromium-browser, google-chrome): the content book is checked "
+           "in headless Chromium; install it with "
            "`apt-get update && apt-get install -y --no-install-recommends chromium` (.ci/run does this)")
 
 
@@ -30,7 +33,7 @@ def chromium() -> str:
         path = shutil.which(name)
         if path:
             return path
-    pytest.fail(INSTALL, pytrace=False)
+    missing(INSTALL)
 
 
 def run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
