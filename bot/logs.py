@@ -13,8 +13,9 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
-# Libraries that log request URLs (which hold the token) or chatter at INFO: WARNING whatever the level.
-QUIET_LOGGERS = ("telegram", "httpx", "httpcore", "apscheduler")
+# Libraries that log request URLs (which hold the token) or chatter at INFO (transitions: a line per state
+# entered or left): WARNING whatever the level, on Telegram and in `fulcrum chat` alike.
+QUIET_LOGGERS = ("telegram", "httpx", "httpcore", "apscheduler", "transitions")
 REDACTED = "[redacted]"
 # The shape of a Telegram bot token, redacted even when it is not ours (e.g. in a test or a pasted URL).
 TOKEN_RE = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b")

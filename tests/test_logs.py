@@ -86,7 +86,8 @@ def test_text_format_redacts_too(restore_logging):
 def test_library_loggers_are_held_at_warning_whatever_the_level(restore_logging):
     buf = io.StringIO()
     setup_logging(settings(log_format="json", log_level="DEBUG"), stream=buf)
-    for name in ("telegram", "telegram.ext.Application", "httpx", "httpcore.connection", "apscheduler.scheduler"):
+    for name in ("telegram", "telegram.ext.Application", "httpx", "httpcore.connection", "apscheduler.scheduler",
+                 "transitions.core"):
         logging.getLogger(name).info("GET https://api.telegram.org/bot.../getUpdates")
         logging.getLogger(name).debug("chatter")
     assert buf.getvalue() == ""
