@@ -152,7 +152,7 @@ def seed_people(app, users: int, now: datetime) -> "Screens":
 
 async def run_ours(users: int, m: int, warmup: int, seed: int) -> dict:
     from bot.compose import build
-    from bot.settings import Settings
+    from bot.core.settings import Settings
     from bot.telegram import build_application
 
     with tempfile.TemporaryDirectory(prefix="fulcrum-bench-") as tmp:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from bot.compose import features
 from bot.core.feature import merge
-from bot.service import Fulcrum
-from bot.settings import Settings
+from bot.core.service import Fulcrum
+from bot.core.settings import Settings
 from flows.content import Content, ContentError, check_names, load_content
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from bot.core.clock import utcnow
-from bot.settings import DEFAULT_CONTENT, Settings, SettingsError, load_settings
+from bot.core.settings import DEFAULT_CONTENT, Settings, SettingsError, load_settings
 from bot.store import StoreError
 from flows.content import ContentError, load_content
 
@@ -54,7 +54,7 @@ def open_app(**overrides: object):  # noqa: ANN201 - returns Fulcrum, imported l
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Fulcrum: a reflection companion for people living with a power imbalance in a relationship."""
-    from bot.logs import setup_logging
+    from bot.core.logs import setup_logging
 
     try:
         setup_logging(load_settings())

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from bot.core.feature import Outcome
 from bot.core.inputs import option_numbers, parse_command
-from bot.service import Fulcrum
+from bot.core.service import Fulcrum
 from flows.model import Input, Reply
 
 

@@ -60,7 +60,7 @@ def shared_rules():
 def make_app(store_path: Path, content=None, *, store=None, features=None, **settings):
     """The application as `fulcrum chat` builds it (bot.compose), on a real SQLite file."""
     from bot.compose import build
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     cfg = Settings(db=store_path, _env_file=None, **settings)
     shared = {}

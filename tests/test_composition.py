@@ -11,7 +11,7 @@ import pytest
 from bot import compose
 from bot.checks import check_all
 from bot.core.feature import Directive, DuplicateName, Feature, Job, merge
-from bot.settings import Settings
+from bot.core.settings import Settings
 from flows.content import ContentError
 from flows.model import Input
 from tests.conftest import CONTENT, make_app

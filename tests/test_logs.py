@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import QUIET_LOGGERS, setup_logging
-from bot.settings import Settings
+from bot.core.logs import QUIET_LOGGERS, setup_logging
+from bot.core.settings import Settings
 from tests.conftest import ROOT, make_app
 
 TOKEN = "123456789:AAH-fake_token_for_tests_0123456789abcd"

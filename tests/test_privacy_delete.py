@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 
-from bot.service import Fulcrum
+from bot.core.service import Fulcrum
 from bot.store import Store
 from tests.conftest import make_app
 from tests.privacy_helpers import agree, raw_bytes, rows_about, to_reflection

@@ -24,7 +24,7 @@ from flows.content import Content
 from flows.model import Context, Input, Person, Reply, Result
 
 if TYPE_CHECKING:  # the store is handed in at run time; features and the service only call its methods
-    from bot.settings import Settings
+    from bot.core.settings import Settings
     from bot.store import Store
 
 

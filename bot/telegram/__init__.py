@@ -12,7 +12,7 @@ The adapter is a `bot.core.feature.Sender` for the features' jobs: lower-priorit
 while `adapter.is_busy()`, then `await adapter.send_reply(chat_id, reply)`, which raises `Blocked` when the
 person blocked the bot. A feature's `Job`s become named repeating JobQueue jobs in `build_application`.
 
-May import bot.core, bot.service (the type it drives) and flows/; never a feature or the command line.
+May import bot.core, bot.core.service (the type it drives) and flows/; never a feature or the command line.
 """
 
 from bot.telegram.app import MissingToken, adapter_of, bot_commands, build_application, set_commands

@@ -21,7 +21,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.core.clock import utcnow
 from bot.core.inputs import parse_command
-from bot.service import Fulcrum, Outcome
+from bot.core.service import Fulcrum, Outcome
 from bot.telegram import render
 from bot.telegram.processor import update_key
 from flows.model import Input, Reply

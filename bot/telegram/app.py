@@ -18,8 +18,8 @@ from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
 from bot.core.feature import Job
-from bot.service import Fulcrum
-from bot.settings import Settings
+from bot.core.service import Fulcrum
+from bot.core.settings import Settings
 from bot.telegram.adapter import TelegramAdapter, on_error
 from bot.telegram.processor import PersonOrderedProcessor
 

@@ -1,7 +1,7 @@
 """Logging for the bot: never message text, answers, callback data or the token.
 
 PTB and httpx at DEBUG print whole updates and request URLs, and a Bot API URL carries the token, so their
-loggers are held at WARNING whatever the app's level (`bot.logs.setup_logging` does that and puts a
+loggers are held at WARNING whatever the app's level (`bot.core.logs.setup_logging` does that and puts a
 redacting filter on its handler). As a last line of defence this module also scrubs every log record of the
 token and the webhook secret when the record is created (a log record factory), so a handler added by
 anyone later (a test's, a collector's) never sees them either.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.logs import QUIET_LOGGERS, RedactFilter, setup_logging
+from bot.core.logs import QUIET_LOGGERS, RedactFilter, setup_logging
 
 QUIET = (*QUIET_LOGGERS, "tornado", "aiohttp")
 

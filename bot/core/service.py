@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.feature import CommandContext, Directive, Env, Feature, Outcome, TurnContext, merge
 from bot.core.inputs import as_command
-from bot.settings import Settings
+from bot.core.settings import Settings
 from flows.content import Content, ContentError, check_names
 from flows.engine import Engine
 from flows.model import Context, Event, Input, Person, Reply, Result
