@@ -43,7 +43,7 @@ def seed(db: Path, users: int, now: datetime, *, due_now: int = 0, rng: random.R
     """N agreed people at the menu with schedules computed by the real arithmetic; `due_now` of them due now."""
     from bot.core.clock import iso
     from bot.schedule import Plan, first_slot
-    from bot.store import Store
+    from bot.store.store import Store
 
     rng = rng or random.Random(7)
     store = Store(db, secure_delete=False)
@@ -71,7 +71,7 @@ def seed(db: Path, users: int, now: datetime, *, due_now: int = 0, rng: random.R
 def due_select_ms(db: Path, now: datetime, sweeps: int = 25, batch: int = 500) -> float:
     """The sweep's own selection query, timed at `sweeps` moments spread over the coming week."""
     from bot.core.clock import iso
-    from bot.store import Store
+    from bot.store.store import Store
 
     store = Store(db)
     times = []

@@ -10,7 +10,7 @@ import click
 
 from bot.core.clock import utcnow
 from bot.core.settings import DEFAULT_CONTENT, Settings, SettingsError, load_settings
-from bot.store import StoreError
+from bot.store.store import StoreError
 from flows.content import ContentError, load_content
 
 
@@ -31,7 +31,7 @@ def settings(**overrides: object) -> Settings:
 
 def open_app(**overrides: object):  # noqa: ANN201 - returns Fulcrum, imported lazily
     from bot.compose import build
-    from bot.crypto import KeyError_
+    from bot.store.crypto import KeyError_
     from flows.resources import ResourcesError
     from flows.safety import SafetyContentError
 
@@ -209,7 +209,7 @@ def keygen() -> None:
 
     Example: fulcrum keygen
     """
-    from bot.crypto import new_key
+    from bot.store.crypto import new_key
 
     click.echo(new_key())
 
@@ -224,7 +224,7 @@ def rekey(new_key: str, db: Path | None) -> None:
 
     Example: fulcrum rekey --new-key "$(fulcrum keygen)"
     """
-    from bot.crypto import Cipher, KeyError_
+    from bot.store.crypto import Cipher, KeyError_
     from bot.privacy import rekey as rekey_store
 
     try:
@@ -247,7 +247,7 @@ def rekey(new_key: str, db: Path | None) -> None:
 
 def _open_store(db: Path | None):  # noqa: ANN202
     """The store alone (no content, no key): enough to count, purge and prune."""
-    from bot.store import Store
+    from bot.store.store import Store
 
     cfg = settings(db=db)
     if not Path(cfg.db).expanduser().is_file():

@@ -11,10 +11,10 @@ from datetime import date
 
 from bot import checkins, journal, privacy, progress, retention
 from bot.core.feature import Feature
-from bot.crypto import Cipher
+from bot.store.crypto import Cipher
 from bot.core.service import Fulcrum
 from bot.core.settings import Settings
-from bot.store import Store
+from bot.store.store import Store
 from flows.content import Content, load_content
 from flows.resources import Directory
 from flows.safety import Triage

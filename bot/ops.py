@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.core.clock import iso, week_of
 from bot.retention import OpsError
-from bot.store import Store, connect
+from bot.store.store import Store, connect
 
 log = logging.getLogger("fulcrum.ops")
 

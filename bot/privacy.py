@@ -12,10 +12,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from bot.crypto import Cipher, KeyError_
+from bot.store.crypto import Cipher, KeyError_
 from bot.core.feature import Feature, TurnContext
 from bot.core.clock import iso
-from bot.store import Store
+from bot.store.store import Store
 from flows.model import Reply
 
 log = logging.getLogger("fulcrum")

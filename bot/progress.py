@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from bot.chart import Point, render_balance_chart, summarise
 from bot.core.feature import Env, Feature, TurnContext
 from bot.core.clock import from_iso, iso, short_date
-from bot.store import Store
+from bot.store.store import Store
 from flows.content import Content
 from flows.model import Reply
 

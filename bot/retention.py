@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.core.clock import iso, utcnow
 from bot.core.feature import Env, Feature, Job, Sender
-from bot.store import Store
+from bot.store.store import Store
 
 log = logging.getLogger("fulcrum.ops")
 

@@ -36,7 +36,7 @@ def store_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fresh_store(store_path: Path):
-    from bot.store import Store
+    from bot.store.store import Store
 
     store = Store(store_path)
     yield store

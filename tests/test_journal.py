@@ -115,7 +115,7 @@ def test_an_entry_added_meanwhile_does_not_shift_the_one_chosen(app):
 
 
 def test_journal_text_adds_an_encrypted_note(store_path, content):
-    from bot.crypto import new_key
+    from bot.store.crypto import new_key
     from tests.conftest import make_app
 
     app = make_app(store_path, content, data_key=new_key())

@@ -18,7 +18,7 @@ LAYERS = ("flows", "core", "store", "features", "adapters", "ops")
 LAYER_OF = {
     "flows": "flows",
     "bot.core": "core", "bot.core.settings": "core", "bot.core.service": "core", "bot.core.logs": "core",
-    "bot.store": "store", "bot.migrations": "store", "bot.crypto": "store",
+    "bot.store": "store",
     "bot.privacy": "features", "bot.journal": "features", "bot.progress": "features", "bot.checkins": "features",
     "bot.retention": "features", "bot.schedule": "features", "bot.chart": "features",
     "bot.console": "adapters", "bot.telegram": "adapters",

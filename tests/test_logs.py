@@ -126,7 +126,7 @@ def test_a_session_with_json_logs_holds_no_token_and_no_text(tmp_path: Path, con
 
 
 def test_cli_logs_json_from_settings(tmp_path: Path):
-    from bot.store import Store
+    from bot.store.store import Store
 
     Store(tmp_path / "c.db").close()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FULCRUM_", "TELEGRAM_"))}

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot import ops, retention
-from bot.store import Store
+from bot.store.store import Store
 from tests.conftest import ROOT, make_app
 from tests.support.driver import Chat
 

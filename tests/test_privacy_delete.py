@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 from bot.core.service import Fulcrum
-from bot.store import Store
+from bot.store.store import Store
 from tests.conftest import make_app
 from tests.privacy_helpers import agree, raw_bytes, rows_about, to_reflection
 from tests.support.driver import Chat
@@ -125,7 +125,7 @@ def test_checkpoint_retries_while_a_reader_holds_the_wal(fresh_store, now, monke
     reader.execute("SELECT count(*) FROM t").fetchone()  # a read snapshot pins the WAL
     fresh_store.execute("INSERT INTO t VALUES (2)")
     sleeps: list[float] = []
-    monkeypatch.setattr("bot.store.time.sleep", sleeps.append)
+    monkeypatch.setattr("bot.store.store.time.sleep", sleeps.append)
     assert fresh_store.checkpoint(attempts=3) is False
     assert len(sleeps) == 2
     reader.execute("COMMIT")

@@ -25,7 +25,7 @@ from flows.model import Context, Input, Person, Reply, Result
 
 if TYPE_CHECKING:  # the store is handed in at run time; features and the service only call its methods
     from bot.core.settings import Settings
-    from bot.store import Store
+    from bot.store.store import Store
 
 
 @dataclass

@@ -25,7 +25,7 @@ from flows.resources import Directory, load_resources
 from flows.safety import Triage
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.store.store import Store
 
 log = logging.getLogger("fulcrum")
 

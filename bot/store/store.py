@@ -18,8 +18,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.core.clock import iso, week_of
-from bot.crypto import Cipher
-from bot.migrations import migrations
+from bot.store.crypto import Cipher
+from bot.store.migrations import migrations
 from flows.model import Conversation, Person, Result
 
 TEXT_KINDS = ("reflection", "input")
