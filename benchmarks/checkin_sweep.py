@@ -42,7 +42,7 @@ TOKEN = "123456:BENCH"
 def seed(db: Path, users: int, now: datetime, *, due_now: int = 0, rng: random.Random | None = None) -> None:
     """N agreed people at the menu with schedules computed by the real arithmetic; `due_now` of them due now."""
     from bot.core.clock import iso
-    from bot.schedule import Plan, first_slot
+    from bot.features.checkins.schedule import Plan, first_slot
     from bot.store.store import Store
 
     rng = rng or random.Random(7)

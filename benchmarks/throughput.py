@@ -115,7 +115,7 @@ def seed_people(app, users: int, now: datetime) -> "Screens":
     """N agreed people straight into the database, each at the first step of a menu flow (or the menu); returns
     the screen each of them last saw (text and keyboard of that step, with its real callback data)."""
     from bot.core.clock import iso
-    from bot.telegram import render
+    from bot.adapters.telegram import render
     from flows.model import Conversation, Input, Person
 
     flows = sorted((f for f in app.content.flows.values() if getattr(f.spec, "menu", None)), key=lambda f: f.id)
@@ -153,7 +153,7 @@ def seed_people(app, users: int, now: datetime) -> "Screens":
 async def run_ours(users: int, m: int, warmup: int, seed: int) -> dict:
     from bot.compose import build
     from bot.core.settings import Settings
-    from bot.telegram import build_application
+    from bot.adapters.telegram import build_application
 
     with tempfile.TemporaryDirectory(prefix="fulcrum-bench-") as tmp:
         began = time.perf_counter()
@@ -199,7 +199,7 @@ async def run_floor(users: int, m: int, warmup: int, seed: int) -> dict:
     from telegram.constants import ParseMode
     from telegram.ext import ApplicationBuilder, TypeHandler
 
-    from bot.telegram.processor import PersonOrderedProcessor
+    from bot.adapters.telegram.processor import PersonOrderedProcessor
 
     began = time.perf_counter()
     application = (ApplicationBuilder().token(TOKEN).updater(None)

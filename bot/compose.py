@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot import checkins, journal, privacy, progress, retention
+from bot.features import checkins, journal, privacy, progress, retention
 from bot.core.feature import Feature
 from bot.store.crypto import Cipher
 from bot.core.service import Fulcrum

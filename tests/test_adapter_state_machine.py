@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from bot.telegram import build_application
+from bot.adapters.telegram import build_application
 from tests.conftest import CONTENT, HYPOTHESIS_PROFILE, make_app
 from tests.support.offline import OfflineRequest, Updates, buttons, offline
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.book import Book, build_book, flow_anchor, step_anchor
+from bot.ops.book import Book, build_book, flow_anchor, step_anchor
 from tests.conftest import CONTENT, ROOT, TODAY
 from tests.support.required import missing
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.checkins import Sweeper, apply_plan, prompt_reply
+from bot.features.checkins import Sweeper, apply_plan, prompt_reply
 from bot.core.clock import from_iso, iso
 from flows.model import Input
 from tests.conftest import make_app

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import compose
-from bot.checks import check_all
+from bot.ops.checks import check_all
 from bot.core.feature import Directive, DuplicateName, Feature, Job, merge
 from bot.core.settings import Settings
 from flows.content import ContentError
@@ -103,7 +103,7 @@ async def test_the_default_build_schedules_every_named_job(store_path, content):
     from datetime import timedelta
 
     from bot.core.clock import utcnow
-    from bot.telegram import build_application
+    from bot.adapters.telegram import build_application
     from tests.test_ops import agree_and_reflect
 
     app = make_app(store_path, content, telegram_bot_token="123:abc", retention_days=30)

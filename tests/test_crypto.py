@@ -10,7 +10,7 @@ import tempfile
 import pytest
 
 from bot.store.crypto import Cipher, KeyError_, new_key
-from bot.privacy import check_keys, export_data, rekey
+from bot.features.privacy import check_keys, export_data, rekey
 from bot.store.store import Store
 from tests.conftest import make_app
 from tests.privacy_helpers import agree, raw_bytes, to_reflection

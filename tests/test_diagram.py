@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from bot.diagram import mermaid, state_id
+from bot.ops.diagram import mermaid, state_id
 from flows.engine import machine_config
 from tests.conftest import ROOT
 from tests.support.required import missing

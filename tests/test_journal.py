@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta, timezone
 
-from bot.console import Console
+from bot.adapters.console import Console
 from flows.model import Input
 from tests.support.driver import Chat
 

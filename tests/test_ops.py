@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import ops, retention
+from bot.ops import stats as ops
+from bot.features import retention
 from bot.store.store import Store
 from tests.conftest import ROOT, make_app
 from tests.support.driver import Chat

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.console import Console
-from bot.progress import chart_png, streak, weekly_summary
+from bot.adapters.console import Console
+from bot.features.progress import chart_png, streak, weekly_summary
 from bot.core.clock import iso
 from flows.model import Input
 from tests.support.driver import Chat

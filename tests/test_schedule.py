@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.schedule import Plan, first_slot, next_slot, parse_local_time, parse_zone, summary_slot
+from bot.features.checkins.schedule import Plan, first_slot, next_slot, parse_local_time, parse_zone, summary_slot
 
 UTC = timezone.utc
 

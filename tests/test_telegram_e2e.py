@@ -12,9 +12,9 @@ import pytest
 import pytest_asyncio
 from telegram import Update
 
-from bot.console import Console
-from bot.telegram import Poller, WebhookServer, build_application, process_batch, set_commands
-from bot.telegram.app import adapter_of
+from bot.adapters.console import Console
+from bot.adapters.telegram import Poller, WebhookServer, build_application, process_batch, set_commands
+from bot.adapters.telegram.app import adapter_of
 from flows.model import Reply
 from tests.conftest import make_app
 from tests.support.fake_telegram import FakeTelegram
@@ -393,7 +393,7 @@ async def test_long_text_is_split_under_the_limit_and_escaped(bot: Harness) -> N
 
 
 async def test_sending_to_someone_who_blocked_the_bot_raises_blocked(bot: Harness) -> None:
-    from bot.telegram.adapter import Blocked
+    from bot.adapters.telegram.adapter import Blocked
 
     await agreed(bot)
     bot.fake.block(USER)
@@ -442,7 +442,7 @@ async def test_webhook_refuses_a_wrong_secret_and_answers_200_after_the_commit(f
 # ---- logs -----------------------------------------------------------------------------------------------
 
 async def test_debug_logs_hold_no_text_no_answers_and_no_token(fake, store_path, content, caplog) -> None:
-    from bot.telegram.logs import configure, quiet_libraries, redact
+    from bot.adapters.telegram.logs import configure, quiet_libraries, redact
 
     records: list[str] = []
 
@@ -524,7 +524,7 @@ async def test_telegram_and_console_walks_of_signs_show_the_same_texts_and_optio
 
 
 async def test_callback_data_stays_within_64_bytes_and_long_ids_still_work(bot: Harness) -> None:
-    from bot.telegram import render
+    from bot.adapters.telegram import render
 
     await agreed(bot)
     for rec in bot.fake.sent(USER):
@@ -595,7 +595,7 @@ async def test_export_arrives_as_a_document_and_is_tracked(bot: Harness) -> None
 # ---- serve(): what `fulcrum run` runs ----------------------------------------------------------------------
 
 async def test_serve_polls_sets_commands_and_stops_cleanly_acknowledging(fake, store_path, content) -> None:
-    from bot.telegram import serve
+    from bot.adapters.telegram import serve
 
     harness = Harness(fake, store_path, content)
     application = harness.build()
@@ -612,7 +612,7 @@ async def test_serve_polls_sets_commands_and_stops_cleanly_acknowledging(fake, s
 
 
 async def test_serve_webhook_sets_the_secret_and_refuses_forgeries(fake, store_path, content) -> None:
-    from bot.telegram import serve
+    from bot.adapters.telegram import serve
 
     harness = Harness(fake, store_path, content)
     application = harness.build()

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.telegram import build_application
+from bot.adapters.telegram import build_application
 from tests.conftest import HYPOTHESIS_PROFILE, make_app
 from tests.support.offline import OfflineRequest, Updates, buttons, chat_dict, offline, user_dict
 

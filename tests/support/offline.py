@@ -6,7 +6,7 @@ measures our processing and PTB's, not HTTP. It remembers the last message sent 
 can press the buttons that are really on screen (current callback data).
 
 `offline(application)` swaps the request objects of an already built Application (built by
-`bot.telegram.build_application`, which sets timeouts and so cannot take `.request(...)`) and, by default,
+`bot.adapters.telegram.build_application`, which sets timeouts and so cannot take `.request(...)`) and, by default,
 drops the rate limiter (its job is to hold sending to 30/s; we measure the headroom under it).
 
 `Updates` builds real `telegram.Update` objects (Update.de_json with the bot bound), shaped like

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
 import click
 
 from bot.core.clock import utcnow
-from bot.core.settings import DEFAULT_CONTENT, Settings, SettingsError, load_settings
+from bot.core.settings import Settings, SettingsError, load_settings
 from bot.store.store import StoreError
 from flows.content import ContentError, load_content
 
@@ -35,7 +34,7 @@ def open_app(**overrides: object):  # noqa: ANN201 - returns Fulcrum, imported l
     from flows.resources import ResourcesError
     from flows.safety import SafetyContentError
 
-    from bot.privacy import check_keys, warn_if_plaintext
+    from bot.features.privacy import check_keys, warn_if_plaintext
 
     cfg = settings(**overrides)
     try:
@@ -71,7 +70,7 @@ def chat(user: str, db: Path | None, trace: bool) -> None:
 
     Example: fulcrum chat --user alex --trace
     """
-    from bot.console import Console, read_lines
+    from bot.adapters.console import Console, read_lines
 
     app = open_app(db=db)
     try:
@@ -102,8 +101,8 @@ def run(webhook_url: str | None, listen: str, port: int, db: Path | None) -> Non
                       "its token in TELEGRAM_BOT_TOKEN or .env; or try `fulcrum chat` in this terminal")
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.telegram import build_application, serve, webhook_secret
-    from bot.telegram.logs import configure
+    from bot.adapters.telegram import build_application, serve, webhook_secret
+    from bot.adapters.telegram.logs import configure
 
     secret = webhook_secret(cfg) if webhook_url else None
     configure(cfg, secret)
@@ -134,7 +133,7 @@ def content_check(folder: Path | None) -> None:
 
     Example: fulcrum content check --content content/
     """
-    from bot.checks import check_all
+    from bot.ops.checks import check_all
 
     root = folder or settings().content
     problems, flows, steps = check_all(root)
@@ -176,7 +175,7 @@ def flows_diagram(flow_id: str) -> None:
 
     Example: fulcrum flows diagram signs
     """
-    from bot.diagram import mermaid
+    from bot.ops.diagram import mermaid
 
     c = _content()
     if flow_id not in c.flows:
@@ -225,7 +224,7 @@ def rekey(new_key: str, db: Path | None) -> None:
     Example: fulcrum rekey --new-key "$(fulcrum keygen)"
     """
     from bot.store.crypto import Cipher, KeyError_
-    from bot.privacy import rekey as rekey_store
+    from bot.features.privacy import rekey as rekey_store
 
     try:
         new = Cipher(new_key)
@@ -242,7 +241,7 @@ def rekey(new_key: str, db: Path | None) -> None:
     click.echo("now set FULCRUM_DATA_KEY to the new key (the old key no longer reads this database)")
 
 
-# ---- operations (bot/ops.py, bot/book.py): figures and counts only, never what a person wrote ----
+# ---- operations (bot/ops/stats.py, bot/ops/book.py): figures and counts only, never what a person wrote ----
 
 
 def _open_store(db: Path | None):  # noqa: ANN202
@@ -269,7 +268,7 @@ def purge(days: int | None, db: Path | None) -> None:
 
     Example: fulcrum purge --older-than 365
     """
-    from bot.retention import maintain
+    from bot.features.retention import maintain
 
     cfg, store = _open_store(db)
     try:
@@ -291,7 +290,7 @@ def backup(path: Path, force: bool, db: Path | None) -> None:
 
     Example: fulcrum backup /var/backups/fulcrum/fulcrum-$(date +%F).db
     """
-    from bot.ops import OpsError, backup as run_backup
+    from bot.ops.stats import OpsError, backup as run_backup
 
     cfg = settings(db=db)
     try:
@@ -311,7 +310,7 @@ def status(as_json: bool, db: Path | None) -> None:
     """
     import json
 
-    from bot.ops import format_status, status as get_status
+    from bot.ops.stats import format_status, status as get_status
 
     cfg, store = _open_store(db)
     try:
@@ -338,7 +337,7 @@ def stats(weeks: int, as_json: bool, db: Path | None) -> None:
     """
     import json
 
-    from bot.ops import format_stats, weekly_stats
+    from bot.ops.stats import format_stats, weekly_stats
 
     cfg, store = _open_store(db)
     try:
@@ -361,7 +360,7 @@ def content_book(out: Path, folder: Path | None) -> None:
 
     Example: fulcrum content book book.html
     """
-    from bot.book import write_book
+    from bot.ops.book import write_book
     from flows.resources import ResourcesError
     from flows.safety import SafetyContentError
 

@@ -1,7 +1,7 @@
 """Building the python-telegram-bot Application that `fulcrum run` (and the end-to-end tests) use.
 
 There is no PTB Updater: its poller acknowledges updates as soon as they are fetched and its webhook server
-answers before processing. bot/telegram/serve.py acknowledges only after the turn is committed.
+answers before processing. bot/adapters/telegram/serve.py acknowledges only after the turn is committed.
 
 Periodic work comes from the features as data (`Fulcrum.jobs`: name, interval, first run, callback); each
 becomes one named repeating JobQueue job, replacing any older job of that name. A job's callback gets the
@@ -20,8 +20,8 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHa
 from bot.core.feature import Job
 from bot.core.service import Fulcrum
 from bot.core.settings import Settings
-from bot.telegram.adapter import TelegramAdapter, on_error
-from bot.telegram.processor import PersonOrderedProcessor
+from bot.adapters.telegram.adapter import TelegramAdapter, on_error
+from bot.adapters.telegram.processor import PersonOrderedProcessor
 
 log = logging.getLogger("fulcrum.telegram")
 

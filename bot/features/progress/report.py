@@ -3,7 +3,7 @@
 The `progress` flow (content/flows/progress.yaml) is a system flow with one step; its text is the heading,
 and `draw_progress` (the feature's view of that flow, run inside the turn's transaction) adds the rest from
 the notes in content/en/common.yaml. On the turn the person opens it, with three or more rated check-ins,
-a chart (bot/chart.py) goes before the step as a photo whose caption is a one-sentence summary, so the
+a chart (chart.py) goes before the step as a photo whose caption is a one-sentence summary, so the
 facts reach people who cannot see the image. The chart is drawn after the commit (`Reply.draw`), off the
 event loop on Telegram; render_balance_chart is thread-safe (no pyplot).
 """
@@ -16,7 +16,7 @@ import logging
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
-from bot.chart import Point, render_balance_chart, summarise
+from bot.features.progress.chart import Point, render_balance_chart, summarise
 from bot.core.feature import Env, Feature, TurnContext
 from bot.core.clock import from_iso, iso, short_date
 from bot.store.store import Store

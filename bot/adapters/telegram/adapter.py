@@ -22,8 +22,8 @@ from telegram.ext import Application, ContextTypes
 from bot.core.clock import utcnow
 from bot.core.inputs import parse_command
 from bot.core.service import Fulcrum, Outcome
-from bot.telegram import render
-from bot.telegram.processor import update_key
+from bot.adapters.telegram import render
+from bot.adapters.telegram.processor import update_key
 from flows.model import Input, Reply
 
 log = logging.getLogger("fulcrum.telegram")
@@ -43,7 +43,7 @@ class TelegramAdapter:
 
     Other engineers build on:
       - `adapter.is_busy()` with `await adapter.send_reply(chat_id, reply)`: how lower-priority sends (check-in
-        prompts, bot/checkins.py) keep out of the way — they wait while any reply to a person is going out;
+        prompts, bot/features/checkins/__init__.py) keep out of the way — they wait while any reply to a person is going out;
         `send_reply` raises `Blocked` when the person blocked the bot.
       - `adapter.application` / `adapter.bot` / `adapter.app` (the Fulcrum service).
     """
@@ -237,7 +237,7 @@ class TelegramAdapter:
     async def _after(self, pid: str, chat_id: int, outcome: Outcome, now: datetime, *,
                      incoming: int | None = None) -> None:
         """After the commit: for /exit and /delete first clear the chat (the ids come in
-        `Outcome.delete_messages`, collected by bot/privacy.py before any row is gone, plus the person's own
+        `Outcome.delete_messages`, collected by bot/features/privacy.py before any row is gone, plus the person's own
         command message), then send the replies."""
         incoming_ids = [incoming] if incoming is not None else []
         if self._special(outcome):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.clock import iso, week_of
-from bot.retention import OpsError
+from bot.features.retention import OpsError
 from bot.store.store import Store, connect
 
 log = logging.getLogger("fulcrum.ops")

@@ -1,20 +1,5 @@
-"""Check-ins: settings (/checkins), the check-in itself (/checkin), follow-ups, and the sweep that sends reminders.
-
-What a person chooses in the `checkins` flow lands in their profile (`checkins`, `checkins_time`, `checkins_tz`,
-`checkins_summary`, `checkins_discreet`, `checkins_paused_until`; quiet days are the answer to
-`checkins.quiet`). After every turn that changes one of them, `apply_plan` turns the profile into the person's
-row in `schedules` (next due time in UTC, indexed) inside the same transaction.
-
-Reminders are sent by one repeating job (`Sweeper.run_once`, every FULCRUM_SWEEP_SECONDS): it selects the due
-people with one indexed query, records the intent (`pending_slot`) and commits before sending, sends on the
-bulk path (paced, yielding to replies), then advances each schedule past now in the same transaction as
-recording the send. A restart after a crash between the two finds `pending_slot == next_due` and treats the
-slot as sent: at most a missing reminder, never a double.
-
-Buttons on a reminder carry commands, not option ids (`/checkin`, `/pause_checkins`, `/stop_checkins`,
-`/followup TOPIC`): the service turns an option whose id starts with "/" into that command, so they work
-whatever the person has done since the reminder arrived.
-"""
+"""The reminders: what they say, and the sweep that sends them (select due, record intent, send on the
+low-priority path, advance each schedule)."""
 
 from __future__ import annotations
 
@@ -24,281 +9,18 @@ import logging
 import time as _time
 import warnings
 import weakref
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.core.clock import from_iso, iso, utcnow
-from bot.schedule import DAYS, Plan, first_slot, next_slot, parse_local_time, parse_zone, slot_on, summary_slot
-from bot.core.feature import CommandContext, Directive, Env, Feature, Job, Sender, TurnContext
-from flows.model import Context, Option, Person, Reply, Result
+from bot.core.feature import Env, Job, Sender
+from bot.features.checkins.plan import BUSY_WINDOW, DEFER, is_discreet, row_plan
+from bot.features.checkins.schedule import Plan, next_slot, summary_slot
+from flows.model import Option, Reply
 
 log = logging.getLogger("fulcrum.checkins")
-
-PROFILE_KEYS = ("checkins", "checkins_time", "checkins_tz", "checkins_quiet", "checkins_summary",
-                "checkins_discreet", "checkins_paused_until")
-BUSY_WINDOW = timedelta(hours=1)  # a person mid-flow and seen within this is not interrupted
-DEFER = timedelta(minutes=5)  # how soon a deferred reminder is looked at again
-PAUSE = timedelta(days=7)
-FOLLOWUP_AFTER = timedelta(days=3)
-FOLLOWUP_RATINGS = {"went_well": 3, "partly": 2, "hard": 1}  # ordinal; "not_yet" has none
-WAYOUT_IDS = ("back", "resume", "menu")
-
-
-# ---- the plan a profile describes ------------------------------------------------------------------------
-
-def plan_of(profile: dict[str, Any], quiet: Iterable[str] | None = None) -> Plan:
-    days = quiet if quiet is not None else profile.get("checkins_quiet") or []
-    return Plan(
-        frequency=str(profile.get("checkins") or "off"),
-        local_time=str(profile.get("checkins_time") or "19:00"),
-        tz=str(profile.get("checkins_tz") or "UTC"),
-        quiet=frozenset(DAYS.index(d) for d in days if d in DAYS),
-    )
-
-
-def _row_plan(row: Any) -> Plan:
-    quiet = json.loads(row["quiet_days"] or "[]")
-    return Plan(frequency=row["frequency"], local_time=row["local_time"], tz=row["tz"],
-                quiet=frozenset(DAYS.index(d) for d in quiet if d in DAYS))
-
-
-def apply_plan(env: Env, pid: str, profile: dict[str, Any], quiet: list[str], now: datetime) -> None:
-    """Write the person's schedule row from their profile (call inside the turn's transaction)."""
-    store = env.store
-    plan = plan_of(profile, quiet)
-    old = store.execute("SELECT last_slot, next_summary, weekly_summary FROM schedules WHERE person = ?",
-                        (pid,)).fetchone()
-    last = from_iso(old[0]) if old else None
-    paused = from_iso(profile.get("checkins_paused_until"))
-    after = paused if paused and paused > now else now
-    due = next_slot(plan, last, after) if plan.active else None
-    summary_on = bool(profile.get("checkins_summary"))
-    next_summary = None
-    if summary_on:
-        kept = from_iso(old[1]) if old and old[2] else None
-        next_summary = kept if kept and kept > after else summary_slot(plan, after)
-    store.execute(
-        """INSERT INTO schedules (person, frequency, local_time, tz, quiet_days, next_due, paused_until,
-                                  weekly_summary, next_summary, pending_slot)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
-           ON CONFLICT(person) DO UPDATE SET frequency = excluded.frequency, local_time = excluded.local_time,
-             tz = excluded.tz, quiet_days = excluded.quiet_days, next_due = excluded.next_due,
-             paused_until = excluded.paused_until, weekly_summary = excluded.weekly_summary,
-             next_summary = excluded.next_summary, pending_slot = NULL""",
-        (pid, plan.frequency, plan.local_time, plan.tz, json.dumps(sorted(quiet, key=_day_order)), iso(due),
-         iso(paused) if paused and paused > now else None, 1 if summary_on else 0, iso(next_summary)),
-    )
-
-
-def _day_order(day: str) -> int:
-    return DAYS.index(day) if day in DAYS else 99
-
-
-def _quiet_of(person: Person, result: Result | None = None) -> list[str]:
-    value = None
-    if result is not None:
-        value = result.answers.get(("checkins", "quiet"))
-    if value is None:
-        value = person.answers.get("checkins", {}).get("quiet")
-    return [str(d) for d in value] if isinstance(value, list) else []
-
-
-def _discreet(env: Env, profile: dict[str, Any]) -> bool:
-    value = profile.get("checkins_discreet")
-    return env.settings.discreet if value is None else bool(value)
-
-
-# ---- validators and the settings renderer ------------------------------------------------------------------
-
-def validate_time(text: str) -> tuple[bool, str]:
-    moment = parse_local_time(text)
-    return (True, f"{moment:%H:%M}") if moment else (False, "checkins_bad_time")
-
-
-def validate_zone(text: str) -> tuple[bool, str]:
-    zone = parse_zone(text)
-    return (True, zone) if zone else (False, "checkins_bad_zone")
-
-
-def render_overview(env: Env, person: Person, ctx: Context) -> str:
-    """`{reminders}`: what is set now, in the words of the checkins flow and common notes."""
-    notes = env.content.common.notes
-    flow = env.content.flows["checkins"]
-    labels = flow.text.steps["reminders"].options
-    days = flow.text.steps["quiet"].options
-    profile = person.profile
-    plan = plan_of(profile, _quiet_of(person))
-    lines = []
-    if plan.every is None:
-        lines.append(notes["checkins_status_off"])
-    else:
-        lines.append(notes["checkins_status_on"].format(how=labels.get(plan.frequency, plan.frequency).lower(),
-                                                        time=plan.local_time, zone=plan.tz))
-        paused = from_iso(profile.get("checkins_paused_until"))
-        if paused and paused > ctx.now:
-            lines.append(notes["checkins_status_paused"].format(date=short_date(env, paused, plan)))
-    if plan.quiet:
-        names = ", ".join(days[DAYS[d]] for d in sorted(plan.quiet))
-        lines.append(notes["checkins_status_quiet"].format(days=names))
-    if profile.get("checkins_summary"):
-        lines.append(notes["checkins_status_summary"])
-    if not _discreet(env, profile):
-        lines.append(notes["checkins_status_descriptive"])
-    return "\n".join(lines)
-
-
-def short_date(env: Env, moment: datetime, plan: Plan) -> str:
-    local = moment.astimezone(plan.zone)
-    days = env.content.flows["checkins"].text.steps["quiet"].options
-    return f"{days[DAYS[local.weekday()]]} {local:%d-%m} {local:%H:%M}"
-
-
-# ---- what the content says: rotating questions and follow-up topics ----------------------------------------
-
-def _arg_blocks(env: Env, flow: str, step: str) -> list[str]:
-    spec = env.content.flows[flow].steps[step]
-    keys = []
-    for block in spec.blocks:
-        when = block.when
-        if when is not None and not isinstance(when, list) and when.arg:
-            keys.append(when.arg)
-    return keys
-
-
-def questions(env: Env) -> list[str]:
-    """The rotating check-in questions, in content order (blocks of checkin.note with an `arg` condition)."""
-    return _arg_blocks(env, "checkin", "note")
-
-
-def followup_topics(env: Env) -> list[str]:
-    """Topics whose summary offers a follow-up: those the `followup` flow has words for."""
-    return _arg_blocks(env, "followup", "how")
-
-
-def checkin_count(env: Env, pid: str) -> int:
-    return int(env.store.execute("SELECT count(*) FROM checkins WHERE person = ? AND kind = 'checkin'",
-                                 (pid,)).fetchone()[0])
-
-
-# ---- commands the reminders' buttons carry ------------------------------------------------------------------
-
-def cmd_checkin(c: CommandContext) -> Directive:
-    keys = questions(c.env)
-    key = keys[checkin_count(c.env, c.pid) % len(keys)] if keys else ""
-    return Directive(open_flow="checkin", arg=key)
-
-
-def cmd_followup(c: CommandContext) -> Directive:
-    return Directive(open_flow="followup", arg=c.inp.arg if c.inp.arg in followup_topics(c.env) else "")
-
-
-def cmd_pause(c: CommandContext) -> Directive:
-    until = c.now + PAUSE
-    plan = plan_of(c.person.profile, _quiet_of(c.person))
-    c.env.store.execute("UPDATE followups SET due_at = ? WHERE person = ? AND sent_at IS NULL AND due_at < ?",
-                        (iso(until), c.pid, iso(until)))
-    return Directive(note=c.env.content.note("checkins_paused", date=short_date(c.env, until, plan)),
-                     profile={"checkins_paused_until": iso(until)})
-
-
-def cmd_stop(c: CommandContext) -> Directive:
-    c.env.store.execute("DELETE FROM followups WHERE person = ? AND sent_at IS NULL", (c.pid,))
-    return Directive(note=c.env.content.note("checkins_stopped"),
-                     profile={"checkins": "off", "checkins_summary": False, "checkins_paused_until": None})
-
-
-def cmd_ask_later(c: CommandContext) -> Directive:
-    topic = c.inp.arg
-    if topic in followup_topics(c.env) and c.env.store.exists(c.pid):
-        schedule_followup(c.env, c.pid, topic, c.person.profile, c.person, c.now)
-        return Directive(note=c.env.content.note("followup_set"))
-    return Directive(note=c.env.content.note("stale"))
-
-
-def schedule_followup(env: Env, pid: str, topic: str, profile: dict[str, Any], person: Person,
-                      now: datetime) -> datetime:
-    """One unsent follow-up per topic, due in a few days at the person's check-in time if they set one."""
-    due = now + FOLLOWUP_AFTER
-    if profile.get("checkins_tz"):
-        plan = plan_of(profile, _quiet_of(person))
-        day = due.astimezone(plan.zone).date()
-        for k in range(7):
-            d = day + timedelta(days=k)
-            if d.weekday() not in plan.quiet:
-                due = slot_on(d, plan)
-                break
-    store = env.store
-    store.execute("DELETE FROM followups WHERE person = ? AND flow = ? AND sent_at IS NULL", (pid, topic))
-    store.execute("INSERT INTO followups (person, flow, due_at) VALUES (?, ?, ?)", (pid, topic, iso(due)))
-    return due
-
-
-# ---- after every committed turn ------------------------------------------------------------------------------
-
-def record_answers(actx: TurnContext) -> None:
-    """A check-in rating or a follow-up answer becomes a `checkins` row, in the turn's transaction."""
-    result, store, now = actx.result, actx.store, actx.now
-    rating = result.answers.get(("checkin", "rating"))
-    if isinstance(rating, int):
-        store.execute("INSERT INTO checkins (person, at, rating, kind, flow) VALUES (?, ?, ?, 'checkin', 'checkin')",
-                      (actx.pid, iso(now), rating))
-        store.bump("checkin_answered", now, total=float(rating))
-    how = result.answers.get(("followup", "how"))
-    if isinstance(how, str):
-        topic = result.conversation.arg or actx.person.conversation.arg or ""
-        store.execute("INSERT INTO checkins (person, at, rating, kind, flow) VALUES (?, ?, ?, 'followup', ?)",
-                      (actx.pid, iso(now), FOLLOWUP_RATINGS.get(how), topic or None))
-        store.bump("followup_answered", now, flow=topic)
-
-
-def update_schedule(actx: TurnContext) -> None:
-    """A turn that changed a check-in setting rewrites the schedule row."""
-    result = actx.result
-    if not (any(k in PROFILE_KEYS for k in result.profile) or ("checkins", "quiet") in result.answers):
-        return
-    profile = {**actx.person.profile, **result.profile}
-    apply_plan(actx.env, actx.pid, profile, _quiet_of(actx.person, result), actx.now)
-
-
-def offer_on_summary(actx: TurnContext) -> None:
-    """The first finished topic offers check-ins; boundaries and communication offer a follow-up.
-
-    Added as a note and a command option under the summary's own options (before the way-outs), so the
-    summary's option numbers stay as content wrote them.
-    """
-    env, outcome, result = actx.env, actx.outcome, actx.result
-    content = env.content
-    if not outcome.replies:
-        return
-    last = outcome.replies[-1]
-    flow = content.flows.get(last.flow or "")
-    if not last.is_step or last.kind != "summary" or flow is None or not flow.is_menu:
-        return
-    notes, labels = content.common.notes, content.common.options
-    texts: list[str] = []
-    extra: list[Option] = []
-    profile = {**actx.person.profile, **result.profile}
-    done = {f for f in actx.person.completed | {e.flow for e in result.events if e.name == "flow_completed"}
-            if f in content.flows and content.flows[f].is_menu}
-    if "checkins" not in profile and done <= {flow.id}:
-        texts.append(notes["checkins_offer"])
-        extra.append(Option("/checkins", labels["checkins_offer"]))
-    if flow.id in followup_topics(env):
-        pending = env.store.execute("SELECT 1 FROM followups WHERE person = ? AND flow = ? AND sent_at IS NULL",
-                                    (actx.pid, flow.id)).fetchone()
-        if pending is None:
-            texts.append(notes["followup_offer"])
-            extra.append(Option(f"/ask_later {flow.id}", labels["followup_offer"]))
-    if not extra:
-        return
-    options = list(last.options)
-    cut = len(options)
-    while cut and options[cut - 1].id in WAYOUT_IDS:
-        cut -= 1
-    options[cut:cut] = extra
-    outcome.replies[-1] = replace(last, text="\n\n".join([last.text, *texts]), options=tuple(options))
 
 
 # ---- reminders ------------------------------------------------------------------------------------------------
@@ -306,7 +28,7 @@ def offer_on_summary(actx: TurnContext) -> None:
 def prompt_reply(env: Env, kind: str, profile: dict[str, Any], topic: str = "") -> Reply:
     """What a reminder says: neutral unless the person chose descriptive reminders."""
     notes, labels = env.content.common.notes, env.content.common.options
-    discreet = _discreet(env, profile)
+    discreet = is_discreet(env, profile)
     if kind == "followup":
         text = notes["checkin_prompt" if discreet else "followup_prompt_descriptive"]
         start = Option(f"/followup {topic}".strip(), labels["checkin_start"])
@@ -435,7 +157,7 @@ class Sweeper:
                 report.selected += 1
                 pid, slot = row["person"], row["next_due"]
                 if row["pending_slot"] == slot:  # sent (or maybe sent) before a crash: never again
-                    self._advance(pid, _row_plan(row), slot, now)
+                    self._advance(pid, row_plan(row), slot, now)
                     report.recovered += 1
                     continue
                 if not row["active"] or row["chat_id"] is None:
@@ -504,7 +226,7 @@ class Sweeper:
         items = []
         for pid, frequency, local_time, tz, quiet_days, slot, chat_id, active, profile in rows:
             report.selected += 1
-            plan = _row_plan({"frequency": frequency, "local_time": local_time, "tz": tz, "quiet_days": quiet_days})
+            plan = row_plan({"frequency": frequency, "local_time": local_time, "tz": tz, "quiet_days": quiet_days})
             # Advance first (the intent): a crash after this misses one summary, never sends two.
             store.execute("UPDATE schedules SET next_summary = ? WHERE person = ?",
                           (iso(summary_slot(plan, now + timedelta(hours=1))), pid))
@@ -588,7 +310,7 @@ class Sweeper:
                                       (iso(now + timedelta(seconds=item.retry_after)), item.pid))
                         continue
                     else:
-                        plan = _row_plan(dict(zip(("frequency", "local_time", "tz", "quiet_days"), row[:4])))
+                        plan = row_plan(dict(zip(("frequency", "local_time", "tz", "quiet_days"), row[:4])))
                         self._advance(item.pid, plan, item.key, now)
                 elif item.kind == "followup" and item.outcome == "retry":
                     report.retried += 1
@@ -660,19 +382,6 @@ def sweep_job(interval: float, summary: Callable[[Env, str, datetime], Reply] | 
     return Job(SWEEP_JOB, interval=interval, run=sweep, first=1.0)
 
 
-def feature(settings: Any, *, summary: Callable[[Env, str, datetime], Reply] | None = None) -> Feature:
-    """/checkins settings, /checkin, follow-ups and the reminders' sweep. `summary` draws the weekly summary."""
-    return Feature(
-        "checkins",
-        commands={"checkin": cmd_checkin, "followup": cmd_followup, "pause_checkins": cmd_pause,
-                  "stop_checkins": cmd_stop, "ask_later": cmd_ask_later},
-        after_turn=(record_answers, update_schedule, offer_on_summary),
-        validators={"local_time": validate_time, "timezone": validate_zone},
-        renderers={"reminders": render_overview},  # `{reminders}` in the checkins flow
-        jobs=(sweep_job(settings.sweep_seconds, summary),),
-    )
-
-
 async def run_sweeps(sweeper: Sweeper, every: float, stop: asyncio.Event,
                      on_report: Callable[[SweepReport], Awaitable[None]] | None = None) -> None:
     """A plain loop for hosts without PTB's JobQueue (benchmarks): one sweep every `every` seconds."""
@@ -684,7 +393,3 @@ async def run_sweeps(sweeper: Sweeper, every: float, stop: asyncio.Event,
             await asyncio.wait_for(stop.wait(), timeout=every)
         except asyncio.TimeoutError:
             pass
-
-
-__all__ = ["AdapterSender", "Item", "Plan", "PromptSender", "SWEEP_JOB", "SweepReport", "Sweeper", "apply_plan",
-           "feature", "first_slot", "plan_of", "prompt_reply", "schedule_followup", "switch_off", "sweep_job"]

@@ -15,9 +15,9 @@ person blocked the bot. A feature's `Job`s become named repeating JobQueue jobs 
 May import bot.core, bot.core.service (the type it drives) and flows/; never a feature or the command line.
 """
 
-from bot.telegram.app import MissingToken, adapter_of, bot_commands, build_application, set_commands
-from bot.telegram.adapter import TelegramAdapter
-from bot.telegram.serve import Poller, WebhookServer, process_batch, serve, webhook_secret
+from bot.adapters.telegram.app import MissingToken, adapter_of, bot_commands, build_application, set_commands
+from bot.adapters.telegram.adapter import TelegramAdapter
+from bot.adapters.telegram.serve import Poller, WebhookServer, process_batch, serve, webhook_secret
 
 __all__ = ["MissingToken", "Poller", "TelegramAdapter", "WebhookServer", "adapter_of", "bot_commands",
            "build_application", "process_batch", "serve", "set_commands", "webhook_secret"]

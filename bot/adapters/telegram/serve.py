@@ -27,8 +27,8 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
-from bot.telegram.app import set_commands
-from bot.telegram.processor import update_key
+from bot.adapters.telegram.app import set_commands
+from bot.adapters.telegram.processor import update_key
 
 log = logging.getLogger("fulcrum.telegram")
 
@@ -161,13 +161,13 @@ class WebhookServer:
                 self.set_status(200)  # only now: the turn is committed and its replies sent
 
         class Health(RequestHandler):
-            """GET /healthz: counts and times only (bot/ops.py `health`), never personal data."""
+            """GET /healthz: counts and times only (bot/ops/stats.py `health`), never personal data."""
 
             async def get(self) -> None:
                 from datetime import datetime, timezone
 
-                from bot.ops import health
-                from bot.telegram.app import adapter_of
+                from bot.ops.stats import health
+                from bot.adapters.telegram.app import adapter_of
 
                 app = adapter_of(outer.application).app
                 body = await asyncio.to_thread(health, app.store, app.content, datetime.now(timezone.utc))
