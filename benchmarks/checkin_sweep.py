@@ -91,6 +91,7 @@ def due_select_ms(db: Path, now: datetime, sweeps: int = 25, batch: int = 500) -
 
 def bot_env(db: Path, base_url: str, sweep_seconds: float = 1.0) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FULCRUM_", "TELEGRAM_"))}
+    env["FULCRUM_DEFAULT_COUNTRY"] = "GB"  # `fulcrum run` needs one: the crisis screen's first number
     env.update({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url, "FULCRUM_DB": str(db),
                 "FULCRUM_SWEEP_SECONDS": str(sweep_seconds), "FULCRUM_LOG_LEVEL": "WARNING",
                 "PYTHONPATH": str(ROOT)})

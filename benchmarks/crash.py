@@ -128,6 +128,7 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
     traffic = Traffic(fake, [FIRST_USER + i for i in range(users)], rng)
     db, pickle_path = tmp / f"{kind}.db", tmp / f"{kind}.pickle"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FULCRUM_", "TELEGRAM_"))}
+    env["FULCRUM_DEFAULT_COUNTRY"] = "GB"  # `fulcrum run` needs one: the crisis screen's first number
     env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url, FULCRUM_DB=str(db),
                FULCRUM_LOG_LEVEL="WARNING", PICKLE_PATH=str(pickle_path), PYTHONPATH=str(ROOT))
     cmd = ([sys.executable, "-m", "bot", "run"] if kind == "fulcrum"

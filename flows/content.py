@@ -51,7 +51,8 @@ class Condition(Spec):
     value: str | None = None  # a context value (e.g. intake_url) that must be set
     profile: str | None = None  # a profile key that must be set
     returning: bool | None = None  # the person has a place to return to
-    arg: str | None = None  # what the system flow was started with (e.g. a crisis category)
+    arg: str | None = None  # what the system flow was started with (e.g. a crisis category): one of its parts
+    not_arg: str | None = None  # … and this one is not among them
     any: list["Condition"] | None = None
 
 
@@ -121,6 +122,7 @@ class FlowSpec(Spec):
     wayouts: list[str] | None = None
     completes: bool | None = None  # reaching a summary counts as finishing (default: topic flows)
     keeps_place: bool = False  # a hand-over into this flow keeps a way back (e.g. help), like a system flow
+    passes_arg: bool = False  # a hand-over from this flow passes its arg on (the check question → crisis screen)
     steps: list[StepSpec]
 
     def default_wayouts(self) -> list[str]:

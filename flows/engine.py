@@ -25,7 +25,7 @@ EXIT_RESUME, EXIT_MENU, EXIT_FLOW = "exit_resume", "exit_menu", "exit_flow_"
 # System flows that count as interruptions: entering them keeps a way back to the step the person was at.
 # Flows a person may use before agreeing (nothing is stored for them): the notice itself, crisis help,
 # and the privacy commands that onboarding names.
-BEFORE_AGREEING = frozenset({"onboarding", "crisis", "seek_help", "about", "delete"})
+BEFORE_AGREEING = frozenset({"onboarding", "crisis", "check", "seek_help", "about", "delete"})
 Validator = Callable[[str], "tuple[bool, str]"]
 
 
@@ -58,7 +58,9 @@ def holds(cond: Condition | list[Condition] | None, view: _View) -> bool:
         return False
     if cond.returning is not None and bool(view.conv.return_to) != cond.returning:
         return False
-    if cond.arg is not None and view.conv.arg != cond.arg:
+    if cond.arg is not None and cond.arg not in view.conv.arg.split(","):  # the crisis arg lists several
+        return False
+    if cond.not_arg is not None and cond.not_arg in view.conv.arg.split(","):
         return False
     if cond.step is None:
         return True
@@ -316,7 +318,11 @@ class Engine:
             else:
                 res.replies.append(Reply(self.content.note(value)))
             return
-        res.replies.append(Reply(self.content.note("not_understood")))
+        # Never "I didn't catch that": say it was read (a flow may have its own words for that, the crisis
+        # screen does), and the service offers to keep it in the journal.
+        res.held = text.strip() or None
+        own = f"text_read_{flow.id}"
+        res.replies.append(Reply(self.content.note(own if own in self.content.common.notes else "text_read")))
 
     def _choose(self, person: Person, flow: Flow, step: StepSpec, option: str, ctx: Context, res: Result) -> None:
         conv = person.conversation
@@ -389,7 +395,8 @@ class Engine:
         elif dest.startswith(EXIT_FLOW):
             target = dest[len(EXIT_FLOW):]
             into = self.content.flows[target]
-            self._enter(person, target, ctx, res, interrupt=into.spec.keeps_place or not into.is_menu)
+            self._enter(person, target, ctx, res, interrupt=into.spec.keeps_place or not into.is_menu,
+                        arg=conv.arg if flow.spec.passes_arg else "")
         elif dest != step.id:
             conv.history.append(step.id)
             self._arrive(person, flow, dest, ctx, res)

@@ -244,9 +244,16 @@ async def test_free_text_at_a_choice_step_and_a_label_typed_out(bot: Harness) ->
     await press(bot, menu_label(bot, "signs"))
     await say(bot, "hmm, what?")
     assert bot.where() == ("signs", "intro")
-    assert bot.app.content.note("not_understood") in [r.plain for r in bot.fake.sent(USER)[-2:]]
+    assert bot.app.content.note("text_read") in [r.plain for r in bot.fake.sent(USER)[-2:]]
+    assert "Keep it in my journal" in [label for label, _ in bot.fake.buttons(USER)]
+    await press(bot, "Keep it in my journal")
+    assert bot.where() == ("signs", "intro")
+    assert [e["text"] for e in bot.app.store.journal(f"tg:{USER}", offset=0, limit=1)] == ["hmm, what?"]
     await say(bot, "let's start")
     assert bot.where() == ("signs", "pick")
+    await say(bot, "another thought")
+    await press(bot, "Menu")  # a way-out after the extra option still means what it says
+    assert bot.where() == ("menu", "home")
 
 
 async def test_sticker_photo_voice_get_only_text_and_the_current_step(bot: Harness) -> None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from flows.content import Content
 from flows.model import Context, Input, Person, Reply, Result
+from flows.safety import Verdict
 
 if TYPE_CHECKING:  # the store is handed in at run time; features and the service only call its methods
     from bot.core.settings import Settings
@@ -37,7 +38,8 @@ class Outcome:
     actions: list[str] = field(default_factory=list)  # for the adapter, e.g. "exit" (clear the chat)
     duplicate: bool = False
     erased: bool = False
-    crisis: str | None = None
+    crisis: str | None = None  # the most pressing category when the crisis screen was opened
+    verdict: Verdict | None = None  # what triage said, when the text signalled danger (crisis or check)
     stale: bool = False  # a press the engine did not take: show the step again, mark no answer
     # (chat id, message id) pairs the adapter should delete: /exit and /delete (the privacy feature).
     delete_messages: list[tuple[int, int]] = field(default_factory=list)

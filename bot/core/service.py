@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,21 +21,31 @@ from bot.core.inputs import as_command
 from bot.core.settings import Settings
 from flows.content import Content, ContentError, check_names
 from flows.engine import Engine
-from flows.model import Context, Event, Input, Person, Reply, Result
+from flows.model import Context, Event, Input, Option, Person, Reply, Result
 from flows.resources import Directory, load_resources
-from flows.safety import Triage
+from flows.safety import KINDS, Triage, Verdict
 
 if TYPE_CHECKING:
     from bot.store.store import Store
 
 log = logging.getLogger("fulcrum")
 
+DANGER = "__danger__"  # an internal command: "crisis:violence,strangulation" from an edit or a caption
+KEEP_NOTE = "keep_note"  # the option under a step that saves text typed there to the journal
+WAYOUT_IDS = ("back", "resume", "menu")
+
+
+def _split_arg(arg: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """'violence,strangulation' → (categories, kinds)."""
+    parts = [a for a in arg.split(",") if a]
+    return tuple(a for a in parts if a not in KINDS), tuple(a for a in parts if a in KINDS)
+
 __all__ = ["Fulcrum", "Outcome", "render_resources"]
 
 
 class Fulcrum:
     # What the core itself provides to content: the help directory, for the crisis flow and seek_help.
-    CORE_RENDERERS = frozenset({"resources"})
+    CORE_RENDERERS = frozenset({"resources", "emergency"})
     CORE_SOURCES = frozenset({"countries"})
 
     def __init__(self, settings: Settings, *, content: Content, store: Store, features: Sequence[Feature] = (),
@@ -48,8 +59,10 @@ class Fulcrum:
         self.store = store
         self.env = Env(settings, content, store)
         # The help directory is the core's own: the crisis flow and seek_help need it whatever else is composed.
-        core = Feature("help_directory", renderers=dict.fromkeys(self.CORE_RENDERERS, self._render_resources),
+        core = Feature("help_directory",
+                       renderers={"resources": self._render_resources, "emergency": self._render_emergency},
                        option_sources=dict.fromkeys(self.CORE_SOURCES, self._country_options))
+        assert set(core.renderers) == self.CORE_RENDERERS
         self.features = merge([core, *features])
         self.text_steps = frozenset((f.id, s.id) for f in self.content.flows.values()
                                     for s in f.steps.values() if s.kind in ("reflection", "input"))
@@ -67,6 +80,8 @@ class Fulcrum:
         if problems:
             raise ContentError(problems)
         self._pending: OrderedDict[str, Any] = OrderedDict()  # not-yet-agreed people: kept in memory only
+        # Text typed at a choice, with the turn it was typed at: until kept, or the person moves on.
+        self._held: OrderedDict[str, tuple[str, int]] = OrderedDict()
 
     @property
     def jobs(self) -> list:
@@ -89,7 +104,9 @@ class Fulcrum:
             ctx = self.context(now)
             inp = as_command(inp)
             command = self.features.commands.get(inp.value) if inp.kind == "command" and person.agreed else None
-            if command is not None and not (inp.arg and self.triage.classify(inp.arg)):
+            if inp.kind == "command" and inp.value == KEEP_NOTE:
+                result = self._keep_note(pid, person, ctx)
+            elif command is not None and not (inp.arg and self.triage.assess(inp.arg)):
                 result = self._directed(person, command(CommandContext(self.env, pid, person, inp, ctx)), ctx)
             else:
                 result = self._run(person, inp, ctx, outcome)
@@ -103,18 +120,18 @@ class Fulcrum:
     def triage_only(self, pid: str, text: str, now: datetime, *, chat_id: int | None = None,
                     update_id: int | None = None) -> Outcome:
         """For text that must not move a flow (edited messages, captions): answer only if it signals danger."""
-        category = self.triage.classify(text)
-        if category is None:
+        verdict = self.triage.assess(text)
+        if not verdict:
             return self._record_only(pid, now, update_id)
-        return self.handle(pid, Input.command("__crisis__", category), now, chat_id=chat_id, update_id=update_id)
+        return self.handle(pid, Input.command(DANGER, f"{verdict.tier}:{verdict.arg}"), now, chat_id=chat_id,
+                           update_id=update_id)
 
     def not_text(self, pid: str, now: datetime, *, caption: str | None = None, chat_id: int | None = None,
                  update_id: int | None = None) -> Outcome:
         """A sticker, photo, voice or document: a caption that signals danger is answered as any text would be;
         otherwise a short note that only text and buttons are understood, and the person's step again."""
-        category = self.triage.classify(caption) if caption else None
-        if category is not None:
-            return self.handle(pid, Input.command("__crisis__", category), now, chat_id=chat_id, update_id=update_id)
+        if caption and self.triage.assess(caption):
+            return self.triage_only(pid, caption, now, chat_id=chat_id, update_id=update_id)
         outcome = self._record_only(pid, now, update_id)
         if not outcome.duplicate:
             outcome.replies = [Reply(self.content.note("only_text")), self.view(pid, now)]
@@ -140,7 +157,7 @@ class Fulcrum:
         if reply.flow in views:  # the same options the last turn showed, so a button's index means the same
             tctx = TurnContext(self.env, pid, person, res, now, Outcome(person=pid), Input.open())
             reply = [r for r in views[reply.flow](tctx, reply) if r.is_step][-1]
-        return reply
+        return self._with_keep_option(pid, reply)
 
     def _person(self, pid: str) -> Person:
         person = self.store.load(pid)
@@ -151,14 +168,17 @@ class Fulcrum:
         return person
 
     def _run(self, person: Person, inp: Input, ctx: Context, outcome: Outcome) -> Result:
-        if inp.kind == "command" and inp.value == "__crisis__":
-            outcome.crisis = inp.arg
-            return self._interrupt(person, inp.arg, ctx)
+        if inp.kind == "command" and inp.value == DANGER:
+            tier, _, arg = inp.arg.partition(":")
+            verdict = Verdict(tier, *_split_arg(arg))  # type: ignore[arg-type]
+            outcome.crisis, outcome.verdict = verdict.category, verdict
+            return self._interrupt(person, verdict, ctx)
         text = inp.value if inp.kind == "text" else inp.arg if inp.kind == "command" else ""
-        category = self.triage.classify(text) if text else None
-        if category is None:
+        verdict = self.triage.assess(text) if text else None
+        if not verdict:
             return self.engine.handle(person, inp, ctx)
-        outcome.crisis = category
+        outcome.verdict = verdict
+        outcome.crisis = verdict.category if verdict.tier == "crisis" else None
         conv = person.conversation
         flow = self.content.flows.get(conv.flow)
         step = flow.steps.get(conv.step) if flow else None
@@ -167,12 +187,12 @@ class Fulcrum:
             first = self.engine.handle(person, inp, ctx)
             person = Person(conversation=first.conversation, answers=person.answers, completed=person.completed,
                             agreed=person.agreed, profile=person.profile)
-            second = self._interrupt(person, category, ctx)
+            second = self._interrupt(person, verdict, ctx)
             first.conversation = second.conversation
             first.replies = second.replies
             first.events += second.events
             return first
-        return self._interrupt(person, category, ctx)
+        return self._interrupt(person, verdict, ctx)
 
     def _directed(self, person: Person, directive: Directive, ctx: Context) -> Result:
         """Carry out what a feature's command asked: open a system flow, or stay with a note."""
@@ -185,9 +205,48 @@ class Fulcrum:
         result.profile.update(directive.profile)
         return result
 
-    def _interrupt(self, person: Person, category: str, ctx: Context) -> Result:
-        result = self.engine.interrupt(person, "crisis", category, ctx)
-        result.events.append(Event("crisis", value=category))
+    def _interrupt(self, person: Person, verdict: Verdict, ctx: Context) -> Result:
+        """A crisis opens the crisis screen at once; a check asks, calmly, whether they are safe right now."""
+        flow = "crisis" if verdict.tier == "crisis" else "check"
+        result = self.engine.interrupt(person, flow, verdict.arg, ctx)
+        result.events.append(Event(flow, value=verdict.category))
+        return result
+
+    # ---- free text that is not an answer: read, acknowledged, and the person's to keep ----------------
+
+    def _offer_to_keep(self, pid: str, person: Person, result: Result, outcome: Outcome) -> None:
+        """Text typed where an option was expected is held in memory (never stored) until the person chooses:
+        `Keep it in my journal` goes before the way-outs of the step shown again, for as long as that step is."""
+        if result.held is None or not person.agreed or not outcome.replies or not outcome.replies[-1].is_step:
+            return
+        self._held[pid] = (result.held, outcome.replies[-1].turn)
+        self._held.move_to_end(pid)
+        while len(self._held) > 10_000:
+            self._held.popitem(last=False)
+        outcome.replies[-1] = self._with_keep_option(pid, outcome.replies[-1])
+
+    def _with_keep_option(self, pid: str, reply: Reply) -> Reply:
+        held = self._held.get(pid)
+        if held is None or held[1] != reply.turn:
+            return reply
+        options = list(reply.options)
+        cut = len(options)
+        while cut and options[cut - 1].id in WAYOUT_IDS:
+            cut -= 1
+        options.insert(cut, Option(f"/{KEEP_NOTE}", self.content.label("keep_note")))
+        return replace(reply, options=tuple(options))
+
+    def _keep_note(self, pid: str, person: Person, ctx: Context) -> Result:
+        """Save the held text as a journal note (encrypted like every note); the person stays where they are."""
+        held = self._held.pop(pid, None)
+        text = held[0] if held else None
+        result = self.engine.handle(person, Input.open(), ctx)
+        if text is None or not person.agreed:
+            result.replies.insert(0, Reply(self.content.note("keep_note_gone")))
+            return result
+        conv = person.conversation
+        self.store.add_journal(pid, conv.flow, conv.step, text, ctx.now)
+        result.replies.insert(0, Reply(self.content.note("journal_saved")))
         return result
 
     def _commit(self, pid: str, person: Person, result: Result, now: datetime, outcome: Outcome,
@@ -223,8 +282,9 @@ class Fulcrum:
             self._pending.move_to_end(pid)
             while len(self._pending) > 10_000:
                 self._pending.popitem(last=False)
+        self._offer_to_keep(pid, person, result, outcome)
         for event in result.events:
-            if event.name in ("flow_started", "flow_completed", "crisis"):
+            if event.name in ("flow_started", "flow_completed", "crisis", "check"):
                 store.bump(event.name, now, flow=event.flow or event.value)
         for reply in outcome.replies:
             if reply.flow == "seek_help" and reply.step == self.content.flows["seek_help"].spec.start:
@@ -240,19 +300,41 @@ class Fulcrum:
         return str(code).upper() if code else None
 
     def _render_resources(self, env: Env, person: Person, ctx: Context) -> str:
-        return render_resources(self.content, self.resources, self.country(person))
+        arg = person.conversation.arg if person.conversation.flow in ("crisis", "check") else ""
+        categories, _ = _split_arg(arg)
+        chosen = bool(person.profile.get("country"))
+        return render_resources(self.content, self.resources, self.country(person), categories=categories,
+                                from_default=not chosen and bool(self.settings.default_country))
+
+    def _render_emergency(self, env: Env, person: Person, ctx: Context) -> str:
+        """The first number on the crisis and check screens: the person's country's emergency number."""
+        return render_emergency(self.content, self.resources, self.country(person))
 
 
-def render_resources(content: Content, directory: Directory, country: str | None) -> str:
-    """The help directory for one country (or the international list), in the words of content/en/common.yaml."""
+def render_emergency(content: Content, directory: Directory, country: str | None) -> str:
+    entry = directory.for_country(country)
+    if entry.emergency:
+        return content.note("emergency_line", phone=entry.emergency, name=entry.name)
+    return content.note("emergency_unknown")
+
+
+def render_resources(content: Content, directory: Directory, country: str | None, *,
+                     categories: tuple[str, ...] = (), from_default: bool = False) -> str:
+    """The help directory for one country (or the international list), in the words of content/en/common.yaml.
+    After a disclosure of harm by someone else, the abuse line comes before the suicide line."""
     entry = directory.for_country(country)
     notes = content.common.notes
     lines = [notes["resources_heading"].format(name=entry.name)]
+    if from_default:
+        lines[0] += " " + notes["resources_not_here"].format(name=entry.name)
     if entry.emergency:
         lines.append(notes["resources_emergency"].format(phone=entry.emergency))
-    elif getattr(entry, "note", None):
+    if getattr(entry, "note", None):
         lines.append(str(entry.note))
-    for line in (entry.crisis_line, entry.abuse_line, *(entry.extra or [])):
+    order = (entry.crisis_line, entry.abuse_line)
+    if categories and categories[0] != "self_harm":
+        order = (entry.abuse_line, entry.crisis_line)
+    for line in (*order, *(entry.extra or [])):
         if line is None:
             continue
         text = notes["resources_line"].format(name=line.name, phone=line.phone) if line.phone else line.name

@@ -157,7 +157,7 @@ def draw_journal(ctx: TurnContext, reply: Reply) -> list[Reply]:
 def keep_note_through_a_crisis(ctx: TurnContext) -> None:
     """/journal TEXT that opened the crisis flow is saved all the same, like a reflection typed in a crisis."""
     inp = ctx.inp
-    if (ctx.outcome.crisis and inp is not None and inp.kind == "command" and inp.value == "journal"
+    if (ctx.outcome.verdict and inp is not None and inp.kind == "command" and inp.value == "journal"
             and inp.arg.strip()):
         ctx.store.add_journal(ctx.pid, NOTE_FLOW, NOTE_STEP, inp.arg.strip(), ctx.now)
 

@@ -99,6 +99,9 @@ def run(webhook_url: str | None, listen: str, port: int, db: Path | None) -> Non
     if cfg.telegram_bot_token is None:
         raise Problem("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), put "
                       "its token in TELEGRAM_BOT_TOKEN or .env; or try `fulcrum chat` in this terminal")
+    if cfg.default_country is None:
+        raise Problem("FULCRUM_DEFAULT_COUNTRY is not set: the crisis screen needs a country to show an emergency "
+                      "number before anyone picks theirs; set it to a two-letter code from content/resources.yaml")
     from telegram.error import InvalidToken, NetworkError
 
     from bot.adapters.telegram import build_application, serve, webhook_secret

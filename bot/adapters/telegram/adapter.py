@@ -138,7 +138,7 @@ class TelegramAdapter:
             return
         pid, now = self.pid(update), self.clock()
         outcome = self.app.triage_only(pid, text, now, chat_id=message.chat_id, update_id=update.update_id)
-        if outcome.crisis and not outcome.duplicate:
+        if outcome.verdict and not outcome.duplicate:
             await self._after(pid, message.chat_id, outcome, now)
 
     async def on_press(self, update: Update, query: CallbackQuery) -> None:
