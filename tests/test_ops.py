@@ -138,43 +138,56 @@ def test_purge_cli_uses_retention_days_and_prints_only_the_count(tmp_path: Path,
 def test_backup_while_a_thread_keeps_writing_is_consistent_and_owner_only(tmp_path: Path):
     src = Store(tmp_path / "live.db")
     stop = threading.Event()
-    written = [0]
+    warmed_up = threading.Event()  # set after 200 rows, or when the writer dies: never wait on a dead thread
+    failure: list[BaseException] = []
 
     def writer() -> None:
-        writer_store = Store(tmp_path / "live.db")
-        i = 0
-        while not stop.is_set():
-            with writer_store.transaction():
-                for _ in range(20):
-                    i += 1
-                    writer_store.bump("flow_started", NOW, flow=f"f{i % 50}")
-                    writer_store.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"k{i}", "v" * 200))
-            written[0] = i
-        writer_store.close()
+        try:
+            writer_store = Store(tmp_path / "live.db")
+            i = 0
+            try:
+                while not stop.is_set():
+                    with writer_store.transaction():
+                        for _ in range(20):
+                            i += 1
+                            writer_store.bump("flow_started", NOW, flow=f"f{i % 50}")
+                            writer_store.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"k{i}", "v" * 200))
+                    if i >= 200:
+                        warmed_up.set()
+            finally:
+                writer_store.close()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            failure.append(exc)
+        finally:
+            warmed_up.set()
 
-    thread = threading.Thread(target=writer)
+    thread = threading.Thread(target=writer, daemon=True)
     old = os.umask(0o022)
+    copies = []
     try:
         thread.start()
-        while written[0] < 200:
-            pass
-        copies = []
+        assert warmed_up.wait(timeout=60), "the writer thread wrote fewer than 200 rows in 60 s"
+        assert not failure, f"the writer thread died: {failure[0]!r}"
         for n in range(3):
             dest = tmp_path / f"copy{n}.db"
             ops.backup(src.path, dest)
             copies.append(dest)
+        assert thread.is_alive() and not failure, failure  # it kept writing while the copies were taken
     finally:
         stop.set()
-        thread.join()
+        thread.join(timeout=60)
         os.umask(old)
         src.close()
+    assert not thread.is_alive(), "the writer thread did not stop"
+    assert not failure, f"the writer thread died: {failure[0]!r}"
+    assert len(copies) == 3
     for dest in copies:
         assert stat.S_IMODE(dest.stat().st_mode) == 0o600
         assert not Path(f"{dest}-wal").exists()
         conn = sqlite3.connect(dest)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         metas = conn.execute("SELECT count(*) FROM meta WHERE key LIKE 'k%'").fetchone()[0]
-        assert metas % 20 == 0  # whole transactions only
+        assert metas >= 200 and metas % 20 == 0  # all that was written before, in whole transactions only
         conn.close()
 
 
