@@ -1,5 +1,6 @@
 """Fuzzing the update handler with malformed and unusual updates: each is answered gracefully or ignored, never
-a crash (nothing reaches the Application's error handler) and never a stuck person (afterwards the same person
+a crash (nothing reaches the Application's error handler), never output Telegram would refuse (bad HTML,
+too long, callback data over 64 bytes: tests/support/bot_api_rules.py), and never a stuck person (afterwards the same person
 can /menu and gets the menu).
 
 Updates go through `Update.de_json` (what PTB does with Telegram's JSON; dicts it rejects are not updates at
@@ -189,6 +190,7 @@ def test_odd_updates_never_crash_nor_leave_a_person_stuck(bot: Bot, errors: list
             continue  # PTB itself refuses it: it never becomes an update, in production either
         bot.feed(data)
     assert not errors, [r.getMessage()[:300] for r in errors]
+    assert not bot.request.refused, bot.request.refused  # nothing Telegram would answer with 400
     menu_works(bot)
     assert bot.application.update_processor.held == 0
 
@@ -200,4 +202,5 @@ def test_each_odd_text_at_a_text_step_is_kept_or_answered(bot: Bot, errors: list
     bot.feed({"callback_query": {"id": "q", "from": user_dict(PERSON), "chat_instance": "ci",
                                  "data": "not ours at all", "message": message(user=None, text=odd[:100])}})
     assert not errors, [r.getMessage()[:300] for r in errors]
+    assert not bot.request.refused, bot.request.refused  # nothing Telegram would answer with 400
     menu_works(bot)
