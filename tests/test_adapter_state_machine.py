@@ -2,9 +2,13 @@
 buttons, write free and crisis text, /delete (and confirm), /exit, while the bot restarts on the same database.
 
 Updates are real `telegram.Update` objects fed through the Application's update processor, the way PTB and our
-Poller do; Bot API calls are answered offline (tests/support/offline.py). Invariants: nothing reaches the
-error handler, everyone is at a valid (flow, step), every handled update is recorded in processed_updates,
-and a deleted person has no row in any table.
+Poller do; Bot API calls are answered offline (tests/support/offline.py), as strictly as Telegram would.
+Invariants: nothing reaches the error handler, Telegram refused nothing the bot sent, everyone is at a valid (flow, step), every handled update is recorded in processed_updates,
+and a deleted person has no row in any table. One app and one Application live across steps, so what
+is kept in memory only (people who have not agreed yet, the checklist on screen, messages already marked
+with their answer) carries from one step to the next; only the `restart` rule replaces them, and checks
+that a restart loses exactly that in-memory state and nothing stored. Every app and Application opened is
+closed (checked at teardown).
 
 Longer: FULCRUM_HYPOTHESIS_PROFILE=long pytest tests/test_adapter_state_machine.py
 """
@@ -23,7 +27,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from bot.adapters.telegram import build_application
+from bot.adapters.telegram import adapter_of, build_application
 from tests.conftest import CONTENT, HYPOTHESIS_PROFILE, make_app
 from tests.support.offline import OfflineRequest, Updates, buttons, offline
 
@@ -77,6 +81,10 @@ class AdapterMachine(RuleBasedStateMachine):
         self.deleted: set[int] = set()
         self.app = None
         self.application = None
+        self.refused: list[tuple[str, str]] = []  # what Telegram refused before the last restart
+        self.opened: list = []  # every (app, application) started, to check each is closed again
+        self.erased_now: set[str] = set()
+        self.memory = self.in_memory()
         self.run(self.start())
 
     def run(self, coro):
@@ -85,24 +93,40 @@ class AdapterMachine(RuleBasedStateMachine):
     async def start(self) -> None:
         self.app = make_app(self.db, content(), telegram_bot_token=TOKEN)
         self.application = build_application(self.app.settings, self.app, retries=0)
+        self.opened.append((self.app, self.application))
         self.request = offline(self.application, OfflineRequest(ids=self.ids))
         self.updates = Updates(self.application.bot, ids=self.ids)
         self.updates.update_ids = self.update_ids
         await self.application.initialize()
         await self.application.start()
+        self.memory = self.in_memory()
 
     async def stop(self) -> None:
-        await self.application.stop()
-        await self.application.shutdown()
-        self.app.store.close()
+        try:
+            if self.application.running:
+                await self.application.stop()
+            await self.application.shutdown()
+        finally:
+            self.refused += self.request.refused
+            self.app.store.close()
 
     def teardown(self) -> None:
         try:
             self.run(self.stop())
+            for app, application in self.opened:  # nothing leaks from one example to the next
+                assert not application.running, "an Application was left running"
+                with pytest.raises(Exception, match="closed"):
+                    app.store.execute("SELECT 1")
         finally:
             logging.getLogger("fulcrum.telegram").removeHandler(self.errors)
             self.loop.close()
             self.tmp.cleanup()
+
+    def in_memory(self) -> tuple[set[str], set[tuple[int, int]]]:
+        """What this app and adapter hold in memory only: not-yet-agreed people and the marked messages."""
+        if self.app is None:
+            return set(), set()
+        return set(self.app._pending), set(adapter_of(self.application)._marked)  # noqa: SLF001
 
     # ---- feeding updates --------------------------------------------------------------------------
 
@@ -111,6 +135,7 @@ class AdapterMachine(RuleBasedStateMachine):
         update = self.updates.build(data)
         application = self.application
         self.run(application.update_processor.process_update(update, application.process_update(update)))
+        assert application is self.application and adapter_of(application).app is self.app  # the same app
         self.handled.append(update.update_id)
         screen = self.request.last.get(person)
         if screen is not None and buttons(screen):
@@ -166,6 +191,7 @@ class AdapterMachine(RuleBasedStateMachine):
             return
         self.feed(person, self.updates.press_data(person, screen, data[0]))
         if confirm:
+            self.erased_now.add(f"tg:{person}")
             self.deleted.add(person)
             self.keyboards[person].clear()
             self.request.last.pop(person, None)
@@ -176,14 +202,35 @@ class AdapterMachine(RuleBasedStateMachine):
 
     @rule()
     def restart(self) -> None:
+        stored = sorted(self.app.store.execute("SELECT id, state FROM people").fetchall())
+        before = self.app
         self.run(self.stop())
         self.run(self.start())
+        assert self.app is not before
+        assert self.in_memory() == (set(), set())  # what was only in memory is gone...
+        assert sorted(self.app.store.execute("SELECT id, state FROM people").fetchall()) == stored  # ...the rest not
 
     # ---- invariants ---------------------------------------------------------------------------------
 
     @invariant()
     def nothing_reached_the_error_handler(self) -> None:
         assert not self.errors.records, [r.getMessage() for r in self.errors.records]
+
+    @invariant()
+    def in_memory_state_carries_between_steps(self) -> None:
+        pending_before, marked_before = self.memory
+        pending, marked = self.in_memory()
+        assert marked_before <= marked  # a marked message stays marked (the cap is 10,000)
+        for pid in pending_before - pending:  # someone stops being pending only by agreeing or being erased
+            stored = self.app.store.execute("SELECT count(*) FROM people WHERE id = ?", (pid,)).fetchone()[0]
+            assert stored == 1 or pid in self.erased_now, pid
+        self.memory = (pending, marked)
+        self.erased_now.clear()
+
+    @invariant()
+    def telegram_refused_nothing(self) -> None:
+        refused = self.refused + self.request.refused
+        assert not refused, refused  # bad HTML, too long, callback data over 64 bytes, ... (bot_api_rules.py)
 
     @invariant()
     def everyone_is_at_a_valid_step(self) -> None:
