@@ -3,14 +3,16 @@ buttons, write free and crisis text, /delete (and confirm), /exit, while the bot
 
 Updates are real `telegram.Update` objects fed through the Application's update processor, the way PTB and our
 Poller do; Bot API calls are answered offline (tests/support/offline.py), as strictly as Telegram would.
-Invariants: nothing reaches the error handler, Telegram refused nothing the bot sent, everyone is at a valid (flow, step), every handled update is recorded in processed_updates,
-and a deleted person has no row in any table. One app and one Application live across steps, so what
-is kept in memory only (people who have not agreed yet, the checklist on screen, messages already marked
-with their answer) carries from one step to the next; only the `restart` rule replaces them, and checks
-that a restart loses exactly that in-memory state and nothing stored. Every app and Application opened is
+Invariants: nothing reaches the error handler, Telegram refused nothing the bot sent, everyone is at a valid
+(flow, step), every handled update is recorded in processed_updates, and a deleted person has no row in any
+table. One app and one Application live across steps, so what is kept in memory only (people who have not
+agreed yet, the checklist on screen, messages already marked with their answer) carries from one step to the
+next (checked for the pending people and the marked messages); only the `restart` rule replaces them, and it
+checks that a restart loses that in-memory state and nothing stored. Every app and Application opened is
 closed (checked at teardown).
 
-Longer: FULCRUM_HYPOTHESIS_PROFILE=long pytest tests/test_adapter_state_machine.py
+A plain `pytest` runs a small machine (2 examples of 15 steps); CI=true adds the full one (8 of 30).
+Longer: CI=true FULCRUM_HYPOTHESIS_PROFILE=long pytest tests/test_adapter_state_machine.py
 """
 
 from __future__ import annotations
@@ -264,5 +266,20 @@ class AdapterMachine(RuleBasedStateMachine):
         assert self.application.update_processor.held == 0
 
 
-AdapterMachine.TestCase.settings = PROFILE
-TestAdapterStateMachine = pytest.mark.filterwarnings("ignore::DeprecationWarning")(AdapterMachine.TestCase)
+# The full run (fulcrum-ci: 8 examples of 30 steps, or fulcrum-long) in CI; a small one in every `pytest`.
+SMALL = settings(PROFILE, max_examples=2, stateful_step_count=15)
+
+
+class TestAdapterStateMachine(AdapterMachine.TestCase):
+    settings = PROFILE
+
+
+TestAdapterStateMachine = pytest.mark.slow(pytest.mark.filterwarnings("ignore::DeprecationWarning")(
+    TestAdapterStateMachine))
+
+
+class TestAdapterStateMachineSmall(AdapterMachine.TestCase):
+    settings = SMALL
+
+
+TestAdapterStateMachineSmall = pytest.mark.filterwarnings("ignore::DeprecationWarning")(TestAdapterStateMachineSmall)

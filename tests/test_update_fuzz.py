@@ -1,7 +1,7 @@
 """Fuzzing the update handler with malformed and unusual updates: each is answered gracefully or ignored, never
-a crash (nothing reaches the Application's error handler), never output Telegram would refuse (bad HTML,
-too long, callback data over 64 bytes: tests/support/bot_api_rules.py), and never a stuck person (afterwards the same person
-can /menu and gets the menu).
+a crash (nothing reaches the Application's error handler), never output Telegram would refuse (bad HTML, too
+long, callback data over 64 bytes: tests/support/bot_api_rules.py), and never a stuck person (afterwards the
+same person can /menu and gets the menu).
 
 Updates go through `Update.de_json` (what PTB does with Telegram's JSON; dicts it rejects are not updates at
 all) and the Application's update processor; Bot API calls are answered offline (tests/support/offline.py).
