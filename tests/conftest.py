@@ -90,3 +90,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("slow") is not None:
             item.add_marker(skip)
+
+
+# ---- shared fixtures for the engine tests --------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def engine(content):
+    """One Engine on the real content for the whole run (tests/support/engine.py; it keeps no per-person state)."""
+    from tests.support.engine import make_engine
+
+    return make_engine(content)

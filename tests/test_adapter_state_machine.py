@@ -31,11 +31,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from bot.adapters.telegram import adapter_of, build_application
 from tests.conftest import CONTENT, HYPOTHESIS_PROFILE, make_app
+from tests.support.people import PERSON_TABLES
 from tests.support.offline import OfflineRequest, Updates, buttons, offline
 
 TOKEN = "123456:STATEMACHINE"
 PEOPLE = [7001, 7002, 7003]
-PERSON_TABLES = ("answers", "journal", "completions", "checkins", "schedules", "followups", "messages")
 COMMANDS = ["/start", "/menu", "/help", "/flow signs", "/flow boundaries", "/restart", "/about", "/journal",
             "/journal a note to self", "/checkins", "/checkin", "/export", "/progress", "/nonsense", "/flow nope"]
 TEXTS = ["yes", "I am not sure", "it was a long week", "3", "  ", "Let's start", "שלום", "🙂 fine"]

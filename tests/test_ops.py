@@ -22,34 +22,9 @@ from bot.ops import stats as ops
 from bot.features import retention
 from bot.store.store import Store
 from tests.conftest import ROOT, make_app
-from tests.support.driver import Chat
+from tests.support.people import PERSON_TABLES, agree_and_reflect, raw_bytes
 
-WAYOUTS = {"back", "menu", "resume", "skip"}
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
-
-
-def agree_and_reflect(app, user: str, start: datetime, text: str, flow: str = "signs") -> Chat:
-    """Agree, answer on until a reflection step, write `text` there, and one more line as a journal entry."""
-    chat = Chat(app, user, start=start)
-    chat.send(f"/flow {flow}")
-    chat.press("agree")
-    for _ in range(30):
-        if chat.last.kind == "reflection":
-            break
-        if chat.last.kind == "checklist":
-            chat.press(chat.last.options[0].id)
-            chat.press("done")
-            continue
-        chat.press(next(o for o in chat.last.options if o.id not in WAYOUTS).id)
-    assert chat.last.kind == "reflection", chat.at
-    chat.send(text)
-    return chat
-
-
-def raw_bytes(db: Path) -> bytes:
-    data = db.read_bytes()
-    wal = db.with_name(db.name + "-wal")
-    return data + (wal.read_bytes() if wal.exists() else b"")
 
 
 def fulcrum(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -73,7 +48,7 @@ def test_purge_erases_exactly_the_inactive_and_leaves_no_bytes_of_their_text(sto
     assert erased == 1
     assert not app.store.exists(old.pid)
     assert app.store.exists(new.pid)
-    for table in ("answers", "journal", "completions", "checkins", "schedules", "followups", "messages"):
+    for table in PERSON_TABLES:
         assert app.store.execute(f"SELECT count(*) FROM {table} WHERE person = ?", (old.pid,)).fetchone()[0] == 0
     assert any(kept in e["text"] for e in app.store.journal(new.pid, limit=50))
     app.store.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.core.service import Fulcrum
 from bot.store.store import Store
 from tests.conftest import make_app
-from tests.privacy_helpers import agree, raw_bytes, rows_about, to_reflection
+from tests.support.people import agree, raw_bytes, rows_about, to_reflection
 from tests.support.driver import Chat
 
 FIRST = "QZX-first-marker-7731"
