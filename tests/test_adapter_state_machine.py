@@ -29,10 +29,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from bot.adapters.telegram import adapter_of, build_application
-from tests.conftest import CONTENT, HYPOTHESIS_PROFILE, make_app
+from tests.conftest import CONTENT, HYPOTHESIS_PROFILE
+from tests.support.harness import OfflineBot
+from tests.support.offline import buttons
 from tests.support.people import PERSON_TABLES
-from tests.support.offline import OfflineRequest, Updates, buttons, offline
 
 TOKEN = "123456:STATEMACHINE"
 PEOPLE = [7001, 7002, 7003]
@@ -81,44 +81,49 @@ class AdapterMachine(RuleBasedStateMachine):
         self.keyboards: dict[int, list[dict]] = {p: [] for p in PEOPLE}  # the last few, newest last
         self.handled: list[int] = []
         self.deleted: set[int] = set()
-        self.app = None
-        self.application = None
+        self.bot: OfflineBot | None = None
         self.refused: list[tuple[str, str]] = []  # what Telegram refused before the last restart
-        self.opened: list = []  # every (app, application) started, to check each is closed again
+        self.opened: list[OfflineBot] = []  # every app and Application started, to check each is closed again
         self.erased_now: set[str] = set()
         self.memory = self.in_memory()
-        self.run(self.start())
+        self.start()
 
-    def run(self, coro):
-        return self.loop.run_until_complete(coro)
+    # One app and Application (tests/support/harness.py) across steps; `restart` is the only rule replacing it.
+    @property
+    def app(self):
+        return self.bot.app
 
-    async def start(self) -> None:
-        self.app = make_app(self.db, content(), telegram_bot_token=TOKEN)
-        self.application = build_application(self.app.settings, self.app, retries=0)
-        self.opened.append((self.app, self.application))
-        self.request = offline(self.application, OfflineRequest(ids=self.ids))
-        self.updates = Updates(self.application.bot, ids=self.ids)
-        self.updates.update_ids = self.update_ids
-        await self.application.initialize()
-        await self.application.start()
+    @property
+    def application(self):
+        return self.bot.application
+
+    @property
+    def request(self):
+        return self.bot.request
+
+    @property
+    def updates(self):
+        return self.bot.updates
+
+    def start(self) -> None:
+        self.bot = OfflineBot(self.db, content(), token=TOKEN, loop=self.loop, ids=self.ids,
+                              update_ids=self.update_ids, start=True)
+        self.opened.append(self.bot)
         self.memory = self.in_memory()
 
-    async def stop(self) -> None:
+    def stop(self) -> None:
         try:
-            if self.application.running:
-                await self.application.stop()
-            await self.application.shutdown()
+            self.bot.close()
         finally:
-            self.refused += self.request.refused
-            self.app.store.close()
+            self.refused += self.bot.request.refused
 
     def teardown(self) -> None:
         try:
-            self.run(self.stop())
-            for app, application in self.opened:  # nothing leaks from one example to the next
-                assert not application.running, "an Application was left running"
+            self.stop()
+            for bot in self.opened:  # nothing leaks from one example to the next
+                assert bot.closed and not bot.application.running, "an Application was left running"
                 with pytest.raises(Exception, match="closed"):
-                    app.store.execute("SELECT 1")
+                    bot.app.store.execute("SELECT 1")
         finally:
             logging.getLogger("fulcrum.telegram").removeHandler(self.errors)
             self.loop.close()
@@ -126,18 +131,18 @@ class AdapterMachine(RuleBasedStateMachine):
 
     def in_memory(self) -> tuple[set[str], set[tuple[int, int]]]:
         """What this app and adapter hold in memory only: not-yet-agreed people and the marked messages."""
-        if self.app is None:
+        if self.bot is None:
             return set(), set()
-        return set(self.app._pending), set(adapter_of(self.application)._marked)  # noqa: SLF001
+        return set(self.app._pending), set(self.bot.adapter._marked)  # noqa: SLF001
 
     # ---- feeding updates --------------------------------------------------------------------------
 
     def feed(self, person: int, data: dict) -> None:
         self.deleted.discard(person)
         update = self.updates.build(data)
-        application = self.application
-        self.run(application.update_processor.process_update(update, application.process_update(update)))
-        assert application is self.application and adapter_of(application).app is self.app  # the same app
+        bot = self.bot
+        bot.feed(update)
+        assert bot is self.bot and bot.adapter.app is bot.app  # the same app and Application as the step before
         self.handled.append(update.update_id)
         screen = self.request.last.get(person)
         if screen is not None and buttons(screen):
@@ -205,10 +210,10 @@ class AdapterMachine(RuleBasedStateMachine):
     @rule()
     def restart(self) -> None:
         stored = sorted(self.app.store.execute("SELECT id, state FROM people").fetchall())
-        before = self.app
-        self.run(self.stop())
-        self.run(self.start())
-        assert self.app is not before
+        before = self.bot
+        self.stop()
+        self.start()
+        assert self.bot is not before and before.closed
         assert self.in_memory() == (set(), set())  # what was only in memory is gone...
         assert sorted(self.app.store.execute("SELECT id, state FROM people").fetchall()) == stored  # ...the rest not
 
