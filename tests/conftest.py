@@ -80,11 +80,10 @@ def app(store_path: Path, content):
 # `@pytest.mark.slow` marks the long property runs and the longest end-to-end tests. They run when CI=true
 # (CI sets it; `CI=true pytest` runs them locally) and are skipped, with that reason, otherwise, so a
 # newcomer's plain `pytest` stays quick. One fast representative of each kind stays in the default run.
-RUN_SLOW = os.environ.get("CI", "").strip().lower() == "true"
-
-
 def pytest_collection_modifyitems(config, items):
-    if RUN_SLOW:
+    from tests.support.required import in_ci  # the same CI=true test as for the tools CI must have
+
+    if in_ci():
         return
     skip = pytest.mark.skip(reason="slow: runs only with CI=true (`CI=true pytest` to run them)")
     for item in items:
