@@ -74,3 +74,29 @@ def app(store_path: Path, content):
     application = make_app(store_path, content)
     yield application
     application.store.close()
+
+
+# ---- slow tests: CI only -------------------------------------------------------------------------------
+# `@pytest.mark.slow` marks the long property runs and the longest end-to-end tests. They run when CI=true
+# (CI sets it; `CI=true pytest` runs them locally) and are skipped, with that reason, otherwise, so a
+# newcomer's plain `pytest` stays quick. One fast representative of each kind stays in the default run.
+def pytest_collection_modifyitems(config, items):
+    from tests.support.required import in_ci  # the same CI=true test as for the tools CI must have
+
+    if in_ci():
+        return
+    skip = pytest.mark.skip(reason="slow: runs only with CI=true (`CI=true pytest` to run them)")
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(skip)
+
+
+# ---- shared fixtures for the engine tests --------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def engine(content):
+    """One Engine on the real content for the whole run (tests/support/engine.py; it keeps no per-person state)."""
+    from tests.support.engine import make_engine
+
+    return make_engine(content)

@@ -99,7 +99,7 @@ def test_crisis_from_anywhere_keeps_the_way_back(capp, data):
 
 
 def test_crisis_in_a_reflection_is_saved_to_the_journal(app):
-    from tests.privacy_helpers import agree, to_reflection
+    from tests.support.people import agree, to_reflection
     from tests.support.driver import Chat
 
     chat = Chat(app, "r")

@@ -8,13 +8,7 @@ from datetime import datetime, timedelta, timezone
 from bot.adapters.console import Console
 from flows.model import Input
 from tests.support.driver import Chat
-
-
-def agreed(app, user: str = "j") -> Chat:
-    chat = Chat(app, user)
-    chat.send("/start")
-    chat.send("1")
-    return chat
+from tests.support.people import agreed
 
 
 def fill(app, chat: Chat, n: int) -> None:

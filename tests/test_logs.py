@@ -107,7 +107,7 @@ def test_setup_twice_keeps_one_handler(restore_logging):
 def test_a_session_with_json_logs_holds_no_token_and_no_text(tmp_path: Path, content, restore_logging):
     """A real run of the service and the daily job, logging at DEBUG as JSON: valid lines, no token, no text."""
     from bot.features import retention
-    from tests.test_ops import agree_and_reflect
+    from tests.support.people import agree_and_reflect
 
     buf = io.StringIO()
     setup_logging(settings(log_format="json", log_level="DEBUG"), stream=buf)

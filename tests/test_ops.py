@@ -22,34 +22,9 @@ from bot.ops import stats as ops
 from bot.features import retention
 from bot.store.store import Store
 from tests.conftest import ROOT, make_app
-from tests.support.driver import Chat
+from tests.support.people import PERSON_TABLES, agree_and_reflect, raw_bytes
 
-WAYOUTS = {"back", "menu", "resume", "skip"}
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
-
-
-def agree_and_reflect(app, user: str, start: datetime, text: str, flow: str = "signs") -> Chat:
-    """Agree, answer on until a reflection step, write `text` there, and one more line as a journal entry."""
-    chat = Chat(app, user, start=start)
-    chat.send(f"/flow {flow}")
-    chat.press("agree")
-    for _ in range(30):
-        if chat.last.kind == "reflection":
-            break
-        if chat.last.kind == "checklist":
-            chat.press(chat.last.options[0].id)
-            chat.press("done")
-            continue
-        chat.press(next(o for o in chat.last.options if o.id not in WAYOUTS).id)
-    assert chat.last.kind == "reflection", chat.at
-    chat.send(text)
-    return chat
-
-
-def raw_bytes(db: Path) -> bytes:
-    data = db.read_bytes()
-    wal = db.with_name(db.name + "-wal")
-    return data + (wal.read_bytes() if wal.exists() else b"")
 
 
 def fulcrum(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -73,7 +48,7 @@ def test_purge_erases_exactly_the_inactive_and_leaves_no_bytes_of_their_text(sto
     assert erased == 1
     assert not app.store.exists(old.pid)
     assert app.store.exists(new.pid)
-    for table in ("answers", "journal", "completions", "checkins", "schedules", "followups", "messages"):
+    for table in PERSON_TABLES:
         assert app.store.execute(f"SELECT count(*) FROM {table} WHERE person = ?", (old.pid,)).fetchone()[0] == 0
     assert any(kept in e["text"] for e in app.store.journal(new.pid, limit=50))
     app.store.close()
@@ -138,43 +113,56 @@ def test_purge_cli_uses_retention_days_and_prints_only_the_count(tmp_path: Path,
 def test_backup_while_a_thread_keeps_writing_is_consistent_and_owner_only(tmp_path: Path):
     src = Store(tmp_path / "live.db")
     stop = threading.Event()
-    written = [0]
+    warmed_up = threading.Event()  # set after 200 rows, or when the writer dies: never wait on a dead thread
+    failure: list[BaseException] = []
 
     def writer() -> None:
-        writer_store = Store(tmp_path / "live.db")
-        i = 0
-        while not stop.is_set():
-            with writer_store.transaction():
-                for _ in range(20):
-                    i += 1
-                    writer_store.bump("flow_started", NOW, flow=f"f{i % 50}")
-                    writer_store.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"k{i}", "v" * 200))
-            written[0] = i
-        writer_store.close()
+        try:
+            writer_store = Store(tmp_path / "live.db")
+            i = 0
+            try:
+                while not stop.is_set():
+                    with writer_store.transaction():
+                        for _ in range(20):
+                            i += 1
+                            writer_store.bump("flow_started", NOW, flow=f"f{i % 50}")
+                            writer_store.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"k{i}", "v" * 200))
+                    if i >= 200:
+                        warmed_up.set()
+            finally:
+                writer_store.close()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            failure.append(exc)
+        finally:
+            warmed_up.set()
 
-    thread = threading.Thread(target=writer)
+    thread = threading.Thread(target=writer, daemon=True)
     old = os.umask(0o022)
+    copies = []
     try:
         thread.start()
-        while written[0] < 200:
-            pass
-        copies = []
+        assert warmed_up.wait(timeout=60), "the writer thread wrote fewer than 200 rows in 60 s"
+        assert not failure, f"the writer thread died: {failure[0]!r}"
         for n in range(3):
             dest = tmp_path / f"copy{n}.db"
             ops.backup(src.path, dest)
             copies.append(dest)
+        assert thread.is_alive() and not failure, failure  # it kept writing while the copies were taken
     finally:
         stop.set()
-        thread.join()
+        thread.join(timeout=60)
         os.umask(old)
         src.close()
+    assert not thread.is_alive(), "the writer thread did not stop"
+    assert not failure, f"the writer thread died: {failure[0]!r}"
+    assert len(copies) == 3
     for dest in copies:
         assert stat.S_IMODE(dest.stat().st_mode) == 0o600
         assert not Path(f"{dest}-wal").exists()
         conn = sqlite3.connect(dest)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         metas = conn.execute("SELECT count(*) FROM meta WHERE key LIKE 'k%'").fetchone()[0]
-        assert metas % 20 == 0  # whole transactions only
+        assert metas >= 200 and metas % 20 == 0  # all that was written before, in whole transactions only
         conn.close()
 
 

@@ -33,7 +33,8 @@ async def test_daily_maintenance_job_is_registered_by_name(tmp_path: Path, conte
 async def test_healthz_answers_counts_without_personal_data(tmp_path: Path, content):
     from bot.adapters.telegram.app import build_application
     from bot.adapters.telegram.serve import WebhookServer
-    from tests.test_ops import NOW, agree_and_reflect
+    from tests.support.people import agree_and_reflect
+    from tests.test_ops import NOW
 
     app = make_app(tmp_path / "h.db", content, telegram_bot_token=TOKEN)
     agree_and_reflect(app, "someone", NOW, "HEALTH-PRIVATE-MARKER")

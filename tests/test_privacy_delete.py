@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.core.service import Fulcrum
 from bot.store.store import Store
 from tests.conftest import make_app
-from tests.privacy_helpers import agree, raw_bytes, rows_about, to_reflection
+from tests.support.people import agree, raw_bytes, rows_about, to_reflection
 from tests.support.driver import Chat
 
 FIRST = "QZX-first-marker-7731"
@@ -126,6 +126,8 @@ def test_checkpoint_retries_while_a_reader_holds_the_wal(fresh_store, now, monke
     fresh_store.execute("INSERT INTO t VALUES (2)")
     sleeps: list[float] = []
     monkeypatch.setattr("bot.store.store.time.sleep", sleeps.append)
+    # Each TRUNCATE checkpoint waits busy_timeout (30 s in production) for the reader: 90 s of nothing here.
+    fresh_store.execute("PRAGMA busy_timeout=20")
     assert fresh_store.checkpoint(attempts=3) is False
     assert len(sleeps) == 2
     reader.execute("COMMIT")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.adapters.console import Console
 from flows.model import Input
-from tests.privacy_helpers import agree, to_reflection
+from tests.support.people import agree, to_reflection
 from tests.support.driver import Chat
 
 

@@ -15,16 +15,9 @@ from bot.features.progress import chart_png, streak, weekly_summary
 from bot.core.clock import iso
 from flows.model import Input
 from tests.support.driver import Chat
+from tests.support.people import agreed
 
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def agreed(app, user: str = "p") -> Chat:
-    chat = Chat(app, user)
-    chat.send("/start")
-    chat.send("1")  # agree
-    assert app.store.load(chat.pid).agreed
-    return chat
 
 
 def add_checkins(app, pid: str, times_ratings: list[tuple[datetime, int | None]]) -> None:

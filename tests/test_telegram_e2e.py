@@ -13,11 +13,12 @@ import pytest_asyncio
 from telegram import Update
 
 from bot.adapters.console import Console
-from bot.adapters.telegram import Poller, WebhookServer, build_application, process_batch, set_commands
+from bot.adapters.telegram import Poller, WebhookServer, process_batch, set_commands
 from bot.adapters.telegram.app import adapter_of
 from flows.model import Reply
 from tests.conftest import make_app
 from tests.support.fake_telegram import FakeTelegram
+from tests.support.harness import app_and_application
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 
@@ -35,9 +36,8 @@ class Harness:
         self.poller: Poller | None = None
 
     def build(self):
-        self.app = make_app(self.store_path, self.content, telegram_bot_token=TOKEN)
-        self.application = build_application(self.app.settings, self.app, base_url=self.fake.base_url, timeout=3,
-                                             backoff=0.05)
+        self.app, self.application = app_and_application(self.store_path, self.content, token=TOKEN,
+                                                          base_url=self.fake.base_url, timeout=3, backoff=0.05)
         return self.application
 
     async def start(self, *, poll: bool = True) -> None:

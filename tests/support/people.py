@@ -1,11 +1,24 @@
-"""Shared steps for the privacy tests: reach a reflection, scan the raw database files."""
+"""People at the console driver (tests/support/driver.py): agreed, at a reflection, and what the database
+keeps about them (every table that holds a person's rows, the raw bytes of the file and its WAL)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+
+from tests.support.driver import Chat
 
 WAYOUTS = {"back", "menu", "resume", "skip"}
 PERSON_TABLES = ("answers", "journal", "completions", "checkins", "schedules", "followups", "messages")
+
+
+def agreed(app, user: str = "p") -> Chat:
+    """Someone who opened the bot (/start) and agreed to the notice (option 1)."""
+    chat = Chat(app, user)
+    chat.send("/start")
+    chat.send("1")  # agree
+    assert app.store.load(chat.pid).agreed
+    return chat
 
 
 def agree(chat, flow: str = "signs") -> None:
@@ -26,6 +39,15 @@ def to_reflection(chat, limit: int = 30) -> None:
         choice = next(o for o in chat.last.options if o.id not in WAYOUTS)
         chat.press(choice.id)
     raise AssertionError(f"no reflection reached from {chat.at}")
+
+
+def agree_and_reflect(app, user: str, start: datetime, text: str, flow: str = "signs") -> Chat:
+    """Agree, answer on until a reflection step and write `text` there (it is kept as an answer and in the journal)."""
+    chat = Chat(app, user, start=start)
+    agree(chat, flow)
+    to_reflection(chat)
+    chat.send(text)
+    return chat
 
 
 def raw_bytes(db: Path) -> bytes:
