@@ -167,7 +167,7 @@ def test_free_text_at_every_choice_step_is_read_acknowledged_and_kept_on_request
 
 
 def test_held_text_is_never_stored_until_the_person_keeps_it(store_path, content):
-    from tests.privacy_helpers import raw_bytes
+    from tests.support.people import raw_bytes
 
     app = make_app(store_path, content)
     chat = agreed(app)
