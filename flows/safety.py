@@ -9,7 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Any, Iterable, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -302,17 +302,58 @@ class Triage:
         return [rid for cat in PRECEDENCE for rid, rx in self._rules[cat] if rx.search(prepared)]
 
 
-def _parse(path: str | Path) -> SafetyFile:
+class LanguageFile(BaseModel):
+    """content/safety/LANG.yaml: rules for one more language, merged into safety.yaml's categories.
+
+    Same rule shape; text is matched after the same normalisation (lower case, accents folded: write
+    patterns without accents, "golpeo" matches "golpeó"). Its `exclude` and `negate` join the main lists.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    language: str = Field(pattern=r"^[a-z]{2}(?:-[a-z]+)?$")
+    negate: list[Negation] = Field(default_factory=list)
+    exclude: list[Exclusion] = Field(default_factory=list)
+    categories: dict[str, Category] = Field(default_factory=dict)
+
+    @field_validator("categories")
+    @classmethod
+    def _known(cls, v: dict[str, Category]) -> dict[str, Category]:
+        unknown = set(v) - set(PRECEDENCE)
+        if unknown:
+            raise ValueError(f"unknown categories: {', '.join(sorted(unknown))}")
+        return v
+
+
+def _read(path: Path, name: str) -> Any:
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise SafetyContentError(f"safety.yaml: file: {type(exc).__name__}") from exc
+        raise SafetyContentError(f"{name}: file: {type(exc).__name__}") from exc
+
+
+def _validated(model: type[BaseModel], raw: Any, name: str) -> Any:
     try:
-        return SafetyFile.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "file"
-        raise SafetyContentError(f"safety.yaml: {where}: {err['msg']}") from exc
+        raise SafetyContentError(f"{name}: {where}: {err['msg']}") from exc
+
+
+def _parse(path: str | Path) -> SafetyFile:
+    """safety.yaml, with every content/safety/LANG.yaml beside it merged in (rules of other languages)."""
+    path = Path(path)
+    spec: SafetyFile = _validated(SafetyFile, _read(path, "safety.yaml"), "safety.yaml")
+    for extra in sorted((path.parent / "safety").glob("*.yaml")):
+        name = f"safety/{extra.name}"
+        more: LanguageFile = _validated(LanguageFile, _read(extra, name), name)
+        spec.negate.extend(more.negate)
+        spec.exclude.extend(more.exclude)
+        for cat, category in more.categories.items():
+            spec.categories[cat].rules.extend(category.rules)
+    return spec
 
 
 def _self_check(spec: SafetyFile) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
-TODAY = date(2026, 11, 28)
+TODAY = date(2026, 12, 1)  # the help directory's sources were read on this day
 
 # Longer property runs on demand (FULCRUM_HYPOTHESIS_PROFILE=long), read before the environment is cleared.
 HYPOTHESIS_PROFILE = os.environ.get("FULCRUM_HYPOTHESIS_PROFILE", "ci")
@@ -54,7 +54,7 @@ def shared_rules():
     from flows.resources import load_resources
     from flows.safety import Triage
 
-    return Triage.load(CONTENT / "safety.yaml"), load_resources(CONTENT / "resources.yaml", today=TODAY)
+    return Triage.load(CONTENT / "safety.yaml"), load_resources(CONTENT / "directory", today=TODAY)
 
 
 def make_app(store_path: Path, content=None, *, store=None, features=None, **settings):

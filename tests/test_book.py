@@ -143,10 +143,12 @@ def test_the_book_shows_texts_options_branches_handovers_rules_and_sources(book_
         for rule in category.rules:
             assert all(e in text for e in rule.examples)
             assert all(t in text for t in rule.traps)
-    directory = load_resources(CONTENT / "resources.yaml", today=TODAY)
+    directory = load_resources(CONTENT / "directory", today=TODAY)
     for entry in [directory.international, *directory.entries.values()]:
-        assert entry.name in text and str(entry.verified_on) in text
-        assert all(u in text for u in entry.source)
+        assert entry.name in text
+        for line in entry.lines:  # each line with its source, when it was seen, and its confirming phrase
+            assert line.source in text and str(line.source_seen) in text and line.confirms in text
+    assert text.count("not yet rung") >= sum(len(e.lines) for e in directory.entries.values())
 
 
 def test_every_text_is_escaped(content):

@@ -9,6 +9,7 @@ composition root, `bot.compose`; this module knows none of them.
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -22,7 +23,7 @@ from bot.core.settings import Settings
 from flows.content import Content, ContentError, check_names
 from flows.engine import Engine
 from flows.model import Context, Event, Input, Option, Person, Reply, Result
-from flows.resources import Directory, load_resources
+from flows.resources import Directory, Line, load_resources, text_in
 from flows.safety import KINDS, Triage, Verdict
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class Fulcrum:
         self.content = content
         root = Path(self.content.root)
         self.triage = triage or Triage.load(root / "safety.yaml")
-        self.resources: Directory = directory or load_resources(root / "resources.yaml", today=today)
+        self.resources: Directory = directory or load_resources(root / "directory", today=today)
         self.store = store
         self.env = Env(settings, content, store)
         # The help directory is the core's own: the crisis flow and seek_help need it whatever else is composed.
@@ -300,11 +301,15 @@ class Fulcrum:
         return str(code).upper() if code else None
 
     def _render_resources(self, env: Env, person: Person, ctx: Context) -> str:
-        arg = person.conversation.arg if person.conversation.flow in ("crisis", "check") else ""
-        categories, _ = _split_arg(arg)
+        crisis = person.conversation.flow in ("crisis", "check")
+        categories, kinds = _split_arg(person.conversation.arg if crisis else "")
+        if "child_self" in kinds:
+            categories = ("child_self", *categories)
         chosen = bool(person.profile.get("country"))
         return render_resources(self.content, self.resources, self.country(person), categories=categories,
-                                from_default=not chosen and bool(self.settings.default_country))
+                                relationship=person.profile.get("relationship"),
+                                from_default=not chosen and bool(self.settings.default_country),
+                                emergency=not crisis)  # the crisis screen opens with it already
 
     def _render_emergency(self, env: Env, person: Person, ctx: Context) -> str:
         """The first number on the crisis and check screens: the person's country's emergency number."""
@@ -312,35 +317,56 @@ class Fulcrum:
 
 
 def render_emergency(content: Content, directory: Directory, country: str | None) -> str:
+    """One line: the emergency number, and the note that goes with it (112 from mobiles, where sourced)."""
     entry = directory.for_country(country)
-    if entry.emergency:
-        return content.note("emergency_line", phone=entry.emergency, name=entry.name)
-    return content.note("emergency_unknown")
+    if entry.emergency is None:
+        return content.note("emergency_unknown")
+    line = content.note("emergency_line", phone=entry.emergency.number, name=entry.name)
+    short = text_in(entry.emergency.short, content.lang)
+    return f"{line} {short}" if short else line
+
+
+def render_line(content: Content, line: Line) -> str:
+    """'• Samaritans: 116 123 (24/7)': the number phones recognise, hours, cost when not free, a text option."""
+    lang = content.lang
+    number = line.phone_intl or line.phone
+    out = f"• {line.name}: {number}" if number else f"• {line.name}"
+    extras = [x for x in (_hours(text_in(line.hours, lang)), _cost(text_in(line.cost, lang))) if x]
+    if extras:
+        out += f" ({'; '.join(extras)})"
+    if line.text:
+        out += f" · {text_in(line.text, lang)}"
+    if not number and not line.text:
+        out += f" · {line.chat or line.url}"
+    return out
+
+
+def _hours(hours: str | None) -> str | None:
+    """'24 hours a day, every day of the year' → '24/7'; other hours as written."""
+    if hours and re.match(r"^24\s*(?:/\s*7|x\s*7|hours?|h\b)", hours, re.I):
+        return "24/7"
+    return hours
+
+
+def _cost(cost: str | None) -> str | None:
+    """Free is the rule and goes unsaid; anything else is said, in short."""
+    if not cost or cost.lower().startswith("free"):
+        return None
+    return cost.split(";")[0].split(":")[0].strip()
 
 
 def render_resources(content: Content, directory: Directory, country: str | None, *,
-                     categories: tuple[str, ...] = (), from_default: bool = False) -> str:
-    """The help directory for one country (or the international list), in the words of content/en/common.yaml.
-    After a disclosure of harm by someone else, the abuse line comes before the suicide line."""
+                     categories: tuple[str, ...] = (), relationship: str | None = None, from_default: bool = False,
+                     emergency: bool = True) -> str:
+    """The lines that fit, for one country (or the international list), in content/en/common.yaml's words.
+    At most 8 lines and 700 characters (tests/test_directory.py): a crisis screen is read in fear."""
     entry = directory.for_country(country)
-    notes = content.common.notes
-    lines = [notes["resources_heading"].format(name=entry.name)]
+    lines = [content.note("resources_heading", name=entry.name)]
     if from_default:
-        lines[0] += " " + notes["resources_not_here"].format(name=entry.name)
-    if entry.emergency:
-        lines.append(notes["resources_emergency"].format(phone=entry.emergency))
-    if getattr(entry, "note", None):
-        lines.append(str(entry.note))
-    order = (entry.crisis_line, entry.abuse_line)
-    if categories and categories[0] != "self_harm":
-        order = (entry.abuse_line, entry.crisis_line)
-    for line in (*order, *(entry.extra or [])):
-        if line is None:
-            continue
-        text = notes["resources_line"].format(name=line.name, phone=line.phone) if line.phone else line.name
-        if getattr(line, "url", None):
-            text += f" · {line.url}"
-        if getattr(line, "hours", None):
-            text += f" ({line.hours})"
-        lines.append(text)
+        lines[0] += " " + content.note("resources_not_here", name=entry.name)
+    if emergency:
+        lines.append(render_emergency(content, directory, country))
+    lines += [render_line(content, line) for line in directory.lines_for(country, categories, relationship)]
+    for way in entry.ways_without_speaking[:1]:
+        lines.append(content.note("resources_silent", how=text_in(way.short or way.how, content.lang)))
     return "\n".join(lines)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.content import Condition, Content, Flow, Next, StepSpec, load_content
+from flows.resources import text_in
 
 KIND_WORDS = {
     "message": "Message",
@@ -286,37 +287,45 @@ class Book:
         return "\n".join(out)
 
     def render_directory(self) -> str:
+        """Every line with where its facts were read and whether the practice has rung it, for re-checking on paper."""
         if self.directory is None:
             return ""
         out = ['<article class=flow id="help-directory"><h2>Help directory</h2>',
-               "<p class=desc>Shown in " + self.flow_link("seek_help") + " and after a crisis message, for the "
-               "person’s country (or the practice’s default country, or the international entry).</p>"]
+               "<p class=desc>Shown in " + self.flow_link("seek_help") + " and on the crisis screen, for the "
+               "person’s country (or the practice’s default country, or the international entry). Each line names "
+               "the page its number was read on, when, and the phrase there that confirms it. "
+               "<strong>Not yet rung</strong> marks every line the practice has not checked by phone.</p>"]
         entries = [("international", self.directory.international),
                    *sorted(self.directory.entries.items(), key=lambda kv: kv[1].name)]
-        out.append("<table class=options><thead><tr><th>Where</th><th>Numbers</th><th>Sources</th>"
-                   "<th>Verified on</th></tr></thead><tbody>")
+        out.append("<table class=options><thead><tr><th>Where</th><th>Line</th><th>Source, seen, confirming phrase</th>"
+                   "<th>Rung by the practice</th></tr></thead><tbody>")
         for code, entry in entries:
-            lines = []
-            if entry.emergency:
-                lines.append(f"Emergency: {_e(entry.emergency)}")
-            for line in (entry.crisis_line, entry.abuse_line, *(entry.extra or [])):
-                if line is None:
-                    continue
-                bits = [_e(line.name)]
-                if line.phone:
-                    bits.append(_e(line.phone))
-                if line.url:
-                    bits.append(f'<a href="{_e(line.url)}" rel="noreferrer">{_e(line.url)}</a>')
-                if line.hours:
-                    bits.append(f"({_e(line.hours)})")
-                lines.append(" · ".join(bits))
-            if entry.note:
-                lines.append(f"<em>{_e(entry.note)}</em>")
-            sources = "<br>".join(f'<a href="{_e(u)}" rel="noreferrer">{_e(u)}</a>' for u in entry.source)
-            old = (self.generated - entry.verified_on).days > 183
-            flag = " <span class=tag>over six months ago</span>" if old else ""
-            out.append(f'<tr id="help-{_e(code)}"><td><strong>{_e(entry.name)}</strong><br><small>{_e(code)}</small>'
-                       f"</td><td>{'<br>'.join(lines)}</td><td>{sources}</td><td>{_e(entry.verified_on)}{flag}</td></tr>")
+            rows: list[tuple[str, Any]] = []
+            if entry.emergency is not None:
+                rows.append((f"Emergency: {_e(entry.emergency.number)}"
+                             + (f"<br><small>{_e(text_in(entry.emergency.note))}</small>" if entry.emergency.note else ""),
+                             entry.emergency))
+            for way in entry.ways_without_speaking:
+                rows.append((f"Without speaking: {_e(way.name)}<br><small>{_e(text_in(way.how))}</small>", way))
+            for line in entry.lines:
+                bits = [f"<strong>{_e(line.name)}</strong> <span class=tag>{_e(line.kind)}</span>"]
+                for label, value in (("phone", line.phone), ("text", text_in(line.text)), ("hours", text_in(line.hours)),
+                                     ("cost", text_in(line.cost)), ("serves", text_in(line.serves)),
+                                     ("web", line.url), ("chat", line.chat)):
+                    if value:
+                        bits.append(f"{label}: {_e(value)}")
+                if line.note:
+                    bits.append(f"<small>{_e(text_in(line.note))}</small>")
+                rows.append(("<br>".join(bits), line))
+            for n, (what, checked) in enumerate(rows):
+                where = (f'<td rowspan={len(rows)}><strong>{_e(entry.name)}</strong><br><small>{_e(code)}</small></td>'
+                         if n == 0 else "")
+                source = (f'<a href="{_e(checked.source)}" rel="noreferrer">{_e(checked.source)}</a><br>'
+                          f"seen {_e(checked.source_seen)} ({_e(checked.seen_as.replace('_', ' '))})<br>"
+                          f"<q>{_e(checked.confirms)}</q>")
+                rung = _e(checked.verified_on) if checked.verified_on else "<span class=tag>not yet rung</span>"
+                out.append(f"<tr{f' id=help-{_e(code)}' if n == 0 else ''}>{where}<td>{what}</td><td>{source}</td>"
+                           f"<td>{rung}</td></tr>")
         out.append("</tbody></table></article>")
         return "\n".join(out)
 
@@ -393,7 +402,7 @@ def build_book(content_root: str | Path, *, today: dt.date | None = None) -> str
     content = load_content(content_root)
     root = Path(content.root)
     safety = Triage.load(root / "safety.yaml").spec if (root / "safety.yaml").is_file() else None
-    directory = load_resources(root / "resources.yaml", today=today) if (root / "resources.yaml").is_file() else None
+    directory = load_resources(root / "directory", today=today) if (root / "directory").is_dir() else None
     return Book(content, safety, directory, generated=today).render()
 
 

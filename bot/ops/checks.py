@@ -40,16 +40,10 @@ def check_all(root: Path, today: date | None = None) -> tuple[list[tuple[str, st
         problems += [("safety.yaml", where, problem) for where, problem in check_safety_file(safety)]
     else:
         problems.append(("safety.yaml", "-", "missing: the crisis triage rules"))
-    resources = root / "resources.yaml"
     try:
-        load_resources(resources, today=today)
+        load_resources(root / "directory", today=today)
     except ResourcesError as exc:
-        for line in str(exc).splitlines():
+        for line in exc.problems:
             parts = line.split(": ", 2)
-            if len(parts) == 3:
-                problems.append((parts[0], parts[1], parts[2]))
-            else:
-                problems.append(("resources.yaml", "-", line))
-    except OSError:
-        problems.append(("resources.yaml", "-", "missing: the help directory"))
+            problems.append((parts[0], parts[1], parts[2]) if len(parts) == 3 else ("directory", "-", line))
     return problems, flows, steps

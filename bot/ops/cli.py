@@ -101,7 +101,7 @@ def run(webhook_url: str | None, listen: str, port: int, db: Path | None) -> Non
                       "its token in TELEGRAM_BOT_TOKEN or .env; or try `fulcrum chat` in this terminal")
     if cfg.default_country is None:
         raise Problem("FULCRUM_DEFAULT_COUNTRY is not set: the crisis screen needs a country to show an emergency "
-                      "number before anyone picks theirs; set it to a two-letter code from content/resources.yaml")
+                      "number before anyone picks theirs; set it to a two-letter code from content/directory/")
     from telegram.error import InvalidToken, NetworkError
 
     from bot.adapters.telegram import build_application, serve, webhook_secret
@@ -148,6 +148,40 @@ def content_check(folder: Path | None) -> None:
 
 
 @cli.group()
+def resources() -> None:
+    """Keep the help directory true."""
+
+
+@resources.command("check")
+@click.option("--max-age", type=click.IntRange(1, 3650), default=180, show_default=True,
+              help="Days after which a source counts as stale.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The date to check against (default: today).")
+@click.option("--content", "folder", type=click.Path(path_type=Path), default=None,
+              help="Content directory (FULCRUM_CONTENT).")
+def resources_check(max_age: int, today, folder: Path | None) -> None:  # noqa: ANN001 - click's datetime
+    """List help-directory lines whose source was seen more than --max-age days ago or that the practice has not
+    yet rung (verified_on empty); exit 1 if any. For a monthly cron.
+
+    Example: fulcrum resources check --max-age 180
+    """
+    from flows.resources import ResourcesError, load_resources, stale
+
+    day = today.date() if today else utcnow().date()
+    root = folder or settings().content
+    try:
+        directory = load_resources(Path(root) / "directory", today=day)
+    except ResourcesError as exc:
+        raise Problem(exc.problems[0]) from None
+    found = stale(directory, day, max_age)
+    for code, name, why in found:
+        click.echo(f"{code}\t{name}\t{why}")
+    if found:
+        sys.exit(1)
+    click.echo("ok: every line seen within {} days and rung by the practice".format(max_age))
+
+
+@cli.group()
 def flows() -> None:
     """List the flows or draw one."""
 
@@ -188,7 +222,7 @@ def flows_diagram(flow_id: str) -> None:
 
 @cli.command()
 def triage() -> None:
-    """Read messages, one per line, and print `crisis<TAB>CATEGORY` or `ok` for each.
+    """Read messages, one per line, and print `crisis<TAB>CATEGORY[,CATEGORY…]`, `check<TAB>CATEGORY` or `ok`.
 
     Example: printf 'hello\\n' | fulcrum triage
     """
@@ -200,8 +234,8 @@ def triage() -> None:
     except (SafetyContentError, OSError) as exc:
         raise Problem(str(exc).splitlines()[0]) from None
     for line in sys.stdin:
-        category = rules.classify(line.rstrip("\r\n")) if line.strip() else None
-        sys.stdout.write(f"crisis\t{category}\n" if category else "ok\n")
+        verdict = rules.assess(line.rstrip("\r\n")) if line.strip() else None
+        sys.stdout.write((verdict.line() if verdict else "ok") + "\n")
     sys.stdout.flush()
 
 
