@@ -55,7 +55,8 @@ def _assert_crisis_reply(outcome, category: str) -> None:
     assert outcome.crisis == category
     reply = outcome.replies[-1]
     assert reply.flow == "crisis" and reply.step == "respond"
-    assert re.search(r"^Emergency services: \d{3}", reply.text, re.M)  # GB (the default) or their own country
+    # The line after the acknowledgement is the emergency number: GB (the default) or their own country.
+    assert re.match(r"In danger now\? Call \d{2,5}\b", reply.text.split("\n")[1])
     assert RESUME in [o.label for o in reply.options]
 
 
