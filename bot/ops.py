@@ -23,6 +23,7 @@ SUPPRESSED = "<5"
 PURGE_BATCH = 200
 UPDATES_DAYS = 3
 MESSAGES_HOURS = 48
+DEAD_LETTER_DAYS = 30
 MAINTENANCE_JOB = "daily-maintenance"
 
 
@@ -58,11 +59,13 @@ def purge(store: Store, now: datetime, days: int) -> int:
 
 
 def prune(store: Store, now: datetime) -> tuple[int, int]:
-    """Forget processed update ids after a few days and tracked message ids after 48 hours."""
+    """Forget processed update ids after a few days, tracked message ids after 48 hours and dead letters
+    (updates that could not be processed, bot/telegram/serve.py) after DEAD_LETTER_DAYS."""
     with store.transaction():
         updates, messages = store.prune(now, updates_days=UPDATES_DAYS, messages_hours=MESSAGES_HOURS)
-    log.info("housekeeping: forgot %d update ids and %d message ids", updates, messages,
-             extra={"updates": updates, "messages": messages})
+        dead = store.prune_dead_letters(now, days=DEAD_LETTER_DAYS)
+    log.info("housekeeping: forgot %d update ids, %d message ids and %d dead letters", updates, messages, dead,
+             extra={"updates": updates, "messages": messages, "dead_letters": dead})
     return updates, messages
 
 
@@ -192,6 +195,7 @@ def status(store: Store, content: Any, now: datetime) -> dict[str, Any]:
                                   (utc(now + timedelta(hours=1)),)),
         "db_bytes": db_size(store),
         "last_update_at": row[0] if row else None,
+        "dead_letters": store.dead_letter_count(),
         "content_version": getattr(content, "version", None),
     }
 
@@ -215,6 +219,7 @@ STATUS_LABELS = {
     "checkins_due_1h": "check-ins due in the next hour",
     "db_bytes": "database size",
     "last_update_at": "last handled update",
+    "dead_letters": "updates that could not be processed",
     "content_version": "content version",
 }
 
