@@ -28,7 +28,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHa
 from bot.service import Fulcrum
 from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter, on_error
-from bot.telegram.processor import PersonOrderedProcessor
+from bot.telegram.processor import PersonOrderedProcessor, reported
 
 ADAPTER_KEY = "fulcrum.adapter"
 StartupHook = Callable[[Application, TelegramAdapter], None]
@@ -75,7 +75,7 @@ def build_application(settings: Settings, app: Fulcrum, *, base_url: str | None 
     )
     adapter = TelegramAdapter(app, application, clock=clock, retries=retries, backoff=backoff)
     application.bot_data[ADAPTER_KEY] = adapter
-    application.add_handler(TypeHandler(Update, adapter.on_update))
+    application.add_handler(TypeHandler(Update, reported(adapter.on_update)))  # serve.py learns if it finished
     application.add_error_handler(on_error)
     for hook in STARTUP_HOOKS if hooks is None else hooks:
         hook(application, adapter)
