@@ -13,7 +13,11 @@ the next update once the previous one was acknowledged (or after a few seconds).
 once more until every update is acknowledged and is stopped with SIGTERM.
 
 Checks, over the updates the fake server saw acknowledged (getUpdates offset past them):
-  lost       a note with no journal row, or any other update whose id is not in processed_updates
+  lost       a note with no journal row, or any other update whose id is not in processed_updates; each one is
+             named on stderr (and in `lost_updates`) by update id, kind (start, agree, note, menu, press) and the
+             exception class the bot logged for it — never its text
+  dead_letters  updates the bot gave up on after its retries (kept in the dead_letters table, the person told);
+             acknowledged on purpose, so not counted as lost, but named the same way
   doubled    a note with more than one journal row
   integrity_ok  PRAGMA integrity_check
   replies_missing / replies_repeated  notes whose reply (the journal page listing that marker first) was never
@@ -54,7 +58,7 @@ FIRST_USER = 5000
 class Sent:
     update_id: int
     user: int
-    kind: str  # "note" | "other"
+    kind: str  # "start" | "agree" | "note" | "menu" | "press"
     marker: str | None = None
 
 
@@ -91,7 +95,7 @@ class Traffic:
         _, data = buttons[0] if first else self.rng.choice(buttons)
         return self.fake.press(user, rec.message_id, data, check=False)
 
-    def record(self, update: dict | None, user: int, kind: str = "other", marker: str | None = None) -> int | None:
+    def record(self, update: dict | None, user: int, kind: str, marker: str | None = None) -> int | None:
         if update is None:
             return None
         self.sent.append(Sent(update["update_id"], user, kind, marker))
@@ -99,21 +103,21 @@ class Traffic:
 
     async def person(self, user: int) -> None:
         """/start and agree, then round and round until told to stop."""
-        await self.step(self.record(self.fake.user_command(user, "/start"), user), 15)
+        await self.step(self.record(self.fake.user_command(user, "/start"), user, "start"), 15)
         while self.newest_with_buttons(user) is None and not self.stop.is_set():
             await asyncio.sleep(0.05)
-        await self.step(self.record(self.press(user, first=True), user), 15)
+        await self.step(self.record(self.press(user, first=True), user, "agree"), 15)
         n = 0
         while not self.stop.is_set():
             n += 1
             marker = f"MK{user}x{n}"
             await self.step(self.record(self.fake.user_command(user, "/journal", f"note {marker}"), user, "note",
                                         marker))
-            await self.step(self.record(self.fake.user_command(user, "/menu"), user))
+            await self.step(self.record(self.fake.user_command(user, "/menu"), user, "menu"))
             for _ in range(2):
                 if self.stop.is_set():
                     break
-                await self.step(self.record(self.press(user), user))
+                await self.step(self.record(self.press(user), user, "press"))
 
     async def step(self, update_id: int | None, timeout: float = 6) -> None:
         if update_id is not None:
@@ -177,16 +181,20 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
             for m in MARK.findall(text):
                 rows[m] += 1
         processed = {r[0] for r in conn.execute("SELECT update_id FROM processed_updates")}
+        dead = {r[0] for r in conn.execute("SELECT update_id FROM dead_letters")}
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
         conn.close()
-        missing = [s for s in notes if rows[s.marker] == 0]
+        missing = [s for s in notes if rows[s.marker] == 0 and s.update_id not in dead]
         missing += [s for s in acked if s.kind != "note" and s.update_id not in processed]
         lost = len(missing)
-        if missing:  # what was lost, and what the bot logged about it
-            print("lost:", missing, file=sys.stderr)
-            for line in (tmp / f"{kind}.log").read_text(errors="replace").splitlines():
-                if any(f"update {s.update_id} " in line for s in missing) or "ERROR" in line:
-                    print(line[:300], file=sys.stderr)
+        seen = errors_seen((tmp / f"{kind}.log").read_text(errors="replace"))
+        named = {"lost_updates": missing, "dead_letter_updates": [s for s in traffic.sent if s.update_id in dead]}
+        for label, which in named.items():  # what was lost or given up on: id, kind, exception; never the text
+            result[label] = [{"update_id": s.update_id, "kind": s.kind, "errors": seen.get(s.update_id, [])}
+                             for s in which]
+            for item in result[label]:
+                print(f"{label[:-8]}: update {item['update_id']} ({item['kind']}), exceptions seen: "
+                      f"{', '.join(item['errors']) or 'none logged'}", file=sys.stderr)
         replies = Counter()
         for user in traffic.users:
             for rec in fake.sent(user):
@@ -194,7 +202,7 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
                     first = MARK.search(rec.edits[0].text if rec.edits else rec.text)
                     if first:
                         replies[first.group(0)] += 1
-        result.update(lost=lost, doubled=sum(1 for s in notes if rows[s.marker] > 1), integrity_ok=integrity == "ok",
+        result.update(lost=lost, dead_letters=len(dead), doubled=sum(1 for s in notes if rows[s.marker] > 1), integrity_ok=integrity == "ok",
                       replies_missing=sum(1 for s in notes if replies[s.marker] == 0),
                       replies_repeated=sum(max(0, replies[s.marker] - 1) for s in notes))
     else:
@@ -211,6 +219,28 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
     return result
 
 
+FAILED = re.compile(r"update (\d+) person \S+ (?:failed: (\w+)|failed[^(]*\((\w+)\)|could not be processed)")
+
+
+def errors_seen(log_text: str) -> dict[int, list[str]]:
+    """Update id → the exception classes the bot logged for it, in order, without repeats (class names only:
+    the bot's log lines never carry what was written)."""
+    seen: dict[int, list[str]] = {}
+    lines = log_text.splitlines()
+    for n, line in enumerate(lines):
+        match = FAILED.search(line)
+        if match is None:
+            continue
+        name = match.group(2) or match.group(3)
+        if name is None:  # log.exception: the class is on the last line of the traceback that follows
+            tail = next((t for t in lines[n + 1:n + 80] if re.match(r"^[\w.]+(Error|Exception|Out|: )", t)), "")
+            name = tail.split(":")[0].rsplit(".", 1)[-1] or "?"
+        names = seen.setdefault(int(match.group(1)), [])
+        if name not in names:
+            names.append(name)
+    return seen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kills", type=int, default=20)
@@ -221,8 +251,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="fulcrum-crash-") as tmp:
         ours = asyncio.run(run("fulcrum", args.kills, args.users, args.seed, Path(tmp)))
         print(json.dumps(ours), file=sys.stderr)
-        out = {k: ours[k] for k in ("kills", "exited_by_itself", "updates_acked", "lost", "doubled", "integrity_ok", "replies_missing",
-                                    "replies_repeated")}
+        out = {k: ours[k] for k in ("kills", "exited_by_itself", "updates_acked", "lost", "dead_letters", "doubled",
+                                    "integrity_ok", "replies_missing", "replies_repeated", "lost_updates")}
         out.update(notes_acked=ours["notes_acked"], seconds=ours["seconds"])
         if not args.no_baseline:
             base = asyncio.run(run("baseline", args.kills, args.users, args.seed, Path(tmp)))
