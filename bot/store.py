@@ -105,11 +105,13 @@ class Store:
             try:
                 self._flush_tracked()
                 yield self
+                # A COMMIT that fails (busy, I/O error) must not leave the transaction open: every later
+                # `transaction()` would join it as if nested and never commit.
+                self.conn.execute("COMMIT")
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
