@@ -166,12 +166,13 @@ async def _dead_letter(application: Application, update: Update, error: str, att
             store.add_dead_letter(update.update_id, person, kind, error, attempts, update.to_json(), now)
             store.record_update(update.update_id, now)
     except Exception as exc:  # noqa: BLE001 - not kept: leave it unacknowledged
-        log.error("update %s person %s failed %d times (%s) and could not be kept (%s); not acknowledged",
-                  update.update_id, person, attempts, error, type(exc).__name__,
+        log.error("update %s person %s failed again (%s) after %d attempts and could not be kept (%s); "
+                  "not acknowledged", update.update_id, person, error, attempts, type(exc).__name__,
                   extra={"update_id": update.update_id, "error": error})
         return False
-    log.error("update %s person %s failed %d times (%s); kept as a dead letter (%s)", update.update_id, person,
-              attempts, error, kind, extra={"update_id": update.update_id, "error": error, "kind": kind})
+    log.error("update %s person %s failed again (%s) after %d attempts; kept as a dead letter (%s)",
+              update.update_id, person, error, attempts, kind,
+              extra={"update_id": update.update_id, "error": error, "kind": kind})
     chat = update.effective_chat
     if chat is not None and chat.type == "private":
         try:
