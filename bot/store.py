@@ -281,7 +281,7 @@ class Store:
             "SELECT update_id, kind, error, attempts, at FROM dead_letters ORDER BY at, id")]
 
     def dead_letter_payload(self, update_id: int) -> str | None:
-        """The kept update's JSON, decrypted (for replaying it by hand), or None."""
+        """The kept update's JSON, decrypted, or None (for tests and a careful look; not for replaying it)."""
         row = self.execute("SELECT person, payload, key_id FROM dead_letters WHERE update_id = ?",
                            (update_id,)).fetchone()
         if row is None:
