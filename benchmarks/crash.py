@@ -6,8 +6,10 @@ or applied twice. Last line is one JSON object.
 
 The benchmark starts tests/support/fake_telegram.py's FakeTelegram on 127.0.0.1 in its own event loop and runs
 `python -m bot run` against it (TELEGRAM_API_BASE_URL, a temp FULCRUM_DB, no FULCRUM_DATA_KEY so notes can be
-read back). Several people each go round: `/journal MK<user>x<n>` (a note with a unique marker: one journal row
-and one reply listing it first), /menu, a press of a menu button, a press of a button on that step. Each sends
+read back). Several people each /start and agree (again until their agreement is committed: before it nothing
+about them is kept, so a kill forgets it), then go round: `/journal MK<user>x<n>` (a note with a unique marker:
+one journal row and one reply listing it first), /menu, a press of a menu button, a press of a button on that
+step. Each sends
 the next update once the previous one was acknowledged (or after a few seconds). Meanwhile the bot is killed
 (SIGKILL, at a random moment 0.3–4 s after it was started) and started again, `--kills` times; then it runs
 once more until every update is acknowledged and is stopped with SIGTERM.
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import pickle
@@ -69,6 +72,22 @@ class Traffic:
     rng: random.Random
     sent: list[Sent] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    db: Path | None = None  # Fulcrum's database: notes are sent only once the person's agreement is committed
+
+    def agreed(self, user: int) -> bool:
+        """Whether the person's agreement is in the database. Until it is, Fulcrum keeps nothing about them (a
+        kill forgets the onboarding in hand), so a /journal note then is rightly not stored: not a loss."""
+        if self.db is None:
+            return True
+        try:
+            conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=1)
+            try:
+                row = conn.execute("SELECT agreed_at FROM people WHERE id = ?", (f"tg:{user}",)).fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return False
+        return row is not None and row[0] is not None
 
     def acked(self, s: Sent) -> bool:
         return s.update_id < self.fake.acked_offset
@@ -102,11 +121,13 @@ class Traffic:
         return update["update_id"]
 
     async def person(self, user: int) -> None:
-        """/start and agree, then round and round until told to stop."""
-        await self.step(self.record(self.fake.user_command(user, "/start"), user, "start"), 15)
-        while self.newest_with_buttons(user) is None and not self.stop.is_set():
-            await asyncio.sleep(0.05)
-        await self.step(self.record(self.press(user, first=True), user, "agree"), 15)
+        """/start and agree (again, until the agreement is committed), then round and round until told to stop."""
+        while not self.stop.is_set() and not self.agreed(user):
+            await self.step(self.record(self.fake.user_command(user, "/start"), user, "start"), 15)
+            deadline = time.monotonic() + 5
+            while self.newest_with_buttons(user) is None and time.monotonic() < deadline and not self.stop.is_set():
+                await asyncio.sleep(0.05)
+            await self.step(self.record(self.press(user, first=True), user, "agree"), 15)
         n = 0
         while not self.stop.is_set():
             n += 1
@@ -129,8 +150,8 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
     fake = FakeTelegram(TOKEN)
     await fake.start()
     rng = random.Random(seed)
-    traffic = Traffic(fake, [FIRST_USER + i for i in range(users)], rng)
     db, pickle_path = tmp / f"{kind}.db", tmp / f"{kind}.pickle"
+    traffic = Traffic(fake, [FIRST_USER + i for i in range(users)], rng, db=db if kind == "fulcrum" else None)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FULCRUM_", "TELEGRAM_"))}
     env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url, FULCRUM_DB=str(db),
                FULCRUM_LOG_LEVEL="WARNING", PICKLE_PATH=str(pickle_path), PYTHONPATH=str(ROOT))
@@ -190,10 +211,11 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
         seen = errors_seen((tmp / f"{kind}.log").read_text(errors="replace"))
         named = {"lost_updates": missing, "dead_letter_updates": [s for s in traffic.sent if s.update_id in dead]}
         for label, which in named.items():  # what was lost or given up on: id, kind, exception; never the text
-            result[label] = [{"update_id": s.update_id, "kind": s.kind, "errors": seen.get(s.update_id, [])}
-                             for s in which]
+            result[label] = [{"update_id": s.update_id, "kind": s.kind, "recorded": s.update_id in processed,
+                              "errors": seen.get(s.update_id, [])} for s in which]
             for item in result[label]:
-                print(f"{label[:-8]}: update {item['update_id']} ({item['kind']}), exceptions seen: "
+                print(f"{label[:-8]}: update {item['update_id']} ({item['kind']}, id "
+                      f"{'' if item['recorded'] else 'not '}recorded), exceptions seen: "
                       f"{', '.join(item['errors']) or 'none logged'}", file=sys.stderr)
         replies = Counter()
         for user in traffic.users:
@@ -202,7 +224,8 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
                     first = MARK.search(rec.edits[0].text if rec.edits else rec.text)
                     if first:
                         replies[first.group(0)] += 1
-        result.update(lost=lost, dead_letters=len(dead), doubled=sum(1 for s in notes if rows[s.marker] > 1), integrity_ok=integrity == "ok",
+        result.update(lost=lost, dead_letters=len(dead), doubled=sum(1 for s in notes if rows[s.marker] > 1),
+                      integrity_ok=integrity == "ok",
                       replies_missing=sum(1 for s in notes if replies[s.marker] == 0),
                       replies_repeated=sum(max(0, replies[s.marker] - 1) for s in notes))
     else:
@@ -247,8 +270,11 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=6)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--no-baseline", action="store_true", help="only Fulcrum")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="an empty folder to keep the databases and logs in (to look into a loss)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="fulcrum-crash-") as tmp:
+    with contextlib.nullcontext(str(args.keep)) if args.keep else tempfile.TemporaryDirectory(
+            prefix="fulcrum-crash-") as tmp:
         ours = asyncio.run(run("fulcrum", args.kills, args.users, args.seed, Path(tmp)))
         print(json.dumps(ours), file=sys.stderr)
         out = {k: ours[k] for k in ("kills", "exited_by_itself", "updates_acked", "lost", "dead_letters", "doubled",
