@@ -3,6 +3,7 @@ or applied twice. Last line is one JSON object.
 
     python benchmarks/crash.py                      # 20 kills of Fulcrum, then 20 of the PicklePersistence baseline
     python benchmarks/crash.py --kills 100 --users 12
+    python benchmarks/crash.py --faults --no-baseline   # and Bot API calls failing now and then
 
 The benchmark starts tests/support/fake_telegram.py's FakeTelegram on 127.0.0.1 in its own event loop and runs
 `python -m bot run` against it (TELEGRAM_API_BASE_URL, a temp FULCRUM_DB, no FULCRUM_DATA_KEY so notes can be
@@ -11,7 +12,7 @@ about them is kept, so a kill forgets it), then go round: `/journal MK<user>x<n>
 one journal row and one reply listing it first), /menu, a press of a menu button, a press of a button on that
 step. Each sends
 the next update once the previous one was acknowledged (or after a few seconds). Meanwhile the bot is killed
-(SIGKILL, at a random moment 0.3–4 s after it was started) and started again, `--kills` times; then it runs
+(SIGKILL, at a random moment 0.3–4 s after it was started; `--max-life` changes the 4) and started again, `--kills` times; then it runs
 once more until every update is acknowledged and is stopped with SIGTERM.
 
 Checks, over the updates the fake server saw acknowledged (getUpdates offset past them):
@@ -146,7 +147,29 @@ class Traffic:
         await asyncio.sleep(self.rng.uniform(0.0, 0.05))
 
 
-async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
+FAULTS = [  # (method, error): every attempt the adapter makes (1 + 3 retries) fails
+    ("answerCallbackQuery", 500),  # the spinner cannot be stopped: the press must still be processed
+    ("sendMessage", 500),          # the reply cannot be sent: after the commit, so nothing is retried
+    ("editMessageText", 500),
+]
+
+
+async def inject_faults(fake: FakeTelegram, rng: random.Random, stop: asyncio.Event) -> Counter:
+    """Every 0.5–2 s one Bot API method fails four times in a row (500), whoever calls it next (unless a fault
+    for it is still waiting: they would pile up while the bot is down)."""
+    injected: Counter = Counter()
+    while not stop.is_set():
+        await asyncio.sleep(rng.uniform(0.5, 2.0))
+        method, error = rng.choice(FAULTS)
+        if any(f["method"] == method for f in fake._faults):
+            continue
+        fake.fail_next(method, error=error, count=4)
+        injected[method] += 1
+    return injected
+
+
+async def run(kind: str, kills: int, users: int, seed: int, tmp: Path, faults: bool = False,
+              max_life: float = 4.0) -> dict:
     fake = FakeTelegram(TOKEN)
     await fake.start()
     rng = random.Random(seed)
@@ -163,12 +186,13 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
         return await asyncio.create_subprocess_exec(*cmd, cwd=tmp, env=env, stdout=log, stderr=log)
 
     people = [asyncio.create_task(traffic.person(u)) for u in traffic.users]
+    faulty = asyncio.create_task(inject_faults(fake, random.Random(seed + 1), traffic.stop)) if faults else None
     began = time.monotonic()
     done = exits = 0
     try:
         for _ in range(kills):
             proc = await spawn()
-            await asyncio.sleep(rng.uniform(0.3, 4.0))
+            await asyncio.sleep(rng.uniform(0.3, max_life))
             if proc.returncode is None:
                 proc.send_signal(signal.SIGKILL)
                 done += 1
@@ -188,6 +212,10 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
     finally:
         for task in people:
             task.cancel()
+        injected: Counter = Counter()
+        if faulty is not None:
+            traffic.stop.set()
+            injected = await faulty
         log.close()
         await fake.stop()
     elapsed = time.monotonic() - began
@@ -195,6 +223,9 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
     notes = [s for s in acked if s.kind == "note"]
     result: dict = {"kills": done, "exited_by_itself": exits, "updates_sent": len(traffic.sent), "updates_acked": len(acked),
                     "notes_acked": len(notes), "seconds": round(elapsed, 1)}
+    if faults:
+        result["faults_injected"] = dict(injected)
+        result["api_errors"] = dict(Counter(f"{m} {c}" for m, c, _ in fake.errors))
     if kind == "fulcrum":
         conn = sqlite3.connect(db)
         rows = Counter()
@@ -202,7 +233,10 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path) -> dict:
             for m in MARK.findall(text):
                 rows[m] += 1
         processed = {r[0] for r in conn.execute("SELECT update_id FROM processed_updates")}
-        dead = {r[0] for r in conn.execute("SELECT update_id FROM dead_letters")}
+        try:
+            dead = {r[0] for r in conn.execute("SELECT update_id FROM dead_letters")}
+        except sqlite3.OperationalError:  # a version from before dead letters (to compare with)
+            dead = set()
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
         conn.close()
         missing = [s for s in notes if rows[s.marker] == 0 and s.update_id not in dead]
@@ -270,18 +304,25 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=6)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--no-baseline", action="store_true", help="only Fulcrum")
+    parser.add_argument("--max-life", type=float, default=4.0,
+                        help="kill each life at a random moment from 0.3 s to this many seconds after its start")
+    parser.add_argument("--faults", action="store_true",
+                        help="also make Bot API calls fail (answerCallbackQuery, sendMessage, editMessageText: 500 "
+                             "four times in a row, every 0.5-2 s)")
     parser.add_argument("--keep", type=Path, default=None,
                         help="an empty folder to keep the databases and logs in (to look into a loss)")
     args = parser.parse_args()
     with contextlib.nullcontext(str(args.keep)) if args.keep else tempfile.TemporaryDirectory(
             prefix="fulcrum-crash-") as tmp:
-        ours = asyncio.run(run("fulcrum", args.kills, args.users, args.seed, Path(tmp)))
+        ours = asyncio.run(run("fulcrum", args.kills, args.users, args.seed, Path(tmp), args.faults, args.max_life))
         print(json.dumps(ours), file=sys.stderr)
         out = {k: ours[k] for k in ("kills", "exited_by_itself", "updates_acked", "lost", "dead_letters", "doubled",
                                     "integrity_ok", "replies_missing", "replies_repeated", "lost_updates")}
         out.update(notes_acked=ours["notes_acked"], seconds=ours["seconds"])
+        if args.faults:
+            out["faults_injected"] = ours["faults_injected"]
         if not args.no_baseline:
-            base = asyncio.run(run("baseline", args.kills, args.users, args.seed, Path(tmp)))
+            base = asyncio.run(run("baseline", args.kills, args.users, args.seed, Path(tmp), max_life=args.max_life))
             print(json.dumps(base), file=sys.stderr)
             out.update(baseline_lost=base["lost"], baseline_kills=base["kills"], baseline_updates_acked=base["updates_acked"],
                        baseline_notes_acked=base["notes_acked"])
