@@ -276,22 +276,18 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path, faults: b
     return result
 
 
-FAILED = re.compile(r"update (\d+) person \S+ (?:failed: (\w+)|failed[^(]*\((\w+)\)|could not be processed)")
+FAILED = re.compile(r"update (\d+) person \S+ (?:failed: (\w+)|failed[^(]*\((\w+)\)|could not be processed: (\w+))")
 
 
 def errors_seen(log_text: str) -> dict[int, list[str]]:
     """Update id → the exception classes the bot logged for it, in order, without repeats (class names only:
     the bot's log lines never carry what was written)."""
     seen: dict[int, list[str]] = {}
-    lines = log_text.splitlines()
-    for n, line in enumerate(lines):
+    for line in log_text.splitlines():
         match = FAILED.search(line)
         if match is None:
             continue
-        name = match.group(2) or match.group(3)
-        if name is None:  # log.exception: the class is on the last line of the traceback that follows
-            tail = next((t for t in lines[n + 1:n + 80] if re.match(r"^[\w.]+(Error|Exception|Out|: )", t)), "")
-            name = tail.split(":")[0].rsplit(".", 1)[-1] or "?"
+        name = match.group(2) or match.group(3) or match.group(4)
         names = seen.setdefault(int(match.group(1)), [])
         if name not in names:
             names.append(name)

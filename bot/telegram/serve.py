@@ -27,6 +27,7 @@ import json
 import logging
 import secrets
 import signal
+import traceback
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -89,9 +90,12 @@ async def process_one(application: Application, update: Update, *, retries: int 
     attempts = _attempts(application, update, retries, backoff, stop, settled)
     try:
         await application.update_processor.process_update(update, attempts)
-    except Exception:  # noqa: BLE001 - one bad update must not stop the others; logged without content
+    except Exception as exc:  # noqa: BLE001 - one bad update must not stop the others; logged without content
         attempts.close()
-        log.exception("update %s person %s could not be processed", update.update_id, update_key(update))
+        # The class and the frames, not the message (as bot/telegram/adapter.py `on_error`): it could quote text.
+        frames = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+        log.error("update %s person %s could not be processed: %s\n%s", update.update_id, update_key(update),
+                  type(exc).__name__, frames)
     return bool(settled and settled[0])
 
 
