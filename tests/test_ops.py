@@ -221,7 +221,9 @@ def test_status_and_stats_never_print_what_a_person_wrote(tmp_path: Path, conten
     assert body["people"] == 6 and body["active_7d"] == 6 and body["checkins_due_1h"] == 1
     assert body["last_update_at"] and body["db_bytes"] > 0
     assert re.fullmatch(r"[0-9a-f]{8}", body["content_version"])  # content may change under a running suite
-    assert set(body) == {"people", "active_7d", "checkins_due_1h", "db_bytes", "last_update_at", "content_version"}
+    assert set(body) == {"people", "active_7d", "checkins_due_1h", "db_bytes", "last_update_at", "dead_letters",
+                         "content_version"}
+    assert body["dead_letters"] == 0
 
 
 def test_health_is_the_same_counts_plus_ok(fresh_store, content):

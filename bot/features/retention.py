@@ -19,6 +19,7 @@ log = logging.getLogger("fulcrum.ops")
 PURGE_BATCH = 200
 UPDATES_DAYS = 3
 MESSAGES_HOURS = 48
+DEAD_LETTER_DAYS = 30
 MAINTENANCE_JOB = "daily-maintenance"
 
 
@@ -52,11 +53,13 @@ def purge(store: Store, now: datetime, days: int) -> int:
 
 
 def prune(store: Store, now: datetime) -> tuple[int, int]:
-    """Forget processed update ids after a few days and tracked message ids after 48 hours."""
+    """Forget processed update ids after a few days, tracked message ids after 48 hours and dead letters
+    (updates that could not be processed, bot/adapters/telegram/serve.py) after DEAD_LETTER_DAYS."""
     with store.transaction():
         updates, messages = store.prune(now, updates_days=UPDATES_DAYS, messages_hours=MESSAGES_HOURS)
-    log.info("housekeeping: forgot %d update ids and %d message ids", updates, messages,
-             extra={"updates": updates, "messages": messages})
+        dead = store.prune_dead_letters(now, days=DEAD_LETTER_DAYS)
+    log.info("housekeeping: forgot %d update ids, %d message ids and %d dead letters", updates, messages, dead,
+             extra={"updates": updates, "messages": messages, "dead_letters": dead})
     return updates, messages
 
 

@@ -104,6 +104,7 @@ def status(store: Store, content: Any, now: datetime) -> dict[str, Any]:
                                   (iso(now + timedelta(hours=1)),)),
         "db_bytes": db_size(store),
         "last_update_at": row[0] if row else None,
+        "dead_letters": store.dead_letter_count(),
         "content_version": getattr(content, "version", None),
     }
 
@@ -127,6 +128,7 @@ STATUS_LABELS = {
     "checkins_due_1h": "check-ins due in the next hour",
     "db_bytes": "database size",
     "last_update_at": "last handled update",
+    "dead_letters": "updates that could not be processed",
     "content_version": "content version",
 }
 

@@ -129,3 +129,27 @@ def m003_fewer_indexes_on_the_hot_path(db: Database) -> None:
         DROP INDEX IF EXISTS messages_sent_at;
         """
     )
+
+
+@migrations()
+def m004_dead_letters(db: Database) -> None:
+    """Updates that failed before their turn was committed, retried and still failing: kept here instead of
+    being acknowledged and gone. `payload` is the update's JSON, encrypted like every other personal text
+    (`key_id` NULL when no FULCRUM_DATA_KEY is set); the other columns are not personal (kind of update,
+    exception class, attempts) and are what `fulcrum status` counts."""
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS dead_letters (
+            id INTEGER PRIMARY KEY,
+            update_id INTEGER NOT NULL UNIQUE,
+            person TEXT NOT NULL,           -- 'tg:<user id>', 'chat:<id>' or '-' (bot/telegram/processor.py)
+            kind TEXT NOT NULL,             -- e.g. 'message', 'command', 'callback_query'
+            error TEXT NOT NULL,            -- the exception's class name only, never its message
+            attempts INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            key_id TEXT
+        );
+        CREATE INDEX IF NOT EXISTS dead_letters_person ON dead_letters(person);
+        """
+    )

@@ -98,11 +98,13 @@ class Store:
             try:
                 self._flush_tracked()
                 yield self
+                # A COMMIT that fails (busy, I/O error) must not leave the transaction open: every later
+                # `transaction()` would join it as if nested and never commit.
+                self.conn.execute("COMMIT")
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
@@ -223,6 +225,7 @@ class Store:
         for table in ("answers", "journal", "completions", "checkins", "schedules", "followups", "messages"):
             self.execute(f"DELETE FROM {table} WHERE person = ?", (pid,))
         self.execute("DELETE FROM people WHERE id = ?", (pid,))
+        self.execute("DELETE FROM dead_letters WHERE person = ?", (pid,))  # not a foreign key: may predate agreeing
 
     def checkpoint(self, attempts: int = 5, pause: float = 0.05) -> bool:
         """Fold the WAL into the database and truncate it; True when no page was left behind.
@@ -259,6 +262,38 @@ class Store:
         a = self.execute("DELETE FROM processed_updates WHERE at < ?", (old_updates,)).rowcount
         b = self.execute("DELETE FROM messages WHERE sent_at < ?", (old_messages,)).rowcount
         return a, b
+
+    # ---- dead letters (bot/telegram/serve.py) ------------------------------------------------------------
+
+    def add_dead_letter(self, update_id: int, person: str, kind: str, error: str, attempts: int, payload: str,
+                        now: datetime) -> bool:
+        """Keep an update whose turn could not be committed. Call inside a transaction. `payload` is the
+        update's JSON and is encrypted; the rest is not personal. False when this update is already kept."""
+        value, kid = self.cipher.encrypt(payload, person, f"dead_letter:{update_id}")
+        cur = self.execute(
+            "INSERT OR IGNORE INTO dead_letters (update_id, person, kind, error, attempts, at, payload, key_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (update_id, person, kind, error, attempts, iso(now), value, kid))
+        return cur.rowcount > 0
+
+    def dead_letter_count(self) -> int:
+        return int(self.execute("SELECT count(*) FROM dead_letters").fetchone()[0])
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        """What was kept, oldest first, without the update itself (no person, no payload)."""
+        return [{"update_id": r[0], "kind": r[1], "error": r[2], "attempts": r[3], "at": r[4]} for r in self.execute(
+            "SELECT update_id, kind, error, attempts, at FROM dead_letters ORDER BY at, id")]
+
+    def dead_letter_payload(self, update_id: int) -> str | None:
+        """The kept update's JSON, decrypted, or None (for tests and a careful look; not for replaying it)."""
+        row = self.execute("SELECT person, payload, key_id FROM dead_letters WHERE update_id = ?",
+                           (update_id,)).fetchone()
+        if row is None:
+            return None
+        return self.cipher.decrypt(row[1], row[2], row[0], f"dead_letter:{update_id}")
+
+    def prune_dead_letters(self, now: datetime, *, days: int = 30) -> int:
+        """Forget dead letters older than `days` (call inside a transaction)."""
+        return self.execute("DELETE FROM dead_letters WHERE at < ?", (iso(now - timedelta(days=days)),)).rowcount
 
     # ---- tracked messages (for /exit) ------------------------------------------------------------------
 

@@ -3,8 +3,10 @@
 Layout:
     app.py        build_application(settings, fulcrum) -> Application (no Updater); the app's jobs; commands
     adapter.py    TelegramAdapter: one method per kind of update; sending, editing, deleting, is_busy
-    processor.py  PersonOrderedProcessor: one asyncio.Lock per person, different people concurrently
-    serve.py      Poller / WebhookServer / serve(): acknowledge only after the turn is committed
+    processor.py  PersonOrderedProcessor: one asyncio.Lock per person, different people concurrently;
+                  `reported`: the handler tells serve.py whether it finished (PTB's error handler swallows errors)
+    serve.py      Poller / WebhookServer / serve(): acknowledge only after the turn is committed; failures
+                  before the commit retried, then kept as dead letters (deploy/README.md)
     render.py     pure: HTML escaping, splitting under 4096, keyboards, callback data ≤ 64 bytes
     logs.py       libraries held at WARNING, the token and webhook secret scrubbed from every log record
 

@@ -381,6 +381,8 @@ class TelegramAdapter:
             await self._call(query.answer)
         except (BadRequest, Blocked) as exc:  # too old, or already answered: nothing to wait for any more
             log.info("callback query not answered (%s)", type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 - timed out or failed: the spinner stops by itself; the turn goes on
+            log.warning("callback query not answered (%s)", type(exc).__name__)
 
     async def _call(self, make: Callable[[], Awaitable[T]]) -> T:
         """One Bot API call; network errors and timeouts retried with backoff (429s are the rate limiter's).

@@ -21,7 +21,7 @@ from bot.core.feature import Job
 from bot.core.service import Fulcrum
 from bot.core.settings import Settings
 from bot.adapters.telegram.adapter import TelegramAdapter, on_error
-from bot.adapters.telegram.processor import PersonOrderedProcessor
+from bot.adapters.telegram.processor import PersonOrderedProcessor, reported
 
 log = logging.getLogger("fulcrum.telegram")
 
@@ -62,7 +62,7 @@ def build_application(settings: Settings, app: Fulcrum, *, base_url: str | None 
     )
     adapter = TelegramAdapter(app, application, clock=clock, retries=retries, backoff=backoff)
     application.bot_data[ADAPTER_KEY] = adapter
-    application.add_handler(TypeHandler(Update, adapter.on_update))
+    application.add_handler(TypeHandler(Update, reported(adapter.on_update)))  # serve.py learns if it finished
     application.add_error_handler(on_error)
     schedule_jobs(application, adapter, app.jobs if jobs is None else jobs)
     return application

@@ -1,9 +1,14 @@
-"""Updates of one person strictly in order, different people at the same time."""
+"""Updates of one person strictly in order, different people at the same time; and how serve.py learns
+whether the handler finished an update (PTB routes a handler's exception to the error handler and
+`Application.process_update` returns normally either way)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import functools
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -60,3 +65,42 @@ class PersonOrderedProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         pass
+
+
+@dataclass
+class Delivery:
+    """One attempt at one update, as serve.py sees it: `done` once the handler returned normally (its turn
+    committed, or nothing needed committing, or a duplicate); `error` the exception it raised otherwise."""
+
+    update_id: int
+    done: bool = False
+    error: BaseException | None = None
+
+
+CURRENT: ContextVar[Delivery | None] = ContextVar("fulcrum_delivery", default=None)
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+def reported(callback: Handler) -> Handler:
+    """Wrap a handler callback so that it reports to the `Delivery` serve.py set for this update.
+
+    The callback runs in the task that called `Application.process_update` (handlers block; our processor
+    awaits the coroutine itself), so the context variable set there is seen here. The exception is raised
+    on to PTB as before, whose error handler logs it (bot/telegram/adapter.py `on_error`)."""
+
+    @functools.wraps(callback)
+    async def wrapper(update: object, context: Any) -> Any:
+        delivery = CURRENT.get()
+        mine = delivery is not None and isinstance(update, Update) and update.update_id == delivery.update_id
+        try:
+            result = await callback(update, context)
+        except Exception as exc:
+            if mine:
+                delivery.error = exc
+            raise
+        if mine:
+            delivery.done = True
+        return result
+
+    return wrapper
