@@ -22,6 +22,7 @@ import pytest
 from telegram import Update
 
 from bot.ops import stats as ops
+from bot.store import health as figures
 from bot.store.crypto import new_key
 from bot.adapters.telegram import Poller, WebhookServer, build_application, set_commands
 from bot.adapters.telegram.serve import process_one
@@ -177,7 +178,7 @@ async def test_after_the_retries_it_is_a_dead_letter_kept_encrypted_and_the_pers
     assert h.fake.last(USER).plain == h.app.content.note("went_wrong")
     assert h.fake.acked_offset > uid
     # counts only, for the operator
-    body = ops.status(h.app.store, h.app.content, h.adapter.clock())
+    body = figures.status(h.app.store, h.app.content, h.adapter.clock())
     assert body["dead_letters"] == 1
     assert "never" not in ops.format_status(body).split("updates that could not be processed")[1].splitlines()[0]
     ours = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records if r.name.startswith("fulcrum"))

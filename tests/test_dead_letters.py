@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.features import retention
 from bot.ops import stats as ops
+from bot.store import health as figures
 from bot.store.crypto import Cipher, new_key
 from bot.store.migrations import migrations
 from bot.store.store import Store
@@ -43,7 +44,7 @@ def test_status_counts_them_and_erasing_the_person_removes_them(fresh_store: Sto
     with fresh_store.transaction():
         fresh_store.add_dead_letter(7, "tg:1", "text", "RuntimeError", 4, UPDATE, NOW)
         fresh_store.add_dead_letter(8, "tg:2", "command", "RuntimeError", 4, UPDATE, NOW)
-    body = ops.status(fresh_store, content, NOW)
+    body = figures.status(fresh_store, content, NOW)
     assert body["dead_letters"] == 2
     assert "updates that could not be processed" in ops.format_status(body)
     assert "PRIVATE" not in json.dumps(body) + ops.format_status(body)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.ops import stats as ops
+from bot.store import health as figures
 from bot.features import retention
 from bot.store.store import Store
 from tests.conftest import ROOT, make_app
@@ -227,7 +228,7 @@ def test_status_and_stats_never_print_what_a_person_wrote(tmp_path: Path, conten
 
 
 def test_health_is_the_same_counts_plus_ok(fresh_store, content):
-    body = ops.health(fresh_store, content, NOW)
+    body = figures.health(fresh_store, content, NOW)
     assert body["ok"] is True and body["people"] == 0 and body["content_version"] == content.version
     json.dumps(body)
 
@@ -235,7 +236,7 @@ def test_health_is_the_same_counts_plus_ok(fresh_store, content):
 def test_health_reports_a_broken_database_without_data(tmp_path: Path, content):
     store = Store(tmp_path / "h.db")
     store.close()
-    body = ops.health(store, content, NOW)
+    body = figures.health(store, content, NOW)
     assert body["ok"] is False and body["error"].startswith("database:")
 
 

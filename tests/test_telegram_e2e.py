@@ -631,3 +631,29 @@ async def test_serve_webhook_sets_the_secret_and_refuses_forgeries(fake, store_p
     stop.set()
     await asyncio.wait_for(task, 8)
     harness.app.store.close()
+
+
+async def test_the_checkin_sweep_job_sends_a_due_reminder_through_the_adapter(bot: Harness) -> None:
+    """The sweep is a feature's Job: build_application schedules it by name, and its callback sends through
+    the adapter (the features' Sender) with the reminder's neutral words and its command buttons."""
+    from datetime import timedelta
+
+    from bot.core.clock import iso
+    from bot.features.checkins import apply_plan
+
+    await agreed(bot)
+    pid, now = f"tg:{USER}", bot.adapter.clock()
+    with bot.app.store.transaction():
+        apply_plan(bot.app.env, pid, {"checkins": "daily", "checkins_time": "09:00", "checkins_tz": "UTC"}, [],
+                   now - timedelta(days=2))
+        bot.app.store.execute("UPDATE schedules SET next_due = ?, last_slot = NULL WHERE person = ?",
+                              (iso(now - timedelta(minutes=1)), pid))
+        bot.app.store.execute("UPDATE people SET last_seen = ? WHERE id = ?", (iso(now - timedelta(hours=2)), pid))
+    before = len(bot.fake.sent(USER))
+    [job] = bot.application.job_queue.get_jobs_by_name("checkin-sweep")
+    await job.callback(None)
+    new = bot.fake.sent(USER)[before:]
+    assert [r.plain for r in new] == [bot.app.content.note("checkin_prompt")]
+    assert [label for label, _ in bot.fake.buttons(USER, new[-1].message_id)][0] == "Start check-in"
+    due = bot.app.store.execute("SELECT next_due FROM schedules WHERE person = ?", (pid,)).fetchone()[0]
+    assert due > iso(now)  # the schedule moved past now with the record of the send

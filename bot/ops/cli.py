@@ -347,7 +347,8 @@ def status(as_json: bool, db: Path | None) -> None:
     """
     import json
 
-    from bot.ops.stats import format_status, status as get_status
+    from bot.ops.stats import format_status
+    from bot.store.health import status as get_status
 
     cfg, store = _open_store(db)
     try:

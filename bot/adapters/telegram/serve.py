@@ -311,7 +311,7 @@ class WebhookServer:
             async def get(self) -> None:
                 from datetime import datetime, timezone
 
-                from bot.ops.stats import health
+                from bot.store.health import health
                 from bot.adapters.telegram.app import adapter_of
 
                 app = adapter_of(outer.application).app
