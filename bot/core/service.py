@@ -184,15 +184,12 @@ class Fulcrum:
         flow = self.content.flows.get(conv.flow)
         step = flow.steps.get(conv.step) if flow else None
         if inp.kind == "text" and step is not None and step.kind in ("reflection", "input") and person.agreed:
-            # Keep what they wrote where they wrote it, then interrupt from the step after it.
+            # Keep what they wrote where they wrote it; "Back to where I was" returns to that same step (its own
+            # text, not a next step that may assume another mood), where they can add to it or move on.
             first = self.engine.handle(person, inp, ctx)
-            person = Person(conversation=first.conversation, answers=person.answers, completed=person.completed,
-                            agreed=person.agreed, profile=person.profile)
             second = self._interrupt(person, verdict, ctx)
-            first.conversation = second.conversation
-            first.replies = second.replies
-            first.events += second.events
-            return first
+            second.answers, second.journal = first.answers, first.journal
+            return second
         return self._interrupt(person, verdict, ctx)
 
     def _directed(self, person: Person, directive: Directive, ctx: Context) -> Result:
