@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.chart import render_balance_chart  # noqa: E402
+from bot.features.progress.chart import render_balance_chart  # noqa: E402
 
 POINTS = 365
 RUNS = 7  # timed renders after one warm-up

@@ -32,8 +32,8 @@ TALKER_BASE = 900_000
 
 
 def seed_talkers(db: Path, n: int, now: datetime) -> None:
-    from bot.schedule import iso
-    from bot.store import Store
+    from bot.core.clock import iso
+    from bot.store.store import Store
 
     store = Store(db, secure_delete=False)
     stamp = iso(now)

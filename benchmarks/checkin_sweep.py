@@ -41,8 +41,9 @@ TOKEN = "123456:BENCH"
 
 def seed(db: Path, users: int, now: datetime, *, due_now: int = 0, rng: random.Random | None = None) -> None:
     """N agreed people at the menu with schedules computed by the real arithmetic; `due_now` of them due now."""
-    from bot.schedule import Plan, first_slot, iso
-    from bot.store import Store
+    from bot.core.clock import iso
+    from bot.features.checkins.schedule import Plan, first_slot
+    from bot.store.store import Store
 
     rng = rng or random.Random(7)
     store = Store(db, secure_delete=False)
@@ -69,8 +70,8 @@ def seed(db: Path, users: int, now: datetime, *, due_now: int = 0, rng: random.R
 
 def due_select_ms(db: Path, now: datetime, sweeps: int = 25, batch: int = 500) -> float:
     """The sweep's own selection query, timed at `sweeps` moments spread over the coming week."""
-    from bot.schedule import iso
-    from bot.store import Store
+    from bot.core.clock import iso
+    from bot.store.store import Store
 
     store = Store(db)
     times = []
@@ -90,6 +91,7 @@ def due_select_ms(db: Path, now: datetime, sweeps: int = 25, batch: int = 500) -
 
 def bot_env(db: Path, base_url: str, sweep_seconds: float = 1.0) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FULCRUM_", "TELEGRAM_"))}
+    env["FULCRUM_DEFAULT_COUNTRY"] = "GB"  # `fulcrum run` needs one: the crisis screen's first number
     env.update({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url, "FULCRUM_DB": str(db),
                 "FULCRUM_SWEEP_SECONDS": str(sweep_seconds), "FULCRUM_LOG_LEVEL": "WARNING",
                 "PYTHONPATH": str(ROOT)})

@@ -126,8 +126,8 @@ def figures(latencies: list[float], users: int, m: int, request: OfflineRequest,
 def seed_people(app, users: int, now: datetime) -> "Screens":
     """N agreed people straight into the database, each at the first step of a menu flow (or the menu); returns
     the screen each of them last saw (text and keyboard of that step, with its real callback data)."""
-    from bot.store import utc
-    from bot.telegram import render
+    from bot.core.clock import iso
+    from bot.adapters.telegram import render
     from flows.model import Conversation, Input, Person
 
     flows = sorted((f for f in app.content.flows.values() if getattr(f.spec, "menu", None)), key=lambda f: f.id)
@@ -140,7 +140,7 @@ def seed_people(app, users: int, now: datetime) -> "Screens":
         markup = render.keyboard(reply, app.content.version)
         state = json.dumps(Conversation(flow=flow, step=step, turn=reply.turn).to_dict(), sort_keys=True)
         screens_by_state[(flow, step)] = (state, reply.text, markup.to_dict() if markup else None)
-    stamp = utc(now)
+    stamp = iso(now)
     rows = []
     for i in range(users):
         uid = FIRST_USER + i
@@ -163,16 +163,16 @@ def seed_people(app, users: int, now: datetime) -> "Screens":
 
 
 async def run_ours(users: int, m: int, warmup: int, seed: int) -> dict:
-    from bot.service import Fulcrum
-    from bot.settings import Settings
-    from bot.telegram import build_application
+    from bot.compose import build
+    from bot.core.settings import Settings
+    from bot.adapters.telegram import build_application
 
     with tempfile.TemporaryDirectory(prefix="fulcrum-bench-") as tmp:
         began = time.perf_counter()
         settings = Settings(db=Path(tmp) / "bench.db", telegram_bot_token=TOKEN, _env_file=None)
-        app = Fulcrum(settings)
+        app = build(settings)
         screens = seed_people(app, users, datetime.now(timezone.utc))
-        application = build_application(settings, app, hooks=[])
+        application = build_application(settings, app, jobs=())
         ids = itertools.count(100)
         request = offline(application, ScreenRequest(ids=ids))
         driver = Driver(request, Updates(application.bot, ids=ids), users, screens, seed)
@@ -211,7 +211,7 @@ async def run_floor(users: int, m: int, warmup: int, seed: int) -> dict:
     from telegram.constants import ParseMode
     from telegram.ext import ApplicationBuilder, TypeHandler
 
-    from bot.telegram.processor import PersonOrderedProcessor
+    from bot.adapters.telegram.processor import PersonOrderedProcessor
 
     began = time.perf_counter()
     application = (ApplicationBuilder().token(TOKEN).updater(None)

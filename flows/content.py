@@ -12,8 +12,9 @@ import re
 import string
 from functools import cached_property
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal, TypeVar, Union
+from typing import Any, TypeVar, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -28,7 +29,7 @@ DEFAULT_MAX_CHARS = 600
 # Names a text may use besides answers: filled in by the engine or from settings.
 CONTEXT_NAMES = frozenset(
     {"progress", "intake_url", "practice_name", "practice_phone", "practice_hours", "privacy_url",
-     "flows", "commands", "resources", "country", "value", "retention_days", "encrypted"}
+     "flows", "commands", "country", "value", "retention_days", "encrypted"}
 )
 
 
@@ -50,7 +51,8 @@ class Condition(Spec):
     value: str | None = None  # a context value (e.g. intake_url) that must be set
     profile: str | None = None  # a profile key that must be set
     returning: bool | None = None  # the person has a place to return to
-    arg: str | None = None  # what the system flow was started with (e.g. a crisis category)
+    arg: str | None = None  # what the system flow was started with (e.g. a crisis category): one of its parts
+    not_arg: str | None = None  # … and this one is not among them
     any: list["Condition"] | None = None
 
 
@@ -87,7 +89,7 @@ class StepSpec(Spec):
     kind: str
     next: Next = None
     options: list[Union[str, OptionSpec]] = Field(default_factory=list)
-    options_from: Literal["menu", "countries"] | None = None
+    options_from: str | None = None  # "menu", or an option source a feature provides
     offers: list[str] = Field(default_factory=list)  # summary: flows offered next
     blocks: list[Block] = Field(default_factory=list)
     wayouts: list[str] | None = None
@@ -120,6 +122,7 @@ class FlowSpec(Spec):
     wayouts: list[str] | None = None
     completes: bool | None = None  # reaching a summary counts as finishing (default: topic flows)
     keeps_place: bool = False  # a hand-over into this flow keeps a way back (e.g. help), like a system flow
+    passes_arg: bool = False  # a hand-over from this flow passes its arg on (the check question → crisis screen)
     steps: list[StepSpec]
 
     def default_wayouts(self) -> list[str]:
@@ -184,6 +187,8 @@ class Content:
     lang: str = "en"
     max_chars: int = DEFAULT_MAX_CHARS
     extras: dict[str, Any] = field(default_factory=dict)  # other data files (resources, safety), loaded elsewhere
+    # Placeholders that are neither a setting nor a step: a feature must render them (see `check_names`).
+    free_names: list[tuple[str, str, str]] = field(default_factory=list)  # (file, step, name)
 
     def menu_flows(self) -> list[Flow]:
         return sorted((f for f in self.flows.values() if f.is_menu), key=lambda f: (f.spec.menu or 0, f.id))
@@ -285,6 +290,7 @@ def load_content(root: str | Path, lang: str = "en", max_chars: int = DEFAULT_MA
         common = _parse(common_path, root, CommonText, problems)
 
     flows: dict[str, Flow] = {}
+    free: list[tuple[str, str, str]] = []
     for path in sorted((root / "flows").glob("*.yaml")):
         rel = str(path.relative_to(root))
         spec = _parse(path, root, FlowSpec, problems)
@@ -318,14 +324,14 @@ def load_content(root: str | Path, lang: str = "en", max_chars: int = DEFAULT_MA
                 problems.append((f"{lang}/common.yaml", "-", f"command '{name}': name must be 1–32 of a-z, 0-9 "
                                  "and _, with a description of 1–256 characters"))
     for flow in flows.values():
-        problems += _check_flow(flow, flows, lang, max_chars)
+        problems += _check_flow(flow, flows, lang, max_chars, free)
     if "menu" not in flows:
         problems.append(("flows/menu.yaml", "-", "missing: the main menu is a flow"))
     if problems:
         raise ContentError(problems)
     assert common is not None
     return Content(flows=flows, common=common, version=content_version(root), root=root, lang=lang,
-                   max_chars=max_chars)
+                   max_chars=max_chars, free_names=free)
 
 
 def _condition_refs(cond: Condition | list[Condition] | None) -> list[str]:
@@ -368,7 +374,8 @@ def step_targets(step: StepSpec) -> tuple[list[str], list[str], bool]:
     return steps, flows, leaves
 
 
-def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int) -> list[tuple[str, str, str]]:
+def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
+                free: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     spec, text = flow.spec, flow.text
     rel, trel = f"flows/{spec.id}.yaml", f"{lang}/{spec.id}.yaml"
     out: list[tuple[str, str, str]] = []
@@ -437,7 +444,7 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int) -
         for piece in [st.text, *st.blocks.values()]:
             if len(piece) > max_chars:
                 out.append((trel, sid, f"message is {len(piece)} characters; keep it under {max_chars}"))
-            out += _check_placeholders(piece, flow, flows, trel, sid)
+            out += _check_placeholders(piece, flow, flows, trel, sid, free)
         for label in [*st.options.values(), st.continue_ or ""]:
             if len(label) > 60:
                 out.append((trel, sid, f"option label '{label[:20]}…' is over 60 characters"))
@@ -456,8 +463,9 @@ def _check_ref(ref: str, flow: Flow, flows: dict[str, Flow], rel: str, sid: str)
     return []
 
 
-def _check_placeholders(text: str, flow: Flow, flows: dict[str, Flow], trel: str, sid: str) -> list[tuple[str, str, str]]:
-    out = []
+def _check_placeholders(text: str, flow: Flow, flows: dict[str, Flow], trel: str, sid: str,
+                        free: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Bad syntax is a problem; a name that is neither a setting nor a step goes to `free` for the features."""
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
     except ValueError as exc:
@@ -465,8 +473,45 @@ def _check_placeholders(text: str, flow: Flow, flows: dict[str, Flow], trel: str
     for name in fields:
         if name in CONTEXT_NAMES:
             continue
-        out += _check_ref(name, flow, flows, trel, sid)
-    return [(f, s, p.replace("condition refers", "placeholder refers")) for f, s, p in out]
+        if _check_ref(name, flow, flows, trel, sid):
+            free.append((trel, sid, name))
+    return []
+
+
+BUILTIN_ACTIONS = frozenset({"agree"})  # the engine's own
+BUILTIN_COMMANDS = frozenset({"start", "menu", "flow", "restart"})
+BUILTIN_SOURCES = frozenset({"menu"})
+
+
+def check_names(content: Content, *, actions: Iterable[str] = (), validators: Iterable[str] = (),
+                renderers: Iterable[str] = (), option_sources: Iterable[str] = (),
+                commands: Iterable[str] = ()) -> list[tuple[str, str, str]]:
+    """What content names that nothing provides: an `action:`, `validate:`, `options_from:`, placeholder or
+    command no feature (and not the engine) knows. One (file, step, problem) each."""
+    actions = BUILTIN_ACTIONS | set(actions)
+    validators, renderers = set(validators), set(renderers)
+    sources = BUILTIN_SOURCES | set(option_sources)
+    out: list[tuple[str, str, str]] = []
+    for flow in content.flows.values():
+        rel = f"flows/{flow.id}.yaml"
+        for sid, step in flow.steps.items():
+            named = [step.action] + [o.action for o in step.option_specs()]
+            for action in named:
+                if action and action not in actions:
+                    out.append((rel, sid, f"action '{action}' is not provided by any feature"))
+            if step.validate_as and step.validate_as not in validators:
+                out.append((rel, sid, f"validate '{step.validate_as}' is not provided by any feature"))
+            if step.options_from and step.options_from not in sources:
+                out.append((rel, sid, f"options_from '{step.options_from}' is not provided by any feature"))
+    for trel, sid, name in content.free_names:
+        if name not in renderers:
+            out.append((trel, sid, f"placeholder '{{{name}}}' is not a setting, a step or provided by a feature"))
+    known = BUILTIN_COMMANDS | set(content.flows) | set(commands) | actions
+    for name in content.common.commands:
+        if name not in known:
+            out.append((f"{content.lang}/common.yaml", "-", f"command '/{name}' is not a flow, built in, "
+                        "or provided by a feature"))
+    return out
 
 
 def _reachability(flow: Flow, rel: str) -> list[tuple[str, str, str]]:

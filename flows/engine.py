@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -22,12 +22,10 @@ from flows.model import Context, Conversation, Event, Input, JournalEntry, Optio
 TICK = "✓"
 SCALE = tuple(str(n) for n in range(1, 6))
 EXIT_RESUME, EXIT_MENU, EXIT_FLOW = "exit_resume", "exit_menu", "exit_flow_"
-# Commands the adapters carry out themselves (they need the store or the chat), when content lists them.
-ACTION_COMMANDS = frozenset({"exit", "progress", "journal", "export_now"})
 # System flows that count as interruptions: entering them keeps a way back to the step the person was at.
 # Flows a person may use before agreeing (nothing is stored for them): the notice itself, crisis help,
 # and the privacy commands that onboarding names.
-BEFORE_AGREEING = frozenset({"onboarding", "crisis", "seek_help", "about", "delete"})
+BEFORE_AGREEING = frozenset({"onboarding", "crisis", "check", "seek_help", "about", "delete"})
 Validator = Callable[[str], "tuple[bool, str]"]
 
 
@@ -60,7 +58,9 @@ def holds(cond: Condition | list[Condition] | None, view: _View) -> bool:
         return False
     if cond.returning is not None and bool(view.conv.return_to) != cond.returning:
         return False
-    if cond.arg is not None and view.conv.arg != cond.arg:
+    if cond.arg is not None and cond.arg not in view.conv.arg.split(","):  # the crisis arg lists several
+        return False
+    if cond.not_arg is not None and cond.not_arg in view.conv.arg.split(","):
         return False
     if cond.step is None:
         return True
@@ -169,11 +169,15 @@ class Engine:
 
     def __init__(self, content: Content, *, validators: dict[str, Validator] | None = None,
                  option_sources: dict[str, Callable[[Person], list[tuple[str, str]]]] | None = None,
-                 renderers: dict[str, Callable[[Person, Context], str]] | None = None):
+                 renderers: dict[str, Callable[[Person, Context], str]] | None = None,
+                 actions: Iterable[str] = ()):
+        """`actions`: what the world does after a turn (a command of that name is passed on as an action).
+        Whether content names only what is provided is checked by whoever composes (`check_names`)."""
         self.content = content
         self.validators = validators or {}
         self.option_sources = option_sources or {}
         self.renderers = renderers or {}
+        self.actions = frozenset(actions)
         self.machines = {fid: Machine(model=None, **machine_config(f, content)) for fid, f in content.flows.items()}
         self.menu_ids = [f.id for f in content.menu_flows()]
 
@@ -314,7 +318,11 @@ class Engine:
             else:
                 res.replies.append(Reply(self.content.note(value)))
             return
-        res.replies.append(Reply(self.content.note("not_understood")))
+        # Never "I didn't catch that": say it was read (a flow may have its own words for that, the crisis
+        # screen does), and the service offers to keep it in the journal.
+        res.held = text.strip() or None
+        own = f"text_read_{flow.id}"
+        res.replies.append(Reply(self.content.note(own if own in self.content.common.notes else "text_read")))
 
     def _choose(self, person: Person, flow: Flow, step: StepSpec, option: str, ctx: Context, res: Result) -> None:
         conv = person.conversation
@@ -387,7 +395,8 @@ class Engine:
         elif dest.startswith(EXIT_FLOW):
             target = dest[len(EXIT_FLOW):]
             into = self.content.flows[target]
-            self._enter(person, target, ctx, res, interrupt=into.spec.keeps_place or not into.is_menu)
+            self._enter(person, target, ctx, res, interrupt=into.spec.keeps_place or not into.is_menu,
+                        arg=conv.arg if flow.spec.passes_arg else "")
         elif dest != step.id:
             conv.history.append(step.id)
             self._arrive(person, flow, dest, ctx, res)
@@ -506,7 +515,7 @@ class Engine:
         if name in known and name in flows:
             self._enter(person, name, ctx, res, interrupt=True)
             return
-        if name in known and name in ACTION_COMMANDS:
+        if name in known and name in self.actions:  # e.g. /exit: a feature acts on it after the turn
             res.actions.append(name)
             return
         res.replies.append(Reply(self.content.note("unknown_command", commands=self.command_list())))

@@ -158,6 +158,7 @@ class Result:
     actions: list[str] = field(default_factory=list)  # for the adapter: exit, erase, export, progress, journal ...
     agreed: bool | None = None
     stale: bool = False  # the input was a press the engine did not take (an old button, or one not on screen)
+    held: str | None = None  # text typed where an option was expected: read, acknowledged, not an answer
 
     def action(self, name: str) -> bool:
         return name in self.actions

@@ -1,6 +1,9 @@
-"""The help directory (content/resources.yaml): helplines by country.
+"""The help directory (content/directory/XX.yaml, one file a country): who to contact, and how.
 
-Clock-free: callers pass `today` when they want the future-date check pinned.
+Every line carries where its facts were read (`source`, `source_seen`, `confirms`: a phrase on that page) and
+`verified_on`, which stays empty until the practice rings the number. `lines_for` picks the lines that fit a
+situation: which kinds come first for each crisis category is set here (`FIRST_KINDS`), the data is content's.
+Clock-free: callers pass `today` for the date checks.
 """
 
 from __future__ import annotations
@@ -8,26 +11,41 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-_PHONE = re.compile(r"^[0-9 +\-()]{2,20}$")
+_PHONE = re.compile(r"^[0-9 +\-()*#./A-Z]{2,24}$")
 _CODE = re.compile(r"^[A-Z]{2}$")
 INTERNATIONAL = "international"
+Kind = Literal["abuse", "abuse_women", "abuse_men", "sexual_violence", "child", "crisis", "lgbt", "elder",
+               "workplace"]
+ABUSE = ("abuse", "abuse_women", "abuse_men")
+
+# Which kinds of line come first, per crisis category or kind (the crisis screen's choice; the rest follow in
+# KIND_ORDER). A child disclosing about themselves is shown the child line first.
+FIRST_KINDS: dict[str, tuple[str, ...]] = {
+    "immediate_danger": (*ABUSE, "crisis"),
+    "violence": (*ABUSE, "sexual_violence", "crisis"),
+    "sexual_violence": ("sexual_violence", *ABUSE, "crisis"),
+    "child_at_risk": ("child", *ABUSE, "crisis"),
+    "child_self": ("child", "crisis"),
+    "self_harm": ("crisis", *ABUSE),
+}
+# seek_help, by the relationship the person named (partner by default).
+RELATIONSHIP_KINDS: dict[str, tuple[str, ...]] = {
+    "partner": (*ABUSE, "sexual_violence", "crisis", "lgbt", "child", "elder", "workplace"),
+    "work": ("workplace", "crisis", *ABUSE, "sexual_violence", "lgbt"),
+    "family": (*ABUSE, "elder", "child", "crisis", "sexual_violence", "lgbt"),
+}
+KIND_ORDER: tuple[str, ...] = (*ABUSE, "sexual_violence", "child", "crisis", "lgbt", "elder", "workplace")
+# A rendered block stays readable on a phone: at most this many lines of help.
+MAX_LINES = 4
 
 
 class ResourcesError(ValueError):
-    """resources.yaml is invalid; one 'resources.yaml: ENTRY: problem' line per problem."""
+    """The directory is invalid; one 'directory/XX.yaml: WHERE: problem' line per problem."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
@@ -41,37 +59,81 @@ def _phone(value: str) -> str:
 
 
 def _url(value: str) -> str:
-    if not re.match(r"^https://[^\s/]+\.[^\s/]+(?:/\S*)?$", value):
-        raise ValueError(f"URL must be https:// ({value!r})")
-    return value
-
-
-def _emergency(value: str) -> str:
-    # "112 or 999" is allowed: each alternative must be a valid number.
-    for part in value.split(" or "):
-        _phone(part)
+    if not re.match(r"^https?://[^\s/]+\.[^\s/]+(?:/\S*)?$", value):
+        raise ValueError(f"not a web address ({value!r})")
     return value
 
 
 Phone = Annotated[str, AfterValidator(_phone)]
-Url = Annotated[str, AfterValidator(_url)]
-Emergency = Annotated[str, AfterValidator(_emergency)]
+SourceUrl = Annotated[str, AfterValidator(_url)]  # a page read for the facts
+Url = Annotated[str, AfterValidator(_url)]  # a service's own address, as the service publishes it
+# A text people read: one string, or one per language ({en: …, es: …}) for the languages that have it.
+Text = str | dict[str, str]
 
 
-class Line(BaseModel):
-    """One helpline: a phone number, a website, or both."""
+def text_in(value: Text | None, lang: str = "en") -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return value.get(lang) or value.get("en") or next(iter(value.values()), None)
+
+
+class Checked(BaseModel):
+    """Where a fact was read, and whether the practice has rung it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    source: SourceUrl
+    source_seen: dt.date
+    seen_as: Literal["stored_copy", "read_on"]
+    confirms: str = Field(min_length=3)
+    verified_on: dt.date | None = None  # the practice's own phone check; empty until then
+
+
+class Emergency(Checked):
+    number: str
+    short: Text | None = None  # one line the crisis screen shows beside the number; `note` keeps the detail
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _numbers(self) -> Emergency:
+        for part in self.number.split(" or "):
+            _phone(part)
+        return self
+
+    @property
+    def first(self) -> str:
+        return self.number.split(" or ")[0]
+
+
+class Way(Checked):
+    """A way to get help without speaking: a text line, a silent-call procedure."""
+
     name: str = Field(min_length=1)
+    how: Text
+    short: Text | None = None  # one line for the screen; `how` keeps the detail
+    serves: Text = "everyone"
+    note: Text | None = None
+
+
+class Line(Checked):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    kind: Kind
+    name: str = Field(min_length=1)
+    serves: Text
     phone: Phone | None = None
+    phone_intl: Phone | None = None
+    text: Text | None = None
+    chat: Url | None = None
     url: Url | None = None
-    hours: str | None = None
+    hours: Text | None = None
+    cost: Text | None = None
+    languages: list[str] = Field(default_factory=list)
+    note: Text | None = None
 
     @model_validator(mode="after")
     def _reachable(self) -> Line:
-        if self.phone is None and self.url is None:
-            raise ValueError("a line needs a phone or a url")
+        if not (self.phone or self.text or self.chat or self.url):
+            raise ValueError("a line needs a phone, a text option, a chat or a web address")
         return self
 
 
@@ -80,19 +142,16 @@ class Entry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    version: Literal[2]
+    code: str
     name: str = Field(min_length=1)
-    emergency: Emergency | None
-    crisis_line: Line
-    abuse_line: Line | None
-    extra: list[Line] = Field(default_factory=list)
-    note: str | None = None
-    source: list[Url] = Field(min_length=1)
-    verified_on: dt.date
+    emergency: Emergency | None = None
+    note: Text | None = None
+    ways_without_speaking: list[Way] = Field(default_factory=list)
+    lines: list[Line] = Field(default_factory=list)
 
-    @field_validator("source", mode="before")
-    @classmethod
-    def _one_source(cls, v: Any) -> Any:
-        return [v] if isinstance(v, str) else v
+    def of_kind(self, *kinds: str) -> list[Line]:
+        return [line for kind in kinds for line in self.lines if line.kind == kind]
 
 
 class Directory(BaseModel):
@@ -111,6 +170,26 @@ class Directory(BaseModel):
         """(code, name) pairs sorted by country name."""
         return sorted(((c, e.name) for c, e in self.entries.items()), key=lambda p: (p[1], p[0]))
 
+    def lines_for(self, country: str | None, categories: tuple[str, ...] | str = (),
+                  relationship: str | None = None, *, limit: int = MAX_LINES) -> list[Line]:
+        """The lines that fit: for a crisis, the kinds its categories put first (in category order); else by the
+        relationship (partner, work, family). Abuse and sexual-violence lines are never dropped from a crisis
+        by the relationship."""
+        entry = self.for_country(country)
+        if isinstance(categories, str):
+            categories = (categories,)
+        wanted: list[str] = []
+        for category in categories:
+            wanted += [k for k in FIRST_KINDS.get(category, ()) if k not in wanted]
+        if not categories:
+            wanted = list(RELATIONSHIP_KINDS.get(relationship or "partner", KIND_ORDER))
+        if categories and relationship == "work" and "workplace" not in wanted:
+            wanted.append("workplace")
+        chosen = entry.of_kind(*wanted)
+        if not chosen:
+            chosen = entry.of_kind(*KIND_ORDER)
+        return chosen[:limit]
+
 
 def _describe(exc: ValidationError) -> list[str]:
     out = []
@@ -121,40 +200,81 @@ def _describe(exc: ValidationError) -> list[str]:
     return out
 
 
-def load_resources(path: str | Path, today: dt.date | None = None) -> Directory:
-    """Read and validate resources.yaml; raises ResourcesError listing every problem."""
+def _dates(entry: Entry, today: dt.date) -> list[str]:
+    out = []
+    checked: list[tuple[str, Checked]] = [(f"lines.{line.id}", line) for line in entry.lines]
+    checked += [(f"ways_without_speaking.{i}", w) for i, w in enumerate(entry.ways_without_speaking)]
+    if entry.emergency is not None:
+        checked.append(("emergency", entry.emergency))
+    for where, item in checked:
+        if item.source_seen > today:
+            out.append(f"{where}: source_seen {item.source_seen} is in the future")
+        if item.verified_on is not None and item.verified_on > today:
+            out.append(f"{where}: verified_on {item.verified_on} is in the future")
+    return out
+
+
+def load_resources(folder: str | Path, today: dt.date | None = None) -> Directory:
+    """Read and validate every content/directory/*.yaml; raises ResourcesError listing every problem."""
     today = today or dt.date.today()
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ResourcesError([f"resources.yaml: file: {type(exc).__name__}{where}"]) from exc
-    if not isinstance(raw, dict):
-        raise ResourcesError(["resources.yaml: file: expected a mapping"])
+    folder = Path(folder)
     problems: list[str] = []
-    if raw.get("version") != 1:
-        problems.append("resources.yaml: version: must be 1")
-    countries = raw.get("countries")
-    if not isinstance(countries, dict) or not countries:
-        problems.append("resources.yaml: countries: must be a non-empty mapping")
-        countries = {}
     parsed: dict[str, Entry] = {}
-    for key, body in [(INTERNATIONAL, raw.get(INTERNATIONAL)), *countries.items()]:
-        name = str(key)
-        if key != INTERNATIONAL and not (isinstance(key, str) and _CODE.match(key)):
-            problems.append(f"resources.yaml: {name}: country code must be two upper-case letters")
+    ids: dict[str, str] = {}
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    if not files:
+        raise ResourcesError([f"directory: -: no help directory files in {folder}"])
+    for path in files:
+        rel = f"directory/{path.name}"
         try:
-            entry = Entry.model_validate(body)
-        except ValidationError as exc:
-            problems += [f"resources.yaml: {name}: {p}" for p in _describe(exc)]
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}" if mark else "file"
+            problems.append(f"{rel}: {where}: {type(exc).__name__}")
             continue
-        if key != INTERNATIONAL and entry.emergency is None:
-            problems.append(f"resources.yaml: {name}: emergency number is required")
-        if entry.verified_on > today:
-            problems.append(f"resources.yaml: {name}: verified_on {entry.verified_on} is in the future")
-        parsed[name] = entry
+        try:
+            entry = Entry.model_validate(raw)
+        except ValidationError as exc:
+            problems += [f"{rel}: {p}" for p in _describe(exc)]
+            continue
+        if entry.code != path.stem:
+            problems.append(f"{rel}: code: '{entry.code}' does not match the file name")
+        elif entry.code != INTERNATIONAL and not _CODE.match(entry.code):
+            problems.append(f"{rel}: code: must be two upper-case letters or 'international'")
+        if entry.code != INTERNATIONAL and entry.emergency is None:
+            problems.append(f"{rel}: emergency: a country needs its emergency number")
+        for line in entry.lines:
+            if line.id in ids:
+                problems.append(f"{rel}: lines.{line.id}: id also used in {ids[line.id]}")
+            ids[line.id] = rel
+        problems += [f"{rel}: {p}" for p in _dates(entry, today)]
+        parsed[entry.code] = entry
+    if INTERNATIONAL not in parsed and not any(p.startswith(f"directory/{INTERNATIONAL}.yaml") for p in problems):
+        problems.append(f"directory/{INTERNATIONAL}.yaml: -: missing: the fallback for people whose country is unknown")
     if problems:
         raise ResourcesError(problems)
     intl = parsed.pop(INTERNATIONAL)
     return Directory(international=intl, entries=parsed)
+
+
+def stale(directory: Directory, today: dt.date, max_age_days: int = 180) -> list[tuple[str, str, str]]:
+    """(country, line or part, why) for every fact whose source was seen too long ago or that lacks a phone check."""
+    out = []
+    for code, entry in [(INTERNATIONAL, directory.international), *directory.entries.items()]:
+        items: list[tuple[str, Checked]] = [(line.id, line) for line in entry.lines]
+        items += [(f"way:{w.name}", w) for w in entry.ways_without_speaking]
+        if entry.emergency is not None:
+            items.append(("emergency", entry.emergency))
+        for name, item in items:
+            age = (today - item.source_seen).days
+            if age > max_age_days:
+                out.append((code, name, f"source seen {age} days ago ({item.source_seen})"))
+            if item.verified_on is None:
+                out.append((code, name, "no phone check yet (verified_on is empty)"))
+    return out
+
+
+def as_plain(value: Any) -> Any:
+    """For tests and the book: a model as plain data."""
+    return value.model_dump() if isinstance(value, BaseModel) else value

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -42,6 +43,11 @@ class SafetyContentError(ValueError):
     """safety.yaml is malformed; the message reads 'safety.yaml: WHERE: problem'."""
 
 
+Tier = Literal["crisis", "check", "ok"]
+# Kinds of danger a reply speaks to in its own words (content/en/crisis.yaml blocks of the same name).
+KINDS = ("strangulation", "threat_to_kill", "weapon", "injury_now", "overdose_now", "child_self", "murder_suicide")
+
+
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -50,6 +56,60 @@ class Rule(BaseModel):
     why: str = Field(min_length=1)
     examples: list[str] = Field(min_length=1)
     traps: list[str] = Field(default_factory=list)
+    # `check`: may be danger, may be an idiom: the person is asked whether they are safe instead of being
+    # sent to the crisis screen. A crisis rule anywhere wins over every check rule.
+    tier: Literal["crisis", "check"] = "crisis"
+    kind: str | None = None  # one of KINDS: the reply names it (strangulation is dangerous without marks…)
+    suppress: list[str] = Field(default_factory=list)  # categories this match rules out ("he'll kill himself
+    # and take me with him" is danger to the person, never self_harm)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str | None) -> str | None:
+        if v is not None and v not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        return v
+
+    @field_validator("suppress")
+    @classmethod
+    def _suppress(cls, v: list[str]) -> list[str]:
+        bad = [c for c in v if c not in PRECEDENCE]
+        if bad:
+            raise ValueError(f"suppress names unknown categories: {', '.join(bad)}")
+        return v
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a message signals: `crisis` (answer at once), `check` (ask if they are safe) or `ok`.
+
+    `categories` are in precedence order (the first is what matters most); `kinds` name the dangers the reply
+    speaks to. `arg` is how the crisis and check flows receive both: "violence,strangulation".
+    """
+
+    tier: Tier = "ok"
+    categories: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.tier != "ok"
+
+    @property
+    def category(self) -> str | None:
+        return self.categories[0] if self.categories else None
+
+    @property
+    def arg(self) -> str:
+        return ",".join((*self.categories, *self.kinds))
+
+    def line(self) -> str:
+        """`fulcrum triage`'s answer: crisis<TAB>CATEGORY[,CATEGORY…], check<TAB>CATEGORY or ok."""
+        if self.tier == "ok":
+            return "ok"
+        return f"{self.tier}\t{','.join(self.categories)}"
+
+
+OK = Verdict()
 
 
 class Category(BaseModel):
@@ -132,6 +192,7 @@ class Normaliser:
         with `single` it becomes 1 instead ("dieeee" -> "die", "helllp" -> "help")."""
         text = unicodedata.normalize("NFKC", text)
         text = unicodedata.normalize("NFKC", text.lower()).lower()
+        text = fold_accents(text)
         text = _ZERO_WIDTH.sub("", text).translate(_QUOTES)
         text = _SYMBOLS.sub(" ", text)
         text = _DASHES.sub(" ", text)
@@ -141,6 +202,19 @@ class Normaliser:
         text = _REPEATS.sub(r"\1" if single else r"\1\1", text)
         text = self._sub(self._without, text)
         return _SPACES.sub(" ", text).strip()
+
+
+def fold_accents(text: str) -> str:
+    """'golpeó' → 'golpeo', 'schlägt' → 'schlagt', 'ça' → 'ca': people type both, rules are written once.
+    Letters without a decomposition (ß, ø, æ, ł) are spelled out."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return text.translate(_SPELLED)
+
+
+_SPELLED = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ı": "i"})
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -159,10 +233,16 @@ class Triage:
             cat: [(r.id, _compile(r.pattern)) for r in spec.categories[cat].rules]
             for cat in PRECEDENCE
         }
-        self._combined = [
-            (cat, re.compile("|".join(f"(?:{rx.pattern})" for _, rx in self._rules[cat])))
-            for cat in PRECEDENCE
-        ]
+        self._by_id = {r.id: r for cat in PRECEDENCE for r in spec.categories[cat].rules}
+        # One alternation per (tier, category): a message is read once per group; only a matching group's
+        # rules are then tried one by one (for kinds and suppressions), which is rare.
+        self._combined: list[tuple[str, str, re.Pattern[str], list[tuple[Rule, re.Pattern[str]]]]] = []
+        for tier in ("crisis", "check"):
+            for cat in PRECEDENCE:
+                rules = [(r, _compile(r.pattern)) for r in spec.categories[cat].rules if r.tier == tier]
+                if rules:
+                    combined = re.compile("|".join(f"(?:{rx.pattern})" for _, rx in rules))
+                    self._combined.append((tier, cat, combined, rules))
 
     @classmethod
     def load(cls, path: str | Path) -> Triage:
@@ -186,15 +266,35 @@ class Triage:
             text = rx.sub(" ", text)
         return text
 
-    def classify(self, text: str) -> str | None:
+    def assess(self, text: str) -> Verdict:
+        """Every category the message signals, at the highest tier any rule gives it."""
         variants = [self.prepare(text)]
         if _REPEATS.search(text.lower()):
             # "i want to dieeee" reads "diee" with doubles kept; try single letters too.
             variants.append(self.prepare(text, single=True))
-        for cat, rx in self._combined:
-            if any(rx.search(v) for v in variants):
-                return cat
-        return None
+        for tier in ("crisis", "check"):
+            found: list[str] = []
+            kinds: list[str] = []
+            ruled_out: set[str] = set()
+            for group_tier, cat, combined, rules in self._combined:
+                if group_tier != tier or not any(combined.search(v) for v in variants):
+                    continue
+                found.append(cat)
+                for rule, rx in rules:
+                    if any(rx.search(v) for v in variants):
+                        if rule.kind and rule.kind not in kinds:
+                            kinds.append(rule.kind)
+                        ruled_out.update(rule.suppress)
+            categories = tuple(c for c in found if c not in ruled_out)
+            if categories:
+                # A check names only what matters most; a crisis names everything, for the lines of each.
+                return Verdict(tier, categories if tier == "crisis" else categories[:1], tuple(kinds))
+        return OK
+
+    def classify(self, text: str) -> str | None:
+        """The most pressing crisis category, or None (a `check` is not a crisis)."""
+        verdict = self.assess(text)
+        return verdict.category if verdict.tier == "crisis" else None
 
     def matching_rules(self, text: str) -> list[str]:
         """Ids of every rule that matches, for content maintenance."""
@@ -202,17 +302,58 @@ class Triage:
         return [rid for cat in PRECEDENCE for rid, rx in self._rules[cat] if rx.search(prepared)]
 
 
-def _parse(path: str | Path) -> SafetyFile:
+class LanguageFile(BaseModel):
+    """content/safety/LANG.yaml: rules for one more language, merged into safety.yaml's categories.
+
+    Same rule shape; text is matched after the same normalisation (lower case, accents folded: write
+    patterns without accents, "golpeo" matches "golpeó"). Its `exclude` and `negate` join the main lists.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    language: str = Field(pattern=r"^[a-z]{2}(?:-[a-z]+)?$")
+    negate: list[Negation] = Field(default_factory=list)
+    exclude: list[Exclusion] = Field(default_factory=list)
+    categories: dict[str, Category] = Field(default_factory=dict)
+
+    @field_validator("categories")
+    @classmethod
+    def _known(cls, v: dict[str, Category]) -> dict[str, Category]:
+        unknown = set(v) - set(PRECEDENCE)
+        if unknown:
+            raise ValueError(f"unknown categories: {', '.join(sorted(unknown))}")
+        return v
+
+
+def _read(path: Path, name: str) -> Any:
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise SafetyContentError(f"safety.yaml: file: {type(exc).__name__}") from exc
+        raise SafetyContentError(f"{name}: file: {type(exc).__name__}") from exc
+
+
+def _validated(model: type[BaseModel], raw: Any, name: str) -> Any:
     try:
-        return SafetyFile.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "file"
-        raise SafetyContentError(f"safety.yaml: {where}: {err['msg']}") from exc
+        raise SafetyContentError(f"{name}: {where}: {err['msg']}") from exc
+
+
+def _parse(path: str | Path) -> SafetyFile:
+    """safety.yaml, with every content/safety/LANG.yaml beside it merged in (rules of other languages)."""
+    path = Path(path)
+    spec: SafetyFile = _validated(SafetyFile, _read(path, "safety.yaml"), "safety.yaml")
+    for extra in sorted((path.parent / "safety").glob("*.yaml")):
+        name = f"safety/{extra.name}"
+        more: LanguageFile = _validated(LanguageFile, _read(extra, name), name)
+        spec.negate.extend(more.negate)
+        spec.exclude.extend(more.exclude)
+        for cat, category in more.categories.items():
+            spec.categories[cat].rules.extend(category.rules)
+    return spec
 
 
 def _self_check(spec: SafetyFile) -> list[tuple[str, str]]:
@@ -251,8 +392,8 @@ def _self_check(spec: SafetyFile) -> list[tuple[str, str]]:
         for ex in neg.examples:
             if not rx.search(triage.normalise(ex)):
                 problems.append((f"negate[{i}]", f"example does not match: {ex!r}"))
-            elif (got := triage.classify(ex)) is not None:
-                problems.append((f"negate[{i}]", f"example is still flagged {got}: {ex!r}"))
+            elif got := triage.assess(ex):
+                problems.append((f"negate[{i}]", f"example is still flagged {got.tier} {got.arg}: {ex!r}"))
         for trap in neg.traps:
             if triage.classify(trap) is None:
                 problems.append((f"negate[{i}]", f"trap is no longer flagged: {trap!r}"))
@@ -265,8 +406,8 @@ def _self_check(spec: SafetyFile) -> list[tuple[str, str]]:
             for trap in rule.traps:
                 if rx.search(triage.prepare(trap)):
                     problems.append((rule.id, f"trap matches: {trap!r}"))
-                elif (got := triage.classify(trap)) is not None:
-                    problems.append((rule.id, f"trap is flagged {got} by another rule: {trap!r}"))
+                elif got := triage.assess(trap):
+                    problems.append((rule.id, f"trap is flagged {got.tier} {got.arg} by another rule: {trap!r}"))
     return problems
 
 

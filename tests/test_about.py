@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.crypto import new_key
+from bot.store.crypto import new_key
 from tests.conftest import make_app
 from tests.support.driver import Chat
 

@@ -2,11 +2,17 @@
 buttons, write free and crisis text, /delete (and confirm), /exit, while the bot restarts on the same database.
 
 Updates are real `telegram.Update` objects fed through the Application's update processor, the way PTB and our
-Poller do; Bot API calls are answered offline (tests/support/offline.py). Invariants: nothing reaches the
-error handler, everyone is at a valid (flow, step), every handled update is recorded in processed_updates,
-and a deleted person has no row in any table.
+Poller do; Bot API calls are answered offline (tests/support/offline.py), as strictly as Telegram would.
+Invariants: nothing reaches the error handler, Telegram refused nothing the bot sent, everyone is at a valid
+(flow, step), every handled update is recorded in processed_updates, and a deleted person has no row in any
+table. One app and one Application live across steps, so what is kept in memory only (people who have not
+agreed yet, the checklist on screen, messages already marked with their answer) carries from one step to the
+next (checked for the pending people and the marked messages); only the `restart` rule replaces them, and it
+checks that a restart loses that in-memory state and nothing stored. Every app and Application opened is
+closed (checked at teardown).
 
-Longer: FULCRUM_HYPOTHESIS_PROFILE=long pytest tests/test_adapter_state_machine.py
+A plain `pytest` runs a small machine (2 examples of 15 steps); CI=true adds the full one (8 of 30).
+Longer: CI=true FULCRUM_HYPOTHESIS_PROFILE=long pytest tests/test_adapter_state_machine.py
 """
 
 from __future__ import annotations
@@ -23,13 +29,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from bot.telegram import build_application
-from tests.conftest import CONTENT, HYPOTHESIS_PROFILE, make_app
-from tests.support.offline import OfflineRequest, Updates, buttons, offline
+from tests.conftest import CONTENT, HYPOTHESIS_PROFILE
+from tests.support.harness import OfflineBot
+from tests.support.offline import buttons
+from tests.support.people import PERSON_TABLES
 
 TOKEN = "123456:STATEMACHINE"
 PEOPLE = [7001, 7002, 7003]
-PERSON_TABLES = ("answers", "journal", "completions", "checkins", "schedules", "followups", "messages")
 COMMANDS = ["/start", "/menu", "/help", "/flow signs", "/flow boundaries", "/restart", "/about", "/journal",
             "/journal a note to self", "/checkins", "/checkin", "/export", "/progress", "/nonsense", "/flow nope"]
 TEXTS = ["yes", "I am not sure", "it was a long week", "3", "  ", "Let's start", "שלום", "🙂 fine"]
@@ -75,42 +81,68 @@ class AdapterMachine(RuleBasedStateMachine):
         self.keyboards: dict[int, list[dict]] = {p: [] for p in PEOPLE}  # the last few, newest last
         self.handled: list[int] = []
         self.deleted: set[int] = set()
-        self.app = None
-        self.application = None
-        self.run(self.start())
+        self.bot: OfflineBot | None = None
+        self.refused: list[tuple[str, str]] = []  # what Telegram refused before the last restart
+        self.opened: list[OfflineBot] = []  # every app and Application started, to check each is closed again
+        self.erased_now: set[str] = set()
+        self.memory = self.in_memory()
+        self.start()
 
-    def run(self, coro):
-        return self.loop.run_until_complete(coro)
+    # One app and Application (tests/support/harness.py) across steps; `restart` is the only rule replacing it.
+    @property
+    def app(self):
+        return self.bot.app
 
-    async def start(self) -> None:
-        self.app = make_app(self.db, content(), telegram_bot_token=TOKEN)
-        self.application = build_application(self.app.settings, self.app, hooks=[], retries=0)
-        self.request = offline(self.application, OfflineRequest(ids=self.ids))
-        self.updates = Updates(self.application.bot, ids=self.ids)
-        self.updates.update_ids = self.update_ids
-        await self.application.initialize()
-        await self.application.start()
+    @property
+    def application(self):
+        return self.bot.application
 
-    async def stop(self) -> None:
-        await self.application.stop()
-        await self.application.shutdown()
-        self.app.store.close()
+    @property
+    def request(self):
+        return self.bot.request
+
+    @property
+    def updates(self):
+        return self.bot.updates
+
+    def start(self) -> None:
+        self.bot = OfflineBot(self.db, content(), token=TOKEN, loop=self.loop, ids=self.ids,
+                              update_ids=self.update_ids, start=True)
+        self.opened.append(self.bot)
+        self.memory = self.in_memory()
+
+    def stop(self) -> None:
+        try:
+            self.bot.close()
+        finally:
+            self.refused += self.bot.request.refused
 
     def teardown(self) -> None:
         try:
-            self.run(self.stop())
+            self.stop()
+            for bot in self.opened:  # nothing leaks from one example to the next
+                assert bot.closed and not bot.application.running, "an Application was left running"
+                with pytest.raises(Exception, match="closed"):
+                    bot.app.store.execute("SELECT 1")
         finally:
             logging.getLogger("fulcrum.telegram").removeHandler(self.errors)
             self.loop.close()
             self.tmp.cleanup()
+
+    def in_memory(self) -> tuple[set[str], set[tuple[int, int]]]:
+        """What this app and adapter hold in memory only: not-yet-agreed people and the marked messages."""
+        if self.bot is None:
+            return set(), set()
+        return set(self.app._pending), set(self.bot.adapter._marked)  # noqa: SLF001
 
     # ---- feeding updates --------------------------------------------------------------------------
 
     def feed(self, person: int, data: dict) -> None:
         self.deleted.discard(person)
         update = self.updates.build(data)
-        application = self.application
-        self.run(application.update_processor.process_update(update, application.process_update(update)))
+        bot = self.bot
+        bot.feed(update)
+        assert bot is self.bot and bot.adapter.app is bot.app  # the same app and Application as the step before
         self.handled.append(update.update_id)
         screen = self.request.last.get(person)
         if screen is not None and buttons(screen):
@@ -166,6 +198,7 @@ class AdapterMachine(RuleBasedStateMachine):
             return
         self.feed(person, self.updates.press_data(person, screen, data[0]))
         if confirm:
+            self.erased_now.add(f"tg:{person}")
             self.deleted.add(person)
             self.keyboards[person].clear()
             self.request.last.pop(person, None)
@@ -176,14 +209,35 @@ class AdapterMachine(RuleBasedStateMachine):
 
     @rule()
     def restart(self) -> None:
-        self.run(self.stop())
-        self.run(self.start())
+        stored = sorted(self.app.store.execute("SELECT id, state FROM people").fetchall())
+        before = self.bot
+        self.stop()
+        self.start()
+        assert self.bot is not before and before.closed
+        assert self.in_memory() == (set(), set())  # what was only in memory is gone...
+        assert sorted(self.app.store.execute("SELECT id, state FROM people").fetchall()) == stored  # ...the rest not
 
     # ---- invariants ---------------------------------------------------------------------------------
 
     @invariant()
     def nothing_reached_the_error_handler(self) -> None:
         assert not self.errors.records, [r.getMessage() for r in self.errors.records]
+
+    @invariant()
+    def in_memory_state_carries_between_steps(self) -> None:
+        pending_before, marked_before = self.memory
+        pending, marked = self.in_memory()
+        assert marked_before <= marked  # a marked message stays marked (the cap is 10,000)
+        for pid in pending_before - pending:  # someone stops being pending only by agreeing or being erased
+            stored = self.app.store.execute("SELECT count(*) FROM people WHERE id = ?", (pid,)).fetchone()[0]
+            assert stored == 1 or pid in self.erased_now, pid
+        self.memory = (pending, marked)
+        self.erased_now.clear()
+
+    @invariant()
+    def telegram_refused_nothing(self) -> None:
+        refused = self.refused + self.request.refused
+        assert not refused, refused  # bad HTML, too long, callback data over 64 bytes, ... (bot_api_rules.py)
 
     @invariant()
     def everyone_is_at_a_valid_step(self) -> None:
@@ -217,5 +271,20 @@ class AdapterMachine(RuleBasedStateMachine):
         assert self.application.update_processor.held == 0
 
 
-AdapterMachine.TestCase.settings = PROFILE
-TestAdapterStateMachine = pytest.mark.filterwarnings("ignore::DeprecationWarning")(AdapterMachine.TestCase)
+# The full run (fulcrum-ci: 8 examples of 30 steps, or fulcrum-long) in CI; a small one in every `pytest`.
+SMALL = settings(PROFILE, max_examples=2, stateful_step_count=15)
+
+
+class TestAdapterStateMachine(AdapterMachine.TestCase):
+    settings = PROFILE
+
+
+TestAdapterStateMachine = pytest.mark.slow(pytest.mark.filterwarnings("ignore::DeprecationWarning")(
+    TestAdapterStateMachine))
+
+
+class TestAdapterStateMachineSmall(AdapterMachine.TestCase):
+    settings = SMALL
+
+
+TestAdapterStateMachineSmall = pytest.mark.filterwarnings("ignore::DeprecationWarning")(TestAdapterStateMachineSmall)

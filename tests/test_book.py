@@ -1,6 +1,7 @@
 """The content book: one self-contained HTML file, checked as a real browser renders it (headless Chromium).
 
-Chromium is required, not optional: `.ci/run` installs it; locally `apt-get install -y chromium`.
+The two browser tests need Chromium: without it they are skipped with a reason saying how to install it
+(`apt-get install -y chromium`), except under CI=true, where a missing browser fails them (.ci/run installs it).
 The rendered page's screenshot is saved to artifacts/content-book.png.
 """
 
@@ -17,26 +18,30 @@ from pathlib import Path
 
 import pytest
 
-from bot.book import Book, build_book, flow_anchor, step_anchor
+from bot.ops.book import Book, build_book, flow_anchor, step_anchor
 from tests.conftest import CONTENT, ROOT, TODAY
+from tests.support.required import missing
 
 ARTIFACTS = ROOT / "artifacts"
-INSTALL = ("headless Chromium is needed for the content book test: install it with "
+INSTALL = ("no Chromium browser found (chromium, chromium-browser, google-chrome): the content book is checked "
+           "in headless Chromium; install it with "
            "`apt-get update && apt-get install -y --no-install-recommends chromium` (.ci/run does this)")
 
 
+@pytest.fixture(scope="module")
 def chromium() -> str:
+    """The browser's path; a fixture, so a skip is reported against each test that needs it."""
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         path = shutil.which(name)
         if path:
             return path
-    pytest.fail(INSTALL, pytrace=False)
+    missing(INSTALL)
 
 
-def run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def run_chromium(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     profile = tmp_path / "chromium-profile"
     profile.mkdir(exist_ok=True)
-    cmd = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
            f"--user-data-dir={profile}", *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
@@ -89,8 +94,8 @@ def test_the_book_is_self_contained(book_file: Path):
     assert not [a for t, a in dom.tags if t in ("link", "img", "iframe", "object", "embed")]
 
 
-def test_chromium_renders_every_flow_with_no_broken_anchors(book_file: Path, tmp_path: Path, content):
-    out = run_chromium(tmp_path, "--dump-dom", book_file.as_uri())
+def test_chromium_renders_every_flow_with_no_broken_anchors(chromium: str, book_file: Path, tmp_path: Path, content):
+    out = run_chromium(chromium, tmp_path, "--dump-dom", book_file.as_uri())
     assert out.returncode == 0, out.stderr[-2000:]
     dom = Dom()
     dom.feed(out.stdout)
@@ -109,11 +114,11 @@ def test_chromium_renders_every_flow_with_no_broken_anchors(book_file: Path, tmp
     assert all(h.startswith("https://") for h in external)
 
 
-def test_chromium_screenshot_is_saved_as_an_artifact(book_file: Path, tmp_path: Path):
+def test_chromium_screenshot_is_saved_as_an_artifact(chromium: str, book_file: Path, tmp_path: Path):
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "content-book.png"
     shot.unlink(missing_ok=True)
-    out = run_chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", book_file.as_uri())
+    out = run_chromium(chromium, tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", book_file.as_uri())
     assert out.returncode == 0, out.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # a page with something on it
@@ -138,10 +143,12 @@ def test_the_book_shows_texts_options_branches_handovers_rules_and_sources(book_
         for rule in category.rules:
             assert all(e in text for e in rule.examples)
             assert all(t in text for t in rule.traps)
-    directory = load_resources(CONTENT / "resources.yaml", today=TODAY)
+    directory = load_resources(CONTENT / "directory", today=TODAY)
     for entry in [directory.international, *directory.entries.values()]:
-        assert entry.name in text and str(entry.verified_on) in text
-        assert all(u in text for u in entry.source)
+        assert entry.name in text
+        for line in entry.lines:  # each line with its source, when it was seen, and its confirming phrase
+            assert line.source in text and str(line.source_seen) in text and line.confirms in text
+    assert text.count("not yet rung") >= sum(len(e.lines) for e in directory.entries.values())
 
 
 def test_every_text_is_escaped(content):

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.checkins import Sweeper, apply_plan, prompt_reply
-from bot.schedule import from_iso, iso
+from bot.features.checkins import Sweeper, apply_plan, prompt_reply
+from bot.core.clock import from_iso, iso
 from flows.model import Input
 from tests.conftest import make_app
 from tests.support.driver import Chat
@@ -336,28 +336,41 @@ def test_forbidden_from_telegram_counts_as_blocked(app):
 
 
 def test_a_reply_during_a_large_sweep_is_not_queued_behind_it(app):
+    """Ordering, not wall-clock time: while a reply is going out the sweep sends nothing new (at most the sends
+    already in flight finish), the reply goes out while most of the sweep is still waiting, and the sweep then
+    carries on to the end."""
     seed(app, 2000, due=NOW - timedelta(minutes=1))
     sender = FakeSender(delay=0.0005)
     sweeper = Sweeper(app, sender, rate=0, batch=500, concurrency=4)
+    events: list[tuple[str, int]] = []  # ("reply", prompts sent by then), in the order things happened
+
+    async def until(predicate, what: str, turns: int = 1_000_000) -> None:
+        for _ in range(turns):  # bounded: fails instead of hanging if the sweep never gets there
+            if predicate():
+                return
+            await asyncio.sleep(0)
+        raise AssertionError(f"never happened: {what}")
 
     async def scenario():
         sweep = asyncio.create_task(sweeper.run_once(NOW))
-        await asyncio.sleep(0.05)
+        await until(lambda: len(sender.sent) >= 50, "the sweep started sending")
         sender.busy = True  # a person is being answered
         sent_before = len(sender.sent)
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        await asyncio.sleep(0.02)  # the reply's own send
+        for _ in range(200):  # the reply's own work: many turns of the loop, during which the sweep must wait
+            await asyncio.sleep(0)
+        await asyncio.sleep(sender.delay * 4)  # long enough for the sends in flight to finish
+        events.append(("reply", len(sender.sent)))
         during = len(sender.sent) - sent_before
+        reply_before_sweep_done = not sweep.done()
         sender.busy = False
-        reply_ms = (loop.time() - started) * 1000
-        await sweep
-        return during, reply_ms
+        report = await sweep
+        return during, reply_before_sweep_done, report
 
-    during, reply_ms = asyncio.run(scenario())
-    assert during <= 4  # at most the sends already in flight
-    assert reply_ms < 200
-    assert len(sender.sent) == 2000
+    during, reply_before_sweep_done, report = asyncio.run(scenario())
+    assert during <= 4  # at most the sends already in flight (concurrency=4)
+    (_, sent_at_reply), = events
+    assert reply_before_sweep_done and sent_at_reply < 2000 // 2  # the reply did not wait for the sweep
+    assert len(sender.sent) == 2000 and report.sent == 2000  # and the sweep finished once it was out
 
 
 def test_erasing_a_person_removes_their_schedule(app, chat):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -50,7 +51,8 @@ def test_flows_diagram_is_mermaid_from_transitions():
     out = fulcrum("flows", "diagram", "signs")
     assert out.returncode == 0, out.stderr
     assert "stateDiagram-v2" in out.stdout
-    assert "pick --> often: done" in out.stdout
+    assert "step_pick --> step_often: done" in out.stdout  # safe state ids, step ids as labels
+    assert 'state "pick" as step_pick' in out.stdout
 
 
 def test_flows_diagram_unknown_id_names_the_known_ones():
@@ -73,6 +75,15 @@ def test_chat_walks_signs_to_its_summary_and_resumes(tmp_path: Path):
     assert traces[0] == "@ signs pick checklist"  # resumed where they left off, ticks kept
     assert re.search(r"^\[1\] ✓ ", second.stdout, re.M)
     assert traces[-1] == "@ signs summary summary"
+
+
+def test_chat_keeps_library_chatter_off_stderr(tmp_path: Path):
+    env = {**os.environ, "FULCRUM_LOG_LEVEL": "INFO"}  # the default, set so a developer's .env cannot lower it
+    out = fulcrum("chat", "--db", str(tmp_path / "c.db"), stdin="/flow signs\n1\n1\n1 3\n", env=env)
+    assert out.returncode == 0, out.stderr
+    assert "transitions" not in out.stderr, out.stderr  # e.g. `INFO transitions.core: Finished processing state`
+    logged = re.findall(r"^\S+ \S+ (DEBUG|INFO) (\S+): ", out.stderr, re.M)
+    assert all(name.startswith("fulcrum") for _, name in logged), logged
 
 
 def test_unknown_command_in_chat_lists_commands(tmp_path: Path):

@@ -9,11 +9,11 @@ import tempfile
 
 import pytest
 
-from bot.crypto import Cipher, KeyError_, new_key
-from bot.privacy import check_keys, export_data, rekey
-from bot.store import Store
+from bot.store.crypto import Cipher, KeyError_, new_key
+from bot.features.privacy import check_keys, export_data, rekey
+from bot.store.store import Store
 from tests.conftest import make_app
-from tests.privacy_helpers import agree, raw_bytes, to_reflection
+from tests.support.people import agree, raw_bytes, to_reflection
 from tests.support.driver import Chat
 
 MARKER = "QZX-secret-reflection-5521"

@@ -4,29 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import pytest
-
-from flows.engine import Engine
 from flows.model import Context, Conversation, Input, Person
+from tests.support.engine import turn
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def engine(content):
-    return Engine(content, renderers={"resources": lambda p, c: "(numbers)"},
-                  option_sources={"countries": lambda p: [("gb", "United Kingdom")]})
-
-
-def turn(engine, person, inp):
-    res = engine.handle(person, inp, Context(now=NOW))
-    person.conversation = res.conversation
-    for (flow, step), value in res.answers.items():
-        person.answers.setdefault(flow, {})[step] = value
-    if res.agreed is not None:
-        person.agreed = res.agreed
-    person.completed = person.completed | {e.flow for e in res.events if e.name == "flow_completed"}
-    return res
 
 
 def walk_signs(engine, ticks):

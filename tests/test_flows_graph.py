@@ -13,8 +13,9 @@ from datetime import datetime, timezone
 import pytest
 
 from flows.content import step_targets
-from flows.engine import Engine, machine_config
+from flows.engine import machine_config
 from flows.model import Context, Input, Person
+from tests.support.engine import turn
 
 MENU_ORDER = ["signs", "contexts", "causes", "communication", "boundaries", "support", "equity", "long_term",
               "walk_away", "seek_help"]
@@ -57,11 +58,6 @@ def _texts(flow):
         for extra in (st.continue_, st.low, st.high):
             if extra:
                 yield sid, extra, True
-
-
-@pytest.fixture(scope="module")
-def engine(content):
-    return Engine(content)
 
 
 def test_menu_lists_exactly_the_ten_topics_in_order(content):
@@ -156,11 +152,7 @@ def _walk(engine, person, inputs):
     ctx = Context(now=datetime(2026, 1, 1, tzinfo=timezone.utc))
     reply = None
     for inp in inputs:
-        res = engine.handle(person, inp, ctx)
-        person.conversation = res.conversation
-        for (f, s), v in res.answers.items():
-            person.answers.setdefault(f, {})[s] = v
-        reply = res.replies[-1]
+        reply = turn(engine, person, inp, ctx).replies[-1]
     return reply
 
 

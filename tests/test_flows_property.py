@@ -12,26 +12,10 @@ from hypothesis import strategies as st
 
 from flows.engine import Engine
 from flows.model import Context, Input, Person
+from tests.support.engine import apply_result
 
 WAYOUTS = {"back", "menu", "resume"}
 CTX = Context(now=datetime(2026, 1, 1, tzinfo=timezone.utc), values={"intake_url": "https://example.org/intake"})
-
-
-@pytest.fixture(scope="module")
-def engine(content):
-    return Engine(content, renderers={"resources": lambda p, ctx: "(resources)"},
-                  option_sources={"countries": lambda p: [("gb", "United Kingdom"), ("ie", "Ireland")]})
-
-
-def _apply(person: Person, res) -> None:
-    person.conversation = res.conversation
-    for (flow, step), value in res.answers.items():
-        person.answers.setdefault(flow, {})[step] = value
-    if res.agreed is not None:
-        person.agreed = res.agreed
-    done = {e.flow for e in res.events if e.name == "flow_completed"}
-    if done:
-        person.completed = frozenset({*person.completed, *done})
 
 
 def _send(engine: Engine, person: Person, action) -> object:
@@ -50,7 +34,7 @@ def _send(engine: Engine, person: Person, action) -> object:
         name, _, arg = value.partition(" ")
         inp = Input.command(name, arg)
     res = engine.handle(person, inp, CTX)
-    _apply(person, res)
+    apply_result(person, res)
     return res
 
 
@@ -80,7 +64,7 @@ def _keep_answering(engine: Engine, person: Person, limit: int = 30) -> bool:
             assert choices, f"{conv.flow}.{conv.step}: nothing to answer with"
             inp = Input.option(choices[0].id)
         res = engine.handle(person, inp, CTX)
-        _apply(person, res)
+        apply_result(person, res)
         _assert_valid(engine, person, res)
     step = engine.content.flows[person.conversation.flow].steps[person.conversation.step]
     return step.kind == "summary"

@@ -5,16 +5,10 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta, timezone
 
-from bot.console import Console
+from bot.adapters.console import Console
 from flows.model import Input
 from tests.support.driver import Chat
-
-
-def agreed(app, user: str = "j") -> Chat:
-    chat = Chat(app, user)
-    chat.send("/start")
-    chat.send("1")
-    return chat
+from tests.support.people import agreed
 
 
 def fill(app, chat: Chat, n: int) -> None:
@@ -115,7 +109,7 @@ def test_an_entry_added_meanwhile_does_not_shift_the_one_chosen(app):
 
 
 def test_journal_text_adds_an_encrypted_note(store_path, content):
-    from bot.crypto import new_key
+    from bot.store.crypto import new_key
     from tests.conftest import make_app
 
     app = make_app(store_path, content, data_key=new_key())

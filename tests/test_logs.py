@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import QUIET_LOGGERS, setup_logging
-from bot.settings import Settings
+from bot.core.logs import QUIET_LOGGERS, setup_logging
+from bot.core.settings import Settings
 from tests.conftest import ROOT, make_app
 
 TOKEN = "123456789:AAH-fake_token_for_tests_0123456789abcd"
@@ -86,7 +86,8 @@ def test_text_format_redacts_too(restore_logging):
 def test_library_loggers_are_held_at_warning_whatever_the_level(restore_logging):
     buf = io.StringIO()
     setup_logging(settings(log_format="json", log_level="DEBUG"), stream=buf)
-    for name in ("telegram", "telegram.ext.Application", "httpx", "httpcore.connection", "apscheduler.scheduler"):
+    for name in ("telegram", "telegram.ext.Application", "httpx", "httpcore.connection", "apscheduler.scheduler",
+                 "transitions.core"):
         logging.getLogger(name).info("GET https://api.telegram.org/bot.../getUpdates")
         logging.getLogger(name).debug("chatter")
     assert buf.getvalue() == ""
@@ -105,8 +106,8 @@ def test_setup_twice_keeps_one_handler(restore_logging):
 
 def test_a_session_with_json_logs_holds_no_token_and_no_text(tmp_path: Path, content, restore_logging):
     """A real run of the service and the daily job, logging at DEBUG as JSON: valid lines, no token, no text."""
-    from bot import ops
-    from tests.test_ops import agree_and_reflect
+    from bot.features import retention
+    from tests.support.people import agree_and_reflect
 
     buf = io.StringIO()
     setup_logging(settings(log_format="json", log_level="DEBUG"), stream=buf)
@@ -116,7 +117,7 @@ def test_a_session_with_json_logs_holds_no_token_and_no_text(tmp_path: Path, con
     agree_and_reflect(app, "a", now - timedelta(days=500), f"{marker} one")
     chat = agree_and_reflect(app, "b", now, f"{marker} two")
     chat.send(f"I want to hurt myself {marker}")  # a crisis interruption is logged, never its words
-    ops.maintain(app, now)
+    retention.maintain(app.store, now, app.settings.retention_days)
     app.store.close()
     out = buf.getvalue()
     assert TOKEN not in out and marker not in out and "hurt" not in out
@@ -125,7 +126,7 @@ def test_a_session_with_json_logs_holds_no_token_and_no_text(tmp_path: Path, con
 
 
 def test_cli_logs_json_from_settings(tmp_path: Path):
-    from bot.store import Store
+    from bot.store.store import Store
 
     Store(tmp_path / "c.db").close()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FULCRUM_", "TELEGRAM_"))}

@@ -18,37 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from bot import ops
-from bot.store import Store
+from bot.ops import stats as ops
+from bot.store import health as figures
+from bot.features import retention
+from bot.store.store import Store
 from tests.conftest import ROOT, make_app
-from tests.support.driver import Chat
+from tests.support.people import PERSON_TABLES, agree_and_reflect, raw_bytes
 
-WAYOUTS = {"back", "menu", "resume", "skip"}
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
-
-
-def agree_and_reflect(app, user: str, start: datetime, text: str, flow: str = "signs") -> Chat:
-    """Agree, answer on until a reflection step, write `text` there, and one more line as a journal entry."""
-    chat = Chat(app, user, start=start)
-    chat.send(f"/flow {flow}")
-    chat.press("agree")
-    for _ in range(30):
-        if chat.last.kind == "reflection":
-            break
-        if chat.last.kind == "checklist":
-            chat.press(chat.last.options[0].id)
-            chat.press("done")
-            continue
-        chat.press(next(o for o in chat.last.options if o.id not in WAYOUTS).id)
-    assert chat.last.kind == "reflection", chat.at
-    chat.send(text)
-    return chat
-
-
-def raw_bytes(db: Path) -> bytes:
-    data = db.read_bytes()
-    wal = db.with_name(db.name + "-wal")
-    return data + (wal.read_bytes() if wal.exists() else b"")
 
 
 def fulcrum(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -67,12 +44,12 @@ def test_purge_erases_exactly_the_inactive_and_leaves_no_bytes_of_their_text(sto
     new = agree_and_reflect(app, "new", NOW - timedelta(days=10), f"what I felt {kept} now")
     assert gone.encode() in raw_bytes(store_path)  # stored in plain text (no FULCRUM_DATA_KEY): the worst case
 
-    erased = ops.purge(app.store, NOW, 365)
+    erased = retention.purge(app.store, NOW, 365)
 
     assert erased == 1
     assert not app.store.exists(old.pid)
     assert app.store.exists(new.pid)
-    for table in ("answers", "journal", "completions", "checkins", "schedules", "followups", "messages"):
+    for table in PERSON_TABLES:
         assert app.store.execute(f"SELECT count(*) FROM {table} WHERE person = ?", (old.pid,)).fetchone()[0] == 0
     assert any(kept in e["text"] for e in app.store.journal(new.pid, limit=50))
     app.store.close()
@@ -85,13 +62,13 @@ def test_purge_keeps_someone_seen_exactly_at_the_limit(app):
     agree_and_reflect(app, "edge", NOW - timedelta(days=30), "fine")
     last = app.store.execute("SELECT last_seen FROM people").fetchone()[0]
     limit = datetime.fromisoformat(last)
-    assert ops.purge(app.store, limit + timedelta(days=30), 30) == 0
-    assert ops.purge(app.store, limit + timedelta(days=30, seconds=1), 30) == 1
+    assert retention.purge(app.store, limit + timedelta(days=30), 30) == 0
+    assert retention.purge(app.store, limit + timedelta(days=30, seconds=1), 30) == 1
 
 
 def test_purge_refuses_a_period_under_a_day(fresh_store):
     with pytest.raises(ops.OpsError):
-        ops.purge(fresh_store, NOW, 0)
+        retention.purge(fresh_store, NOW, 0)
 
 
 async def test_daily_maintenance_purges_and_prunes(app):
@@ -104,17 +81,17 @@ async def test_daily_maintenance_purges_and_prunes(app):
         app.store.track_message(new_pid, 5, 100, NOW - timedelta(hours=49))
         app.store.track_message(new_pid, 5, 101, NOW - timedelta(hours=1))
 
-    done = await ops.daily_maintenance(app, NOW)
+    done = await retention.daily_maintenance(app.env, now=NOW)
 
     assert done == {"erased": 1, "updates": 1, "messages": 1}
     assert [r[0] for r in app.store.execute("SELECT update_id FROM processed_updates")] == [2]
     assert [r[0] for r in app.store.execute("SELECT message_id FROM messages")] == [101]
 
 
-async def test_maintenance_job_has_ptb_callback_shape(app):
-    job = ops.maintenance_job(app)
-    await job(None)  # PTB calls it with a CallbackContext; nothing to erase, nothing fails
-    assert ops.MAINTENANCE_JOB == "daily-maintenance"
+def test_retention_declares_one_daily_job():
+    [job] = retention.feature().jobs
+    assert (job.name, job.interval, job.first) == ("daily-maintenance", 24 * 3600, 600)
+    assert job.run is retention.daily_maintenance
 
 
 def test_purge_cli_uses_retention_days_and_prints_only_the_count(tmp_path: Path, content):
@@ -137,43 +114,56 @@ def test_purge_cli_uses_retention_days_and_prints_only_the_count(tmp_path: Path,
 def test_backup_while_a_thread_keeps_writing_is_consistent_and_owner_only(tmp_path: Path):
     src = Store(tmp_path / "live.db")
     stop = threading.Event()
-    written = [0]
+    warmed_up = threading.Event()  # set after 200 rows, or when the writer dies: never wait on a dead thread
+    failure: list[BaseException] = []
 
     def writer() -> None:
-        writer_store = Store(tmp_path / "live.db")
-        i = 0
-        while not stop.is_set():
-            with writer_store.transaction():
-                for _ in range(20):
-                    i += 1
-                    writer_store.bump("flow_started", NOW, flow=f"f{i % 50}")
-                    writer_store.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"k{i}", "v" * 200))
-            written[0] = i
-        writer_store.close()
+        try:
+            writer_store = Store(tmp_path / "live.db")
+            i = 0
+            try:
+                while not stop.is_set():
+                    with writer_store.transaction():
+                        for _ in range(20):
+                            i += 1
+                            writer_store.bump("flow_started", NOW, flow=f"f{i % 50}")
+                            writer_store.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"k{i}", "v" * 200))
+                    if i >= 200:
+                        warmed_up.set()
+            finally:
+                writer_store.close()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            failure.append(exc)
+        finally:
+            warmed_up.set()
 
-    thread = threading.Thread(target=writer)
+    thread = threading.Thread(target=writer, daemon=True)
     old = os.umask(0o022)
+    copies = []
     try:
         thread.start()
-        while written[0] < 200:
-            pass
-        copies = []
+        assert warmed_up.wait(timeout=60), "the writer thread wrote fewer than 200 rows in 60 s"
+        assert not failure, f"the writer thread died: {failure[0]!r}"
         for n in range(3):
             dest = tmp_path / f"copy{n}.db"
             ops.backup(src.path, dest)
             copies.append(dest)
+        assert thread.is_alive() and not failure, failure  # it kept writing while the copies were taken
     finally:
         stop.set()
-        thread.join()
+        thread.join(timeout=60)
         os.umask(old)
         src.close()
+    assert not thread.is_alive(), "the writer thread did not stop"
+    assert not failure, f"the writer thread died: {failure[0]!r}"
+    assert len(copies) == 3
     for dest in copies:
         assert stat.S_IMODE(dest.stat().st_mode) == 0o600
         assert not Path(f"{dest}-wal").exists()
         conn = sqlite3.connect(dest)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         metas = conn.execute("SELECT count(*) FROM meta WHERE key LIKE 'k%'").fetchone()[0]
-        assert metas % 20 == 0  # whole transactions only
+        assert metas >= 200 and metas % 20 == 0  # all that was written before, in whole transactions only
         conn.close()
 
 
@@ -232,11 +222,13 @@ def test_status_and_stats_never_print_what_a_person_wrote(tmp_path: Path, conten
     assert body["people"] == 6 and body["active_7d"] == 6 and body["checkins_due_1h"] == 1
     assert body["last_update_at"] and body["db_bytes"] > 0
     assert re.fullmatch(r"[0-9a-f]{8}", body["content_version"])  # content may change under a running suite
-    assert set(body) == {"people", "active_7d", "checkins_due_1h", "db_bytes", "last_update_at", "content_version"}
+    assert set(body) == {"people", "active_7d", "checkins_due_1h", "db_bytes", "last_update_at", "dead_letters",
+                         "content_version"}
+    assert body["dead_letters"] == 0
 
 
 def test_health_is_the_same_counts_plus_ok(fresh_store, content):
-    body = ops.health(fresh_store, content, NOW)
+    body = figures.health(fresh_store, content, NOW)
     assert body["ok"] is True and body["people"] == 0 and body["content_version"] == content.version
     json.dumps(body)
 
@@ -244,7 +236,7 @@ def test_health_is_the_same_counts_plus_ok(fresh_store, content):
 def test_health_reports_a_broken_database_without_data(tmp_path: Path, content):
     store = Store(tmp_path / "h.db")
     store.close()
-    body = ops.health(store, content, NOW)
+    body = figures.health(store, content, NOW)
     assert body["ok"] is False and body["error"].startswith("database:")
 
 

@@ -22,7 +22,7 @@ def _get(url: str, data: bytes | None = None) -> tuple[int, str, str]:
 
 
 async def test_daily_maintenance_job_is_registered_by_name(tmp_path: Path, content):
-    from bot.telegram.app import build_application
+    from bot.adapters.telegram.app import build_application
 
     app = make_app(tmp_path / "j.db", content, telegram_bot_token=TOKEN)
     application = build_application(app.settings, app)
@@ -31,9 +31,10 @@ async def test_daily_maintenance_job_is_registered_by_name(tmp_path: Path, conte
 
 
 async def test_healthz_answers_counts_without_personal_data(tmp_path: Path, content):
-    from bot.telegram.app import build_application
-    from bot.telegram.serve import WebhookServer
-    from tests.test_ops import NOW, agree_and_reflect
+    from bot.adapters.telegram.app import build_application
+    from bot.adapters.telegram.serve import WebhookServer
+    from tests.support.people import agree_and_reflect
+    from tests.test_ops import NOW
 
     app = make_app(tmp_path / "h.db", content, telegram_bot_token=TOKEN)
     agree_and_reflect(app, "someone", NOW, "HEALTH-PRIVATE-MARKER")

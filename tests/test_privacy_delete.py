@@ -6,15 +6,12 @@ same scan finds deleted text when SQLite is allowed to leave it in free space, s
 
 from __future__ import annotations
 
-from datetime import timedelta
 
-import pytest
 
-from bot.service import Fulcrum
-from bot.settings import Settings
-from bot.store import Store
-from tests.conftest import TODAY
-from tests.privacy_helpers import agree, raw_bytes, rows_about, to_reflection
+from bot.core.service import Fulcrum
+from bot.store.store import Store
+from tests.conftest import make_app
+from tests.support.people import agree, raw_bytes, rows_about, to_reflection
 from tests.support.driver import Chat
 
 FIRST = "QZX-first-marker-7731"
@@ -22,8 +19,7 @@ SECOND = "QZX-second-marker-9902"
 
 
 def _app(store_path, content, *, secure_delete: bool) -> Fulcrum:
-    cfg = Settings(db=store_path, _env_file=None)
-    return Fulcrum(cfg, store=Store(store_path, secure_delete=secure_delete), content=content, today=TODAY)
+    return make_app(store_path, content, store=Store(store_path, secure_delete=secure_delete))
 
 
 def _write_markers(chat: Chat) -> None:
@@ -129,7 +125,9 @@ def test_checkpoint_retries_while_a_reader_holds_the_wal(fresh_store, now, monke
     reader.execute("SELECT count(*) FROM t").fetchone()  # a read snapshot pins the WAL
     fresh_store.execute("INSERT INTO t VALUES (2)")
     sleeps: list[float] = []
-    monkeypatch.setattr("bot.store.time.sleep", sleeps.append)
+    monkeypatch.setattr("bot.store.store.time.sleep", sleeps.append)
+    # Each TRUNCATE checkpoint waits busy_timeout (30 s in production) for the reader: 90 s of nothing here.
+    fresh_store.execute("PRAGMA busy_timeout=20")
     assert fresh_store.checkpoint(attempts=3) is False
     assert len(sleeps) == 2
     reader.execute("COMMIT")

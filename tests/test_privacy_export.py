@@ -9,9 +9,9 @@ import stat
 from datetime import timedelta
 from pathlib import Path
 
-from bot.console import Console
+from bot.adapters.console import Console
 from flows.model import Input
-from tests.privacy_helpers import agree, to_reflection
+from tests.support.people import agree, to_reflection
 from tests.support.driver import Chat
 
 

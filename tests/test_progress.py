@@ -10,27 +10,20 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.console import Console
-from bot.progress import chart_png, streak, weekly_summary
-from bot.store import utc
+from bot.adapters.console import Console
+from bot.features.progress import chart_png, streak, weekly_summary
+from bot.core.clock import iso
 from flows.model import Input
 from tests.support.driver import Chat
+from tests.support.people import agreed
 
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def agreed(app, user: str = "p") -> Chat:
-    chat = Chat(app, user)
-    chat.send("/start")
-    chat.send("1")  # agree
-    assert app.store.load(chat.pid).agreed
-    return chat
 
 
 def add_checkins(app, pid: str, times_ratings: list[tuple[datetime, int | None]]) -> None:
     with app.store.transaction():
         for at, rating in times_ratings:
-            app.store.execute("INSERT INTO checkins (person, at, rating) VALUES (?, ?, ?)", (pid, utc(at), rating))
+            app.store.execute("INSERT INTO checkins (person, at, rating) VALUES (?, ?, ?)", (pid, iso(at), rating))
 
 
 def progress(chat: Chat):
@@ -89,9 +82,9 @@ def test_finished_topics_and_the_topic_they_are_in(app):
     chat = agreed(app)
     with app.store.transaction():
         app.store.execute("INSERT INTO completions (person, flow, completed_at) VALUES (?, 'signs', ?)",
-                          (chat.pid, utc(datetime(2026, 11, 20, 9, tzinfo=timezone.utc))))
+                          (chat.pid, iso(datetime(2026, 11, 20, 9, tzinfo=timezone.utc))))
         app.store.execute("INSERT INTO completions (person, flow, completed_at) VALUES (?, 'signs', ?)",
-                          (chat.pid, utc(datetime(2026, 11, 27, 9, tzinfo=timezone.utc))))
+                          (chat.pid, iso(datetime(2026, 11, 27, 9, tzinfo=timezone.utc))))
     chat.send("/flow contexts")
     chat.send("1")
     text = progress(chat)[-1].text
@@ -180,9 +173,9 @@ def test_weekly_summary_with_checkins_and_a_topic(app):
     add_checkins(app, chat.pid, [(now - timedelta(days=d), r) for d, r in ((1, 2), (2, 4), (9, 1))])
     with app.store.transaction():
         app.store.execute("INSERT INTO completions (person, flow, completed_at) VALUES (?, 'signs', ?)",
-                          (chat.pid, utc(now - timedelta(days=2))))
+                          (chat.pid, iso(now - timedelta(days=2))))
         app.store.execute("INSERT INTO completions (person, flow, completed_at) VALUES (?, 'causes', ?)",
-                          (chat.pid, utc(now - timedelta(days=20))))
+                          (chat.pid, iso(now - timedelta(days=20))))
         app.store.add_journal(chat.pid, "journal", "note", "x", now - timedelta(days=1))
     reply = weekly_summary(app, chat.pid, now)
     lines = reply.text.splitlines()

@@ -1,149 +1,170 @@
-"""The help directory: the real file validates, and each kind of mistake is caught."""
+"""The help directory: every line says where its number was read, the right lines come first for each
+situation, a rendered block fits a phone, and `fulcrum resources check` keeps it true."""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from flows.resources import Directory, ResourcesError, load_resources
+from bot.core.service import render_resources
+from flows.resources import FIRST_KINDS, Directory, ResourcesError, load_resources, stale
+from tests.conftest import CONTENT, ROOT, TODAY
 
-ROOT = Path(__file__).resolve().parent.parent
-RESOURCES = ROOT / "content" / "resources.yaml"
-COMPILED = dt.date(2026, 11, 28)
+DIRECTORY = CONTENT / "directory"
+CATEGORIES = ("immediate_danger", "self_harm", "child_at_risk", "sexual_violence", "violence", "child_self")
 
 
 @pytest.fixture(scope="module")
 def directory() -> Directory:
-    return load_resources(RESOURCES, today=COMPILED)
+    return load_resources(DIRECTORY, today=TODAY)
 
 
-def test_real_file_validates(directory: Directory) -> None:
+def test_every_country_is_there(directory: Directory) -> None:
     codes = {code for code, _ in directory.countries()}
-    assert len(codes) >= 12
-    assert {"US", "GB", "CA", "AU", "NZ", "IE", "DE", "FR", "ES", "IT", "NL", "IN", "ZA"} <= codes
+    assert {"US", "GB", "CA", "AU", "NZ", "IE", "DE", "FR", "ES", "IT", "NL", "IN", "ZA",
+            "MX", "AR", "CO", "CL"} <= codes
 
 
-def test_real_file_validates_later_too() -> None:
-    load_resources(RESOURCES, today=dt.date(2030, 1, 1))
+def test_every_fact_has_a_source_a_date_and_a_phrase_and_none_claims_a_phone_check(directory: Directory) -> None:
+    for entry in [directory.international, *directory.entries.values()]:
+        checked = [*entry.lines, *entry.ways_without_speaking, *([entry.emergency] if entry.emergency else [])]
+        assert checked, entry.code
+        for item in checked:
+            assert item.source.startswith("http") and item.source_seen <= TODAY and len(item.confirms) >= 3
+            assert item.verified_on is None  # nobody has rung these yet; the practice fills it in
 
 
-def test_known_numbers(directory: Directory) -> None:
-    us, gb, au = (directory.for_country(c) for c in ("US", "GB", "AU"))
-    assert (us.emergency, us.crisis_line.phone) == ("911", "988")
-    assert us.abuse_line is not None and us.abuse_line.phone == "1-800-799-7233"
-    assert (gb.emergency, gb.crisis_line.phone) == ("999", "116 123")
-    assert au.emergency == "000"
+def test_the_unconfirmed_south_african_line_is_gone(directory: Directory) -> None:
+    za = directory.for_country("ZA")
+    assert all("567 567" not in (line.phone or "") for line in za.lines)
 
 
-def test_fallback_to_international(directory: Directory) -> None:
-    assert directory.for_country(None) is directory.international
-    assert directory.for_country("XX") is directory.international
-    assert directory.for_country("gb").name == "United Kingdom"
-    assert directory.international.crisis_line.url == "https://findahelpline.com"
+def test_italys_crisis_line_says_its_hours_and_cost(directory: Directory) -> None:
+    [amico] = [line for line in directory.for_country("IT").lines if "Amico" in line.name]
+    assert "24" in str(amico.hours) and "not" in str(amico.cost)
 
 
-def test_countries_sorted_by_name(directory: Directory) -> None:
-    names = [name for _, name in directory.countries()]
-    assert names == sorted(names)
+def test_women_only_lines_are_marked_and_someone_else_is_served(directory: Directory) -> None:
+    for code in ("GB", "IE", "NZ"):
+        kinds = {line.kind for line in directory.for_country(code).lines}
+        assert "abuse_women" in kinds and kinds & {"abuse", "abuse_men"}, code
 
 
-def _good() -> dict:
-    return yaml.safe_load(RESOURCES.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_the_fitting_kind_comes_first(directory: Directory, category: str) -> None:
+    for code, entry in directory.entries.items():
+        lines = directory.lines_for(code, (category,))
+        assert lines, (code, category)
+        available = [k for k in FIRST_KINDS[category] if entry.of_kind(k)]
+        if available:
+            assert lines[0].kind == available[0], (code, category)
 
 
-def _load(tmp_path: Path, data: dict, today: dt.date = COMPILED) -> Directory:
-    path = tmp_path / "resources.yaml"
+def test_a_violence_disclosure_never_leads_with_the_suicide_line_where_an_abuse_line_exists(directory):
+    for code, entry in directory.entries.items():
+        if entry.of_kind("abuse", "abuse_women", "abuse_men"):
+            assert directory.lines_for(code, ("violence",))[0].kind != "crisis", code
+
+
+def test_work_adds_the_workplace_route_without_dropping_abuse_lines(directory: Directory) -> None:
+    lines = directory.lines_for("GB", ("violence",), "work")
+    kinds = [line.kind for line in lines]
+    assert kinds[0] in ("abuse", "abuse_women", "abuse_men") and "workplace" not in kinds[:1]
+    assert directory.lines_for("GB", (), "work")[0].kind == "workplace"
+
+
+@pytest.mark.parametrize("category", ((), *((c,) for c in CATEGORIES)))
+def test_every_rendered_block_fits_a_phone(directory: Directory, content, category) -> None:
+    for code in [None, *directory.entries]:
+        for emergency in (True, False):
+            text = render_resources(content, directory, code, categories=category, from_default=True,
+                                    emergency=emergency)
+            assert len(text.splitlines()) <= 8 and len(text) <= 700, (code, category, len(text))
+
+
+def test_the_112_note_is_shown_where_it_carries_information(content, directory: Directory) -> None:
+    text = render_resources(content, directory, "ZA")
+    assert "112" in text
+
+
+def _copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "directory"
+    shutil.copytree(DIRECTORY, folder)
+    return folder
+
+
+def _edit(folder: Path, code: str, change) -> None:
+    path = folder / f"{code}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return load_resources(path, today=today)
 
 
-def _problems(tmp_path: Path, data: dict, today: dt.date = COMPILED) -> list[str]:
-    with pytest.raises(ResourcesError) as info:
-        _load(tmp_path, data, today)
-    assert all(p.startswith("resources.yaml: ") for p in info.value.problems)
-    assert str(info.value) == "\n".join(info.value.problems)
-    return info.value.problems
+@pytest.mark.parametrize("change,problem", [
+    (lambda d: d["lines"][0].pop("source"), "source: Field required"),
+    (lambda d: d["lines"][0].update(source_seen="2027-01-01"), "source_seen 2027-01-01 is in the future"),
+    (lambda d: d["lines"][0].update(verified_on="2027-01-01"), "verified_on 2027-01-01 is in the future"),
+    (lambda d: d["lines"][0].update(kind="helpful"), "kind: Input should be"),
+    (lambda d: d["lines"][0].update(phone="call me"), "bad phone number"),
+    (lambda d: d["lines"][0].pop("confirms"), "confirms: Field required"),
+    (lambda d: d.update(emergency=None), "a country needs its emergency number"),
+    (lambda d: d.update(code="XX"), "does not match the file name"),
+])
+def test_each_mistake_is_named_with_file_and_place(tmp_path: Path, change, problem) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder, "US", change)
+    with pytest.raises(ResourcesError) as err:
+        load_resources(folder, today=TODAY)
+    assert any(p.startswith("directory/US.yaml: ") and problem in p for p in err.value.problems), err.value.problems
 
 
-def test_round_trip_of_good_data(tmp_path: Path) -> None:
-    _load(tmp_path, _good())
+def test_round_trip(tmp_path: Path, directory: Directory) -> None:
+    folder = _copy(tmp_path)
+    for path in folder.glob("*.yaml"):
+        path.write_text(yaml.safe_dump(yaml.safe_load(path.read_text()), allow_unicode=True), encoding="utf-8")
+    assert load_resources(folder, today=TODAY) == directory
 
 
-def test_missing_field(tmp_path: Path) -> None:
-    data = _good()
-    del data["countries"]["GB"]["crisis_line"]
-    [problem] = _problems(tmp_path, data)
-    assert problem.startswith("resources.yaml: GB: crisis_line: ")
+def test_stale_lists_old_sources_and_missing_phone_checks(directory: Directory) -> None:
+    found = stale(directory, TODAY + dt.timedelta(days=200), 180)
+    reasons = {why.split(" ")[0] for _, _, why in found}
+    assert reasons == {"source", "no"}
+    now = stale(directory, TODAY, 180)
+    unrung = {(code, name) for code, name, why in now if why.startswith("no phone check")}
+    assert ("GB", "gb_samaritans") in unrung and len(unrung) >= sum(len(e.lines) for e in directory.entries.values())
+    for _, _, why in now:  # old sources are named with the date they were seen
+        assert why.startswith("no phone check") or why.startswith("source seen")
 
 
-@pytest.mark.parametrize("phone", ["x", "1", "call 999", "+", "1" * 21, "()-+"])
-def test_bad_phone(tmp_path: Path, phone: str) -> None:
-    data = _good()
-    data["countries"]["FR"]["abuse_line"]["phone"] = phone
-    [problem] = _problems(tmp_path, data)
-    assert problem.startswith("resources.yaml: FR: abuse_line.phone: bad phone number")
+def _resources_check(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", "resources", "check", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
 
 
-@pytest.mark.parametrize("number", ["000", "111", "112", "+44 20 7946 0000", "(02) 2327-2327"])
-def test_short_and_formatted_numbers_are_valid(tmp_path: Path, number: str) -> None:
-    data = _good()
-    data["countries"]["NL"]["emergency"] = number
-    _load(tmp_path, data)
+def test_resources_check_exits_1_listing_what_needs_doing(tmp_path: Path) -> None:
+    out = _resources_check("--today", "2026-12-01")
+    assert out.returncode == 1 and "GB\tgb_samaritans\tno phone check yet" in out.stdout
 
 
-def test_http_url(tmp_path: Path) -> None:
-    data = _good()
-    data["countries"]["US"]["crisis_line"]["url"] = "http://988lifeline.org"
-    data["countries"]["US"]["source"] = ["http://example.org"]
-    problems = _problems(tmp_path, data)
-    assert len(problems) == 2
-    assert all("https://" in p for p in problems)
+def test_resources_check_passes_when_everything_is_fresh_and_rung(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    folder = root / "directory"
+    shutil.copytree(DIRECTORY, folder)
 
+    def rung(data: dict) -> None:
+        for item in [*data["lines"], *(data.get("ways_without_speaking") or []), data.get("emergency") or {}]:
+            if item:
+                item["verified_on"] = item["source_seen"] = "2026-12-01"
 
-def test_bad_date(tmp_path: Path) -> None:
-    data = _good()
-    data["countries"]["DE"]["verified_on"] = "2026-02-30"
-    [problem] = _problems(tmp_path, data)
-    assert problem.startswith("resources.yaml: DE: verified_on: ")
-
-
-def test_future_date(tmp_path: Path) -> None:
-    data = _good()
-    data["countries"]["ES"]["verified_on"] = dt.date(2026, 11, 29)
-    [problem] = _problems(tmp_path, data)
-    assert problem == "resources.yaml: ES: verified_on 2026-11-29 is in the future"
-
-
-@pytest.mark.parametrize("code", ["gb", "GBR", "G1", "1"])
-def test_bad_country_code(tmp_path: Path, code: str) -> None:
-    data = _good()
-    data["countries"][code] = data["countries"].pop("GB")
-    [problem] = _problems(tmp_path, data)
-    assert problem == f"resources.yaml: {code}: country code must be two upper-case letters"
-
-
-def test_all_problems_are_collected(tmp_path: Path) -> None:
-    data = _good()
-    data["countries"]["AU"]["emergency"] = "zero"
-    data["countries"]["NZ"]["verified_on"] = dt.date(2027, 1, 1)
-    data["countries"]["ie"] = data["countries"].pop("IE")
-    problems = _problems(tmp_path, data)
-    assert len(problems) == 3
-    assert {p.split(": ")[1] for p in problems} == {"AU", "NZ", "ie"}
-
-
-def test_line_needs_phone_or_url(tmp_path: Path) -> None:
-    data = _good()
-    data["countries"]["IN"]["abuse_line"] = {"name": "Somewhere"}
-    [problem] = _problems(tmp_path, data)
-    assert problem.startswith("resources.yaml: IN: abuse_line: ") and "phone or a url" in problem
-
-
-def test_country_needs_emergency_number(tmp_path: Path) -> None:
-    data = _good()
-    data["countries"]["ZA"]["emergency"] = None
-    [problem] = _problems(tmp_path, data)
-    assert problem == "resources.yaml: ZA: emergency number is required"
+    for path in folder.glob("*.yaml"):
+        _edit(folder, path.stem, rung)
+    out = _resources_check("--today", "2026-12-02", "--content", str(root))
+    assert out.returncode == 0, out.stdout + out.stderr
+    out = _resources_check("--today", "2027-12-02", "--content", str(root), "--max-age", "180")
+    assert out.returncode == 1 and "source seen" in out.stdout

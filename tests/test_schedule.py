@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.schedule import Plan, first_slot, next_slot, parse_time, parse_zone, summary_slot
+from bot.features.checkins.schedule import Plan, first_slot, next_slot, parse_local_time, parse_zone, summary_slot
 
 UTC = timezone.utc
 
@@ -104,12 +104,12 @@ def test_weekly_summary_falls_on_sunday_at_the_check_in_time():
 
 
 def test_parsing_times_and_zones():
-    assert str(parse_time("7:30")) == "07:30:00"
-    assert str(parse_time("19.45")) == "19:45:00"
-    assert str(parse_time("7pm")) == "19:00:00"
-    assert str(parse_time("12:15 am")) == "00:15:00"
+    assert str(parse_local_time("7:30")) == "07:30:00"
+    assert str(parse_local_time("19.45")) == "19:45:00"
+    assert str(parse_local_time("7pm")) == "19:00:00"
+    assert str(parse_local_time("12:15 am")) == "00:15:00"
     for bad in ("25:00", "7", "noon", "", "7:75"):
-        assert parse_time(bad) is None, bad
+        assert parse_local_time(bad) is None, bad
     assert parse_zone("Europe/Berlin") == "Europe/Berlin"
     assert parse_zone(" europe/berlin ") == "Europe/Berlin"
     assert parse_zone("America/New York") == "America/New_York"

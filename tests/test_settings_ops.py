@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.core.settings import SettingsError, load_settings
 from tests.conftest import ROOT
 
 BAD = [
@@ -63,7 +63,7 @@ def test_the_cli_exits_1_with_one_line_per_problem():
 
 
 def test_every_setting_is_documented_in_env_example():
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     example = (ROOT / ".env.example").read_text()
     for name, field in Settings.model_fields.items():

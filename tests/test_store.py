@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Store, StoreError
+from bot.store.store import Store, StoreError
 from flows.model import Conversation, Input, JournalEntry, Result
 from tests.conftest import make_app
 from tests.support.driver import Chat

@@ -12,12 +12,13 @@ import pytest
 import pytest_asyncio
 from telegram import Update
 
-from bot.console import Console
-from bot.telegram import Poller, WebhookServer, build_application, process_batch, set_commands
-from bot.telegram.app import adapter_of
+from bot.adapters.console import Console
+from bot.adapters.telegram import Poller, WebhookServer, process_batch, set_commands
+from bot.adapters.telegram.app import adapter_of
 from flows.model import Reply
 from tests.conftest import make_app
 from tests.support.fake_telegram import FakeTelegram
+from tests.support.harness import app_and_application
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 
@@ -35,9 +36,8 @@ class Harness:
         self.poller: Poller | None = None
 
     def build(self):
-        self.app = make_app(self.store_path, self.content, telegram_bot_token=TOKEN)
-        self.application = build_application(self.app.settings, self.app, base_url=self.fake.base_url, timeout=3,
-                                             backoff=0.05, hooks=[])
+        self.app, self.application = app_and_application(self.store_path, self.content, token=TOKEN,
+                                                          base_url=self.fake.base_url, timeout=3, backoff=0.05)
         return self.application
 
     async def start(self, *, poll: bool = True) -> None:
@@ -249,9 +249,16 @@ async def test_free_text_at_a_choice_step_and_a_label_typed_out(bot: Harness) ->
     await press(bot, menu_label(bot, "signs"))
     await say(bot, "hmm, what?")
     assert bot.where() == ("signs", "intro")
-    assert bot.app.content.note("not_understood") in [r.plain for r in bot.fake.sent(USER)[-2:]]
+    assert bot.app.content.note("text_read") in [r.plain for r in bot.fake.sent(USER)[-2:]]
+    assert "Keep it in my journal" in [label for label, _ in bot.fake.buttons(USER)]
+    await press(bot, "Keep it in my journal")
+    assert bot.where() == ("signs", "intro")
+    assert [e["text"] for e in bot.app.store.journal(f"tg:{USER}", offset=0, limit=1)] == ["hmm, what?"]
     await say(bot, "let's start")
     assert bot.where() == ("signs", "pick")
+    await say(bot, "another thought")
+    await press(bot, "Menu")  # a way-out after the extra option still means what it says
+    assert bot.where() == ("menu", "home")
 
 
 async def test_sticker_photo_voice_get_only_text_and_the_current_step(bot: Harness) -> None:
@@ -263,6 +270,19 @@ async def test_sticker_photo_voice_get_only_text_and_the_current_step(bot: Harne
         new = bot.fake.sent(USER)[before:]
         assert [r.plain for r in new][0] == bot.app.content.note("only_text")
         assert new[-1].reply_markup and bot.where() == ("menu", "home")
+
+
+async def test_service_messages_are_not_answered_and_a_crisis_caption_is(bot: Harness) -> None:
+    """The chat's auto-delete timer being set is Telegram talking, not the person: nothing is sent back.
+    A photo whose caption signals danger goes through the same triage as typed text."""
+    await agreed(bot)
+    before = len(bot.fake.sent(USER))
+    bot.fake._user_message(USER, "service", {"message_auto_delete_timer_changed": {"message_auto_delete_time": 86400}})
+    await bot.settle()
+    assert len(bot.fake.sent(USER)) == before and bot.where() == ("menu", "home")
+    bot.fake.user_photo(USER, caption="he is strangling me")
+    await bot.settle()
+    assert bot.where()[0] == "crisis"
 
 
 async def test_edited_message_never_moves_but_an_edited_crisis_is_answered(bot: Harness) -> None:
@@ -399,7 +419,7 @@ async def test_long_text_is_split_under_the_limit_and_escaped(bot: Harness) -> N
 
 
 async def test_sending_to_someone_who_blocked_the_bot_raises_blocked(bot: Harness) -> None:
-    from bot.telegram.adapter import Blocked
+    from bot.adapters.telegram.adapter import Blocked
 
     await agreed(bot)
     bot.fake.block(USER)
@@ -448,7 +468,7 @@ async def test_webhook_refuses_a_wrong_secret_and_answers_200_after_the_commit(f
 # ---- logs -----------------------------------------------------------------------------------------------
 
 async def test_debug_logs_hold_no_text_no_answers_and_no_token(fake, store_path, content, caplog) -> None:
-    from bot.telegram.logs import configure, quiet_libraries, redact
+    from bot.adapters.telegram.logs import configure, quiet_libraries, redact
 
     records: list[str] = []
 
@@ -530,7 +550,7 @@ async def test_telegram_and_console_walks_of_signs_show_the_same_texts_and_optio
 
 
 async def test_callback_data_stays_within_64_bytes_and_long_ids_still_work(bot: Harness) -> None:
-    from bot.telegram import render
+    from bot.adapters.telegram import render
 
     await agreed(bot)
     for rec in bot.fake.sent(USER):
@@ -570,7 +590,7 @@ async def test_a_message_too_old_to_delete_is_marked_and_the_step_sent_anew(bot:
     """/exit could no longer delete a message sent 47+ hours ago: the next step is not drawn into it."""
     from datetime import timedelta
 
-    from bot.telegram.adapter import utcnow
+    from bot.core.clock import utcnow
 
     await agreed(bot)
     menu = last_with_buttons(bot.fake)
@@ -642,7 +662,7 @@ async def test_export_arrives_as_a_document_and_is_tracked(bot: Harness) -> None
 # ---- serve(): what `fulcrum run` runs ----------------------------------------------------------------------
 
 async def test_serve_polls_sets_commands_and_stops_cleanly_acknowledging(fake, store_path, content) -> None:
-    from bot.telegram import serve
+    from bot.adapters.telegram import serve
 
     harness = Harness(fake, store_path, content)
     application = harness.build()
@@ -659,7 +679,7 @@ async def test_serve_polls_sets_commands_and_stops_cleanly_acknowledging(fake, s
 
 
 async def test_serve_webhook_sets_the_secret_and_refuses_forgeries(fake, store_path, content) -> None:
-    from bot.telegram import serve
+    from bot.adapters.telegram import serve
 
     harness = Harness(fake, store_path, content)
     application = harness.build()
@@ -671,3 +691,29 @@ async def test_serve_webhook_sets_the_secret_and_refuses_forgeries(fake, store_p
     stop.set()
     await asyncio.wait_for(task, 8)
     harness.app.store.close()
+
+
+async def test_the_checkin_sweep_job_sends_a_due_reminder_through_the_adapter(bot: Harness) -> None:
+    """The sweep is a feature's Job: build_application schedules it by name, and its callback sends through
+    the adapter (the features' Sender) with the reminder's neutral words and its command buttons."""
+    from datetime import timedelta
+
+    from bot.core.clock import iso
+    from bot.features.checkins import apply_plan
+
+    await agreed(bot)
+    pid, now = f"tg:{USER}", bot.adapter.clock()
+    with bot.app.store.transaction():
+        apply_plan(bot.app.env, pid, {"checkins": "daily", "checkins_time": "09:00", "checkins_tz": "UTC"}, [],
+                   now - timedelta(days=2))
+        bot.app.store.execute("UPDATE schedules SET next_due = ?, last_slot = NULL WHERE person = ?",
+                              (iso(now - timedelta(minutes=1)), pid))
+        bot.app.store.execute("UPDATE people SET last_seen = ? WHERE id = ?", (iso(now - timedelta(hours=2)), pid))
+    before = len(bot.fake.sent(USER))
+    [job] = bot.application.job_queue.get_jobs_by_name("checkin-sweep")
+    await job.callback(None)
+    new = bot.fake.sent(USER)[before:]
+    assert [r.plain for r in new] == [bot.app.content.note("checkin_prompt")]
+    assert [label for label, _ in bot.fake.buttons(USER, new[-1].message_id)][0] == "Start check-in"
+    due = bot.app.store.execute("SELECT next_due FROM schedules WHERE person = ?", (pid,)).fetchone()[0]
+    assert due > iso(now)  # the schedule moved past now with the record of the send

@@ -22,6 +22,9 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 
 JOURNEYS = sorted((ROOT / "tests" / "journeys").glob("*.yaml"))
 USER = 5151
+# Every `pytest` replays these over Telegram (a calm one and one through the crisis path); CI=true all of them.
+# All journeys also run in-process and through the console on every run (tests/test_journeys.py).
+FAST_JOURNEYS = {"boundaries", "walk_away_unsafe"}
 
 
 # ---- a person at the keyboard ---------------------------------------------------------------------------
@@ -129,8 +132,10 @@ def assert_clean(fake: FakeTelegram) -> None:
 
 # ---- the journeys ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", JOURNEYS, ids=[p.stem for p in JOURNEYS])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=() if p.stem in FAST_JOURNEYS else pytest.mark.slow)
+                                  for p in JOURNEYS])
 async def test_journey_over_telegram(path: Path, bot: Harness) -> None:
+    assert FAST_JOURNEYS <= {p.stem for p in JOURNEYS}
     journey = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert journey.get("turns"), f"{path.name}: no turns"
     person = Person(bot)

@@ -8,7 +8,7 @@ import time
 import pytest
 from telegram.error import RetryAfter
 
-from bot.telegram.ratelimit import MessageRateLimiter, foreground
+from bot.adapters.telegram.ratelimit import MessageRateLimiter, foreground
 
 pytestmark = pytest.mark.asyncio
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.telegram import render
-from bot.telegram.processor import update_key
+from bot.adapters.telegram import render
+from bot.adapters.telegram.processor import update_key
 from flows.model import Option, Reply
 
 

@@ -295,7 +295,7 @@ def test_minimal_file_is_clean(tmp_path: Path) -> None:
     ("want to (die", "i want to die", "fine", "does not compile"),
     ("want to die", "i wish i was gone", "fine", "example does not match"),
     ("want to die", "i want to die", "i want to die of embarrassment", "trap matches"),
-    ("want to die", "i want to die", "he hit me", "flagged violence"),
+    ("want to die", "i want to die", "he hit me", "flagged crisis violence"),
 ])
 def test_self_check_reports_problems(tmp_path: Path, pattern: str, example: str, trap: str, problem: str) -> None:
     path = _write(tmp_path, _MINIMAL.format(pattern=pattern, example=example, trap=trap))

@@ -1,6 +1,7 @@
 """Fuzzing the update handler with malformed and unusual updates: each is answered gracefully or ignored, never
-a crash (nothing reaches the Application's error handler) and never a stuck person (afterwards the same person
-can /menu and gets the menu).
+a crash (nothing reaches the Application's error handler), never output Telegram would refuse (bad HTML, too
+long, callback data over 64 bytes: tests/support/bot_api_rules.py), and never a stuck person (afterwards the
+same person can /menu and gets the menu).
 
 Updates go through `Update.de_json` (what PTB does with Telegram's JSON; dicts it rejects are not updates at
 all) and the Application's update processor; Bot API calls are answered offline (tests/support/offline.py).
@@ -9,17 +10,15 @@ Longer: FULCRUM_HYPOTHESIS_PROFILE=long pytest tests/test_update_fuzz.py
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import logging
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.telegram import build_application
-from tests.conftest import HYPOTHESIS_PROFILE, make_app
-from tests.support.offline import OfflineRequest, Updates, buttons, chat_dict, offline, user_dict
+from tests.conftest import HYPOTHESIS_PROFILE
+from tests.support.harness import OfflineBot
+from tests.support.offline import buttons, chat_dict, user_dict
 
 TOKEN = "123456:FUZZ"
 PERSON = 8080
@@ -118,39 +117,24 @@ def updates(draw) -> dict:
                                                   "length": length}])}
 
 
-class Bot:
-    """One Application on a fresh database, fed one update at a time on its own event loop."""
-
-    def __init__(self, db, content) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.app = make_app(db, content, telegram_bot_token=TOKEN)
-        self.application = build_application(self.app.settings, self.app, hooks=[], retries=0)
-        ids = itertools.count(10)
-        self.request = offline(self.application, OfflineRequest(ids=ids))
-        self.updates = Updates(self.application.bot, ids=ids)
-        self.loop.run_until_complete(self.application.initialize())
+class Bot(OfflineBot):
+    """One app and Application on a fresh database (tests/support/harness.py), fed one raw update dict at a time."""
 
     def feed(self, data: dict) -> None:
-        update = self.updates.raw(data)
-        application = self.application
-        self.loop.run_until_complete(application.update_processor.process_update(update,
-                                                                                 application.process_update(update)))
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.application.shutdown())
-        self.loop.close()
-        self.app.store.close()
+        super().feed(self.updates.raw(data))
 
 
 @pytest.fixture
 def bot(tmp_path, content):
-    bot = Bot(tmp_path / "fuzz.db", content)
-    bot.feed({"message": message(text="/start")})  # agreed, so updates can move something
-    data = [d for _, d in buttons(bot.request.last[PERSON])]
-    bot.feed({"callback_query": {"id": "q0", "from": user_dict(PERSON), "chat_instance": "ci", "data": data[0],
-                                 "message": bot.request.last[PERSON]}})
-    yield bot
-    bot.close()
+    bot = Bot(tmp_path / "fuzz.db", content, token=TOKEN)
+    try:
+        bot.feed({"message": message(text="/start")})  # agreed, so updates can move something
+        data = [d for _, d in buttons(bot.request.last[PERSON])]
+        bot.feed({"callback_query": {"id": "q0", "from": user_dict(PERSON), "chat_instance": "ci", "data": data[0],
+                                     "message": bot.request.last[PERSON]}})
+        yield bot
+    finally:
+        bot.close()
 
 
 @pytest.fixture
@@ -189,6 +173,7 @@ def test_odd_updates_never_crash_nor_leave_a_person_stuck(bot: Bot, errors: list
             continue  # PTB itself refuses it: it never becomes an update, in production either
         bot.feed(data)
     assert not errors, [r.getMessage()[:300] for r in errors]
+    assert not bot.request.refused, bot.request.refused  # nothing Telegram would answer with 400
     menu_works(bot)
     assert bot.application.update_processor.held == 0
 
@@ -200,4 +185,5 @@ def test_each_odd_text_at_a_text_step_is_kept_or_answered(bot: Bot, errors: list
     bot.feed({"callback_query": {"id": "q", "from": user_dict(PERSON), "chat_instance": "ci",
                                  "data": "not ours at all", "message": message(user=None, text=odd[:100])}})
     assert not errors, [r.getMessage()[:300] for r in errors]
+    assert not bot.request.refused, bot.request.refused  # nothing Telegram would answer with 400
     menu_works(bot)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from bot.core.inputs import option_numbers, parse_command
 from flows.model import Input, Reply
 
 
@@ -21,11 +22,11 @@ class Chat:
 
     def send(self, line: str) -> str:
         text = line.strip()
+        numbers = option_numbers(text)
         if text.startswith("/"):
-            name, _, arg = text[1:].partition(" ")
-            inp = Input.command(name, arg)
-        elif text.isdigit() and self.last and 1 <= int(text) <= len(self.last.options):
-            inp = Input.option(self.last.options[int(text) - 1].id)
+            inp = parse_command(text)
+        elif numbers is not None and len(numbers) == 1 and self.last and 1 <= numbers[0] <= len(self.last.options):
+            inp = Input.option(self.last.options[numbers[0] - 1].id)
         else:
             inp = Input.text(line)
         return self.handle(inp)

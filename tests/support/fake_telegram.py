@@ -46,6 +46,8 @@ Faults:
 
 Timing (benchmarks): observe(fn) calls fn(method, params, ok) as each call is answered.
 
+What the Bot API refuses in what the bot sends (HTML, lengths, buttons, commands) lives in
+tests/support/bot_api_rules.py, shared with tests/support/offline.py.
 Deliberate leniencies: setWebhook accepts http:// URLs; MarkdownV2 is only checked for
 unescaped reserved characters; text lengths are counted in code points.
 Nothing logged here contains message text or the token.
@@ -67,6 +69,9 @@ from typing import Any, Callable, NamedTuple
 import aiohttp
 from aiohttp import web
 
+from tests.support import bot_api_rules as rules
+from tests.support.bot_api_rules import ApiError, check_markdown_v2, parse_html, utf16  # noqa: F401 - re-exported
+
 log = logging.getLogger(__name__)
 
 HOURS_48 = 48 * 3600
@@ -85,29 +90,7 @@ _TEXT_FIELDS = {
     "description", "short_description", "name", "title", "emoji", "language_code", "photo",
     "document", "action", "ip_address", "inline_message_id", "file_id", "message_effect_id",
 }
-_CHAT_ACTIONS = {
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
-}
 _DEFAULT_EXCLUDED = {"chat_member", "message_reaction", "message_reaction_count"}
-_HTML_TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "a": "text_link", "code": "code", "pre": "pre", "span": "spoiler", "tg-spoiler": "spoiler",
-    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
-}
-_ENTITY_RE = re.compile(r"&(lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
-_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_ATTR_RE = re.compile(r"""\s*([a-zA-Z][\w-]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+))?""")
-_MDV2_RESERVED = set("_*[]()~`>#+-=|{}.!")
-
-
-class ApiError(Exception):
-    """An error answer: HTTP status == error_code."""
-
-    def __init__(self, code: int, description: str, retry_after: int | None = None):
-        super().__init__(description)
-        self.code, self.description, self.retry_after = code, description, retry_after
 
 
 class Upload(NamedTuple):
@@ -157,137 +140,6 @@ class Record:
     @property
     def plain(self) -> str | None:
         return self.content.get("text", self.content.get("caption"))
-
-
-def _utf16(s: str) -> int:
-    return len(s.encode("utf-16-le")) // 2
-
-
-def parse_html(text: str) -> tuple[str, list[dict]]:
-    """Telegram-style HTML → (plain text, entities); raises ApiError 400 on bad markup."""
-    out: list[str] = []
-    pos16 = 0
-    stack: list[tuple[str, int, dict]] = []  # (tag, utf16 start, entity skeleton)
-    entities: list[dict] = []
-    i, n = 0, len(text)
-
-    def bad(msg: str) -> ApiError:
-        return ApiError(400, f"Bad Request: can't parse entities: {msg}")
-
-    def off(j: int) -> int:
-        return len(text[:j].encode())
-
-    while i < n:
-        c = text[i]
-        if c == "&":
-            m = _ENTITY_RE.match(text, i)
-            if not m:
-                raise bad(f"Unsupported character entity at byte offset {off(i)}")
-            name = m.group(1)
-            if name in _NAMED:
-                ch = _NAMED[name]
-            else:
-                cp = int(name[2:], 16) if name[1] in "xX" else int(name[1:])
-                if not 0 < cp <= 0x10FFFF or 0xD800 <= cp <= 0xDFFF:
-                    raise bad(f"Invalid character entity at byte offset {off(i)}")
-                ch = chr(cp)
-            out.append(ch)
-            pos16 += _utf16(ch)
-            i = m.end()
-        elif c == "<" and text.startswith("</", i):
-            m = re.compile(r"</([a-zA-Z][\w-]*)\s*>").match(text, i)
-            if not m:
-                raise bad(f"Unexpected end tag at byte offset {off(i)}")
-            name = m.group(1).lower()
-            if not stack:
-                raise bad(f"Unexpected end tag at byte offset {off(i)}")
-            top, start, ent = stack.pop()
-            if name != top:
-                raise bad(
-                    f'Unmatched end tag at byte offset {off(i)}, expected "</{top}>", '
-                    f'found "</{name}>"'
-                )
-            if pos16 > start and ent:
-                entities.append({**ent, "offset": start, "length": pos16 - start})
-            i = m.end()
-        elif c == "<":
-            m = re.compile(r"<([a-zA-Z][\w-]*)").match(text, i)
-            if not m:
-                raise bad(f'Unsupported start tag "" at byte offset {off(i)}')
-            name = m.group(1).lower()
-            if name not in _HTML_TAGS:
-                raise bad(f'Unsupported start tag "{name}" at byte offset {off(i)}')
-            j, attrs = m.end(), {}
-            while True:
-                am = _ATTR_RE.match(text, j)
-                if not am or am.end() == j:
-                    break
-                val = am.group(2) or ""
-                if val[:1] in "\"'":
-                    val = val[1:-1]
-                attrs[am.group(1).lower()] = _ENTITY_RE.sub(lambda x: _NAMED.get(x.group(1), x.group(0)), val)
-                j = am.end()
-            while j < n and text[j].isspace():
-                j += 1
-            if j >= n or text[j] != ">":
-                raise bad(f"Unclosed start tag at byte offset {off(i)}")
-            ent: dict = {"type": _HTML_TAGS[name]}
-            if name == "span" and attrs.get("class") != "tg-spoiler":
-                raise bad(f'Unsupported start tag "span" at byte offset {off(i)}')
-            if name == "a":
-                ent["url"] = attrs.get("href", "")
-            if name == "tg-emoji":
-                if "emoji-id" not in attrs:
-                    raise bad(f'Custom emoji identifier expected at byte offset {off(i)}')
-                ent["custom_emoji_id"] = attrs["emoji-id"]
-            if name == "blockquote" and "expandable" in attrs:
-                ent["type"] = "expandable_blockquote"
-            if name == "code" and stack and stack[-1][0] == "pre" and stack[-1][1] == pos16:
-                lang = attrs.get("class", "")
-                if lang.startswith("language-"):
-                    stack[-1][2]["language"] = lang[9:]
-                    ent = {}
-            stack.append((name, pos16, ent))
-            i = j + 1
-        else:
-            out.append(c)
-            pos16 += _utf16(c)
-            i += 1
-    if stack:
-        raise bad(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
-    return _strip("".join(out), entities)
-
-
-def _strip(raw: str, entities: list[dict]) -> tuple[str, list[dict]]:
-    plain = raw.strip()
-    lead = _utf16(raw[: len(raw) - len(raw.lstrip())])
-    total = _utf16(plain)
-    fixed = []
-    for e in sorted(entities, key=lambda e: e["offset"]):
-        start = max(e["offset"] - lead, 0)
-        end = min(e["offset"] + e["length"] - lead, total)
-        if end > start:
-            fixed.append({**e, "offset": start, "length": end - start})
-    return plain, fixed
-
-
-def check_markdown_v2(text: str) -> None:
-    """Rejects unescaped characters that MarkdownV2 reserves and that are never markup here."""
-    i, in_code = 0, False
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "`":
-            in_code = not in_code
-        elif not in_code and c in ".-=+#{}!" and not (c == "!" and text[i + 1:i + 2] == "["):
-            raise ApiError(
-                400,
-                f"Bad Request: can't parse entities: Character '{c}' is reserved and must be "
-                "escaped with the preceding '\\'",
-            )
-        i += 1
 
 
 def _decode(key: str, value: Any) -> Any:
@@ -555,53 +407,6 @@ class FakeTelegram:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         return chat_id
 
-    def _formatted(self, text: str, parse_mode: str | None, limit: int, what: str) -> dict:
-        mode = (parse_mode or "").lower()
-        if mode == "html":
-            plain, ents = parse_html(text)
-        elif mode in ("markdownv2", "markdown", ""):
-            if mode == "markdownv2":
-                check_markdown_v2(text)
-            plain, ents = text.strip(), []
-        else:
-            raise ApiError(400, "Bad Request: unsupported parse_mode")
-        if len(plain) > limit:
-            raise ApiError(400, "Bad Request: message is too long" if what == "text"
-                           else "Bad Request: message caption is too long")
-        key = "entities" if what == "text" else "caption_entities"
-        return {what: plain, **({key: ents} if ents else {})} if plain or what == "text" else {}
-
-    @staticmethod
-    def _markup(params: dict) -> dict | None:
-        markup = params.get("reply_markup")
-        if markup is None:
-            return None
-        if not isinstance(markup, dict):
-            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
-        rows = markup.get("inline_keyboard")
-        if rows is None:
-            return markup
-        if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-            raise ApiError(400, "Bad Request: can't parse inline keyboard button: "
-                                "InlineKeyboardButton must be an Object")
-        for row in rows:
-            for button in row:
-                if not isinstance(button, dict) or not button.get("text"):
-                    raise ApiError(400, "Bad Request: BUTTON_TEXT_EMPTY")
-                if "callback_data" in button:
-                    size = len(str(button["callback_data"]).encode())
-                    if not 1 <= size <= 64:
-                        raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
-                elif "url" in button:
-                    if not re.match(r"^(https?|tg)://\S+$", str(button["url"])):
-                        raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
-                elif not any(k in button for k in ("web_app", "login_url", "switch_inline_query",
-                             "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-                             "copy_text", "callback_game", "pay")):
-                    raise ApiError(400, "Bad Request: can't parse inline keyboard button: "
-                                        "Text buttons are unallowed in the inline keyboard")
-        return markup
-
     def _check_reply(self, chat_id: int, params: dict) -> None:
         rp = params.get("reply_parameters") or {}
         mid = rp.get("message_id") if isinstance(rp, dict) else None
@@ -661,12 +466,8 @@ class FakeTelegram:
     async def _send_message(self, p: dict) -> dict:
         chat_id = self._target(p)
         text = p.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise ApiError(400, "Bad Request: message text is empty")
-        content = self._formatted(text, p.get("parse_mode"), 4096, "text")
-        if not content["text"]:
-            raise ApiError(400, "Bad Request: message text is empty")
-        markup = self._markup(p)
+        content = rules.message_text(text, p.get("parse_mode"))
+        markup = rules.check_markup(p.get("reply_markup"))
         self._check_reply(chat_id, p)
         rec = self._store(chat_id, kind="text", from_bot=True, text=text,
                           parse_mode=p.get("parse_mode"), reply_markup=markup, content=content)
@@ -687,8 +488,8 @@ class FakeTelegram:
         elif not re.match(r"^https?://", str(media)):
             raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
         caption = p.get("caption")
-        content = self._formatted(caption, p.get("parse_mode"), 1024, "caption") if caption else {}
-        markup = self._markup(p)
+        content = rules.caption(caption, p.get("parse_mode"))
+        markup = rules.check_markup(p.get("reply_markup"))
         self._check_reply(chat_id, p)
         size = len(upload.data) if upload else 1024
         if kind == "photo":
@@ -747,32 +548,29 @@ class FakeTelegram:
         if rec.kind != "text":
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
         text = p.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise ApiError(400, "Bad Request: message text is empty")
-        content = self._formatted(text, p.get("parse_mode"), 4096, "text")
-        return self._apply_edit(rec, content, self._markup(p), text, p.get("parse_mode"))
+        content = rules.message_text(text, p.get("parse_mode"))
+        return self._apply_edit(rec, content, rules.check_markup(p.get("reply_markup")), text, p.get("parse_mode"))
 
     async def _edit_caption(self, p: dict) -> dict:
         rec = self._editable(p)
         if rec.kind == "text":
             raise ApiError(400, "Bad Request: there is no caption in the message to edit")
         caption = p.get("caption") or None
-        content = self._formatted(caption, p.get("parse_mode"), 1024, "caption") if caption else {}
-        return self._apply_edit(rec, content, self._markup(p), caption, p.get("parse_mode"))
+        content = rules.caption(caption, p.get("parse_mode"))
+        return self._apply_edit(rec, content, rules.check_markup(p.get("reply_markup")), caption, p.get("parse_mode"))
 
     async def _edit_markup(self, p: dict) -> dict:
         rec = self._editable(p)
         content = {k: rec.content[k] for k in ("text", "entities", "caption", "caption_entities")
                    if k in rec.content}
-        return self._apply_edit(rec, content, self._markup(p), rec.text, rec.parse_mode)
+        return self._apply_edit(rec, content, rules.check_markup(p.get("reply_markup")), rec.text, rec.parse_mode)
 
     async def _answer_callback(self, p: dict) -> bool:
         qid = str(p.get("callback_query_id") or "")
         query = self._callbacks.get(qid)
         if query is None or qid in self._answered_ids:
             raise ApiError(400, _OLD_QUERY)
-        if len(str(p.get("text") or "")) > 200:
-            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        rules.callback_answer(p.get("text"))
         self._answered_ids.add(qid)
         self.answered_callbacks.append({
             "id": qid, "data": query.get("data"), "user_id": query["from"]["id"],
@@ -823,8 +621,7 @@ class FakeTelegram:
 
     async def _chat_action(self, p: dict) -> bool:
         self._target(p)
-        if p.get("action") not in _CHAT_ACTIONS:
-            raise ApiError(400, "Bad Request: wrong parameter action in request")
+        rules.chat_action(p.get("action"))
         return True
 
     @staticmethod
@@ -833,18 +630,7 @@ class FakeTelegram:
         return json.dumps(scope, sort_keys=True), str(p.get("language_code") or "")
 
     async def _set_commands(self, p: dict) -> bool:
-        commands = p.get("commands")
-        if not isinstance(commands, list):
-            raise ApiError(400, "Bad Request: can't parse commands JSON object")
-        if len(commands) > 100:
-            raise ApiError(400, "Bad Request: too many commands specified")
-        for c in commands:
-            if not isinstance(c, dict) or not re.fullmatch(r"[a-z0-9_]{1,32}", str(c.get("command", ""))):
-                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-            if not 1 <= len(str(c.get("description") or "")) <= 256:
-                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
-        self._commands[self._scope_key(p)] = [
-            {"command": c["command"], "description": c["description"]} for c in commands]
+        self._commands[self._scope_key(p)] = rules.commands(p.get("commands"))
         return True
 
     async def _get_commands(self, p: dict) -> list[dict]:
@@ -898,7 +684,7 @@ class FakeTelegram:
         content: dict[str, Any] = {"text": text}
         m = re.match(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?", text)
         if m:
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16(m.group(0))}]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16(m.group(0))}]
         return content
 
     def user_text(self, user_id: int, text: str, *, chat_id: int | None = None,

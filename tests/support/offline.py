@@ -1,12 +1,17 @@
 """A Bot API without a network, for benchmarks and property tests (PTB's OfflineRequest idea).
 
-`OfflineRequest` is a `telegram.request.BaseRequest` whose `do_request` answers every call with canned,
-successful JSON (a Message for sends and edits, True for the rest) and never opens a socket, so a run
-measures our processing and PTB's, not HTTP. It remembers the last message sent to each chat, so a driver
-can press the buttons that are really on screen (current callback data).
+`OfflineRequest` is a `telegram.request.BaseRequest` whose `do_request` answers every call with canned JSON
+(a Message for sends and edits, True for the rest) and never opens a socket, so a run measures our
+processing and PTB's, not HTTP. It remembers the last message sent to each chat, so a driver can press the
+buttons that are really on screen (current callback data).
+
+It is as strict as Telegram about what the bot sends (tests/support/bot_api_rules.py, the same rules as
+tests/support/fake_telegram.py): HTML Telegram cannot parse, text over 4,096 characters, a caption over
+1,024, callback data over 64 bytes, ... are answered with Telegram's 400 (PTB raises BadRequest) and kept
+in `refused` as (method, description), so a fuzz or state-machine test can assert that nothing was refused.
 
 `offline(application)` swaps the request objects of an already built Application (built by
-`bot.telegram.build_application`, which sets timeouts and so cannot take `.request(...)`) and, by default,
+`bot.adapters.telegram.build_application`, which sets timeouts and so cannot take `.request(...)`) and, by default,
 drops the rate limiter (its job is to hold sending to 30/s; we measure the headroom under it).
 
 `Updates` builds real `telegram.Update` objects (Update.de_json with the bot bound), shaped like
@@ -15,7 +20,6 @@ tests/support/fake_telegram.py's: text, command, press.
 
 from __future__ import annotations
 
-import html
 import itertools
 import json
 import time
@@ -24,6 +28,8 @@ from typing import Any
 
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
+
+from tests.support import bot_api_rules as rules
 
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "Fulcrum", "username": "fulcrum_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -52,6 +58,7 @@ class OfflineRequest(BaseRequest):
         self.remember = remember
         self.last: dict[int, dict[str, Any]] = {}
         self.calls: Counter[str] = Counter()
+        self.refused: list[tuple[str, str]] = []  # (method, Telegram's description) of every 400 answered
 
     async def initialize(self) -> None:
         pass
@@ -69,16 +76,23 @@ class OfflineRequest(BaseRequest):
         endpoint = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data is not None else {}
         self.calls[endpoint] += 1
-        return 200, json.dumps({"ok": True, "result": self.answer(endpoint, params)}).encode()
+        try:
+            result = self.answer(endpoint, params)
+        except rules.ApiError as exc:
+            self.refused.append((endpoint, exc.description))
+            return exc.code, json.dumps({"ok": False, "error_code": exc.code, "description": exc.description}).encode()
+        return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def answer(self, endpoint: str, p: dict[str, Any]) -> Any:
         if endpoint == "getMe":
             return BOT_USER
         if endpoint == "getUpdates":
             return []
+        if endpoint in SENDS or endpoint in EDITS:
+            content = self.check(endpoint, p)
         if endpoint in SENDS:
             chat_id = int(p["chat_id"])
-            msg = self.message(chat_id, next(self.ids), p)
+            msg = self.message(chat_id, next(self.ids), p, content)
             if SENDS[endpoint] == "photo":
                 msg["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
             elif SENDS[endpoint] == "document":
@@ -88,26 +102,43 @@ class OfflineRequest(BaseRequest):
             return msg
         if endpoint in EDITS:
             chat_id = int(p.get("chat_id", 0))
-            msg = self.message(chat_id, int(p.get("message_id", 0)), p)
+            msg = self.message(chat_id, int(p.get("message_id", 0)), p, content)
             if self.remember and self.last.get(chat_id, {}).get("message_id") == msg["message_id"]:
                 self.last[chat_id] = msg
             return msg
+        if endpoint == "answerCallbackQuery":
+            rules.callback_answer(p.get("text"))
+        elif endpoint == "setMyCommands":
+            rules.commands(_decoded(p.get("commands")))
+        elif endpoint == "sendChatAction":
+            rules.chat_action(p.get("action"))
         return True  # answerCallbackQuery, deleteMessages, setMyCommands, sendChatAction, ...
 
     @staticmethod
-    def message(chat_id: int, message_id: int, p: dict[str, Any]) -> dict[str, Any]:
+    def check(endpoint: str, p: dict[str, Any]) -> dict[str, Any]:
+        """What Telegram would store for a send or edit (text or caption parsed, entities out); ApiError if refused."""
+        mode = p.get("parse_mode")
+        if endpoint in ("sendMessage", "editMessageText"):
+            content = rules.message_text(p.get("text"), mode)
+        elif endpoint in ("sendPhoto", "sendDocument", "editMessageCaption"):
+            content = rules.caption(p.get("caption"), mode)
+        else:  # editMessageReplyMarkup: the content stays as it was
+            content = {}
+        rules.check_markup(_decoded(p.get("reply_markup")))
+        return content
+
+    @staticmethod
+    def message(chat_id: int, message_id: int, p: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
         msg: dict[str, Any] = {"message_id": message_id, "date": int(time.time()), "chat": chat_dict(chat_id),
-                               "from": BOT_USER}
-        text = p.get("text", p.get("caption"))
-        if text is not None:
-            # Telegram answers with the plain text (entities parsed out); close enough for us: unescaped.
-            msg["text" if "text" in p else "caption"] = html.unescape(str(text))
-        markup = p.get("reply_markup")
-        if isinstance(markup, str):
-            markup = json.loads(markup)
+                               "from": BOT_USER, **content}
+        markup = _decoded(p.get("reply_markup"))
         if markup:
             msg["reply_markup"] = markup
         return msg
+
+
+def _decoded(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def offline(application: Any, request: OfflineRequest | None = None, *, rate_limiter: bool = False) -> OfflineRequest:

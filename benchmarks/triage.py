@@ -1,0 +1,77 @@
+"""How long triage takes on the longest message Telegram delivers (4,096 characters), and on everyday ones.
+
+    python benchmarks/triage.py              # JSON: median, p99 and max milliseconds per message
+    python benchmarks/triage.py --rounds 500
+
+Messages are built from the labelled sets (tests/data/triage_r4.yaml, tuning side only): everyday sentences
+joined up to 4,096 characters, with and without one crisis sentence buried in the middle, plus every set item
+alone. The goal is under 5 ms for a 4,096-character message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+
+import yaml
+
+from _common import ROOT, machine
+
+
+def messages(rng: random.Random) -> tuple[list[str], list[str]]:
+    items = yaml.safe_load((ROOT / "tests" / "data" / "triage_r4.yaml").read_text(encoding="utf-8"))["items"]
+    benign = [i["text"] for i in items if i["label"] == "ok"]
+    danger = [i["text"] for i in items if i["label"] == "crisis"]
+    long: list[str] = []
+    for with_crisis in (False, True):
+        for _ in range(20):
+            parts: list[str] = []
+            while sum(len(p) + 1 for p in parts) < 4096:
+                parts.append(rng.choice(benign))
+            if with_crisis:
+                parts.insert(len(parts) // 2, rng.choice(danger))
+            long.append(" ".join(parts)[:4096])
+    return long, [i["text"] for i in items]
+
+
+def timed(triage, texts: list[str], rounds: int) -> list[float]:
+    out = []
+    for _ in range(rounds):
+        for text in texts:
+            started = time.perf_counter()
+            triage.assess(text)
+            out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def summary(ms: list[float]) -> dict:
+    ms = sorted(ms)
+    return {"n": len(ms), "median_ms": round(statistics.median(ms), 3),
+            "p99_ms": round(ms[int(len(ms) * 0.99) - 1], 3), "max_ms": round(ms[-1], 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=50)
+    args = parser.parse_args()
+    from flows.safety import Triage
+
+    started = time.perf_counter()
+    triage = Triage.load(ROOT / "content" / "safety.yaml")
+    load_ms = (time.perf_counter() - started) * 1000
+    long, short = messages(random.Random(7))
+    report = {
+        "machine": machine(),
+        "load_ms": round(load_ms, 1),
+        "long_4096": summary(timed(triage, long, args.rounds)),
+        "set_items": summary(timed(triage, short, max(1, args.rounds // 10))),
+        "goal": "a 4,096-character message in under 5 ms",
+    }
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""What a feature is: a named bundle of what it adds to Fulcrum, declared as data and handed to the service.
+
+A feature (check-ins, the journal, progress, privacy…) never registers itself and never sees the whole
+application: its handlers get a context holding what one turn may use (settings, content, store, the person,
+the engine's result, the outcome the adapter will show). `bot.compose` lists the features; `Fulcrum` merges
+them and refuses two that claim the same name.
+
+The smallest feature, end to end (see docs/adding-a-feature.md)::
+
+    def feature() -> Feature:
+        return Feature("about_counts", commands={"visits": visits})
+
+where `visits(ctx: CommandContext) -> Directive` returns what the service should show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from flows.content import Content
+from flows.model import Context, Input, Person, Reply, Result
+from flows.safety import Verdict
+
+if TYPE_CHECKING:  # the store is handed in at run time; features and the service only call its methods
+    from bot.core.settings import Settings
+    from bot.store.store import Store
+
+
+@dataclass
+class Outcome:
+    """What an adapter shows and does after the commit."""
+
+    person: str
+    replies: list[Reply] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)  # for the adapter, e.g. "exit" (clear the chat)
+    duplicate: bool = False
+    erased: bool = False
+    crisis: str | None = None  # the most pressing category when the crisis screen was opened
+    verdict: Verdict | None = None  # what triage said, when the text signalled danger (crisis or check)
+    stale: bool = False  # a press the engine did not take: show the step again, mark no answer
+    # (chat id, message id) pairs the adapter should delete: /exit and /delete (the privacy feature).
+    delete_messages: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Env:
+    """What a feature may use of the running application: never the service or an adapter."""
+
+    settings: Settings
+    content: Content
+    store: Store
+
+
+@dataclass
+class TurnContext:
+    """One turn, for an action, a view or an after-turn hook (they run inside the turn's transaction)."""
+
+    env: Env
+    pid: str
+    person: Person
+    result: Result
+    now: datetime
+    outcome: Outcome
+    inp: Input | None = None  # what the person sent this turn (e.g. the text after /journal)
+
+    @property
+    def store(self) -> Store:
+        return self.env.store
+
+    @property
+    def content(self) -> Content:
+        return self.env.content
+
+    @property
+    def settings(self) -> Settings:
+        return self.env.settings
+
+
+@dataclass
+class CommandContext:
+    """A command a feature answers (/checkin, /pause_checkins…), before the engine runs."""
+
+    env: Env
+    pid: str
+    person: Person
+    inp: Input
+    ctx: Context
+
+    @property
+    def now(self) -> datetime:
+        return self.ctx.now
+
+
+@dataclass
+class Directive:
+    """What a command asks the service to do: open a system flow (with a way back), or stay with a note."""
+
+    open_flow: str | None = None
+    arg: str = ""
+    note: str | None = None  # shown before the person's step
+    profile: dict[str, Any] = field(default_factory=dict)  # remembered with the turn
+
+
+class Sender(Protocol):
+    """What a periodic job may do with an adapter: send a reply (low priority) and see if replies are going out.
+
+    `send_reply` returns the sent message ids and raises when the person blocked the bot.
+    """
+
+    clock: Callable[[], datetime]
+
+    async def send_reply(self, chat_id: int, reply: Reply) -> list[int]: ...
+
+    def is_busy(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job a feature needs; the Telegram adapter turns each into one named JobQueue job."""
+
+    name: str
+    interval: float  # seconds
+    run: Callable[[Env, Sender], Awaitable[None]]
+    first: float = 0.0  # seconds after start
+
+
+Action = Callable[[TurnContext], None]
+View = Callable[[TurnContext, Reply], "list[Reply]"]
+AfterTurn = Callable[[TurnContext], None]
+Command = Callable[[CommandContext], Directive]
+Validator = Callable[[str], "tuple[bool, str]"]
+Renderer = Callable[[Env, Person, Context], str]
+OptionSource = Callable[[Env, Person], "list[tuple[str, str]]"]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Everything one feature adds. Names are global: two features may not claim the same one."""
+
+    name: str
+    actions: Mapping[str, Action] = field(default_factory=dict)  # an `action:` in content, or a command
+    views: Mapping[str, View] = field(default_factory=dict)  # flow id → draws that flow's steps
+    commands: Mapping[str, Command] = field(default_factory=dict)  # handled before the engine (agreed only)
+    after_turn: tuple[AfterTurn, ...] = ()  # after a person's turn is saved, in its transaction
+    validators: Mapping[str, Validator] = field(default_factory=dict)  # `validate:` in content
+    renderers: Mapping[str, Renderer] = field(default_factory=dict)  # `{placeholder}` in texts
+    option_sources: Mapping[str, OptionSource] = field(default_factory=dict)  # `options_from:` in content
+    jobs: tuple[Job, ...] = ()
+
+
+class DuplicateName(ValueError):
+    """Two features claim the same action, view, command, validator, renderer, option source or job."""
+
+
+@dataclass
+class Features:
+    """The features of one application, merged; built by `merge`."""
+
+    names: tuple[str, ...] = ()
+    actions: dict[str, Action] = field(default_factory=dict)
+    views: dict[str, View] = field(default_factory=dict)
+    commands: dict[str, Command] = field(default_factory=dict)
+    after_turn: list[AfterTurn] = field(default_factory=list)
+    validators: dict[str, Validator] = field(default_factory=dict)
+    renderers: dict[str, Renderer] = field(default_factory=dict)
+    option_sources: dict[str, OptionSource] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
+
+
+MERGED = ("actions", "views", "commands", "validators", "renderers", "option_sources")
+
+
+def merge(features: list[Feature] | tuple[Feature, ...]) -> Features:
+    """One table of each kind; a name claimed twice raises `DuplicateName` naming both features."""
+    out = Features(names=tuple(f.name for f in features))
+    owner: dict[tuple[str, str], str] = {}
+    seen: set[str] = set()
+    for feature in features:
+        if feature.name in seen:
+            raise DuplicateName(f"feature {feature.name!r} is composed twice")
+        seen.add(feature.name)
+        for kind in MERGED:
+            table = getattr(out, kind)
+            for name, handler in getattr(feature, kind).items():
+                if (kind, name) in owner:
+                    raise DuplicateName(f"{kind[:-1].replace('_', ' ')} {name!r} is claimed by features "
+                                        f"{owner[kind, name]!r} and {feature.name!r}")
+                owner[kind, name] = feature.name
+                table[name] = handler
+        out.after_turn += feature.after_turn
+        for job in feature.jobs:
+            if job.name in out.jobs:
+                raise DuplicateName(f"job {job.name!r} is claimed twice (feature {feature.name!r})")
+            out.jobs[job.name] = job
+    return out

@@ -1,0 +1,381 @@
+"""The application: turns one input from one person into committed state and replies.
+
+Both adapters (console and Telegram) call `Fulcrum.handle` (or `triage_only` / `not_text` for what cannot
+move a flow); it triages free text, runs the engine, commits state, answers, journal, figures and the update
+id in one transaction, and returns what to show. Features (`bot.core.feature.Feature`) are handed in by the
+composition root, `bot.compose`; this module knows none of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.core.feature import CommandContext, Directive, Env, Feature, Outcome, TurnContext, merge
+from bot.core.inputs import as_command
+from bot.core.settings import Settings
+from flows.content import Content, ContentError, check_names
+from flows.engine import Engine
+from flows.model import Context, Event, Input, Option, Person, Reply, Result
+from flows.resources import Directory, Line, load_resources, text_in
+from flows.safety import KINDS, Triage, Verdict
+
+if TYPE_CHECKING:
+    from bot.store.store import Store
+
+log = logging.getLogger("fulcrum")
+
+DANGER = "__danger__"  # an internal command: "crisis:violence,strangulation" from an edit or a caption
+KEEP_NOTE = "keep_note"  # the option under a step that saves text typed there to the journal
+WAYOUT_IDS = ("back", "resume", "menu")
+
+
+def _split_arg(arg: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """'violence,strangulation' → (categories, kinds)."""
+    parts = [a for a in arg.split(",") if a]
+    return tuple(a for a in parts if a not in KINDS), tuple(a for a in parts if a in KINDS)
+
+__all__ = ["Fulcrum", "Outcome", "render_resources"]
+
+
+class Fulcrum:
+    # What the core itself provides to content: the help directory, for the crisis flow and seek_help.
+    CORE_RENDERERS = frozenset({"resources", "emergency"})
+    CORE_SOURCES = frozenset({"countries"})
+
+    def __init__(self, settings: Settings, *, content: Content, store: Store, features: Sequence[Feature] = (),
+                 triage: Triage | None = None, directory: Directory | None = None, today: date | None = None):
+        """`triage` and `directory` may be shared between apps (tests load them once); else read from content."""
+        self.settings = settings
+        self.content = content
+        root = Path(self.content.root)
+        self.triage = triage or Triage.load(root / "safety.yaml")
+        self.resources: Directory = directory or load_resources(root / "directory", today=today)
+        self.store = store
+        self.env = Env(settings, content, store)
+        # The help directory is the core's own: the crisis flow and seek_help need it whatever else is composed.
+        core = Feature("help_directory",
+                       renderers={"resources": self._render_resources, "emergency": self._render_emergency},
+                       option_sources=dict.fromkeys(self.CORE_SOURCES, self._country_options))
+        assert set(core.renderers) == self.CORE_RENDERERS
+        self.features = merge([core, *features])
+        self.text_steps = frozenset((f.id, s.id) for f in self.content.flows.values()
+                                    for s in f.steps.values() if s.kind in ("reflection", "input"))
+        env = self.env
+        self.engine = Engine(
+            self.content,
+            validators=self.features.validators,
+            option_sources={k: (lambda person, fn=fn: fn(env, person)) for k, fn in self.features.option_sources.items()},
+            renderers={k: (lambda person, ctx, fn=fn: fn(env, person, ctx)) for k, fn in self.features.renderers.items()},
+            actions=self.features.actions,
+        )
+        problems = check_names(content, actions=self.features.actions, validators=self.features.validators,
+                               renderers=self.features.renderers, option_sources=self.features.option_sources,
+                               commands=self.features.commands)
+        if problems:
+            raise ContentError(problems)
+        self._pending: OrderedDict[str, Any] = OrderedDict()  # not-yet-agreed people: kept in memory only
+        # Text typed at a choice, with the turn it was typed at: until kept, or the person moves on.
+        self._held: OrderedDict[str, tuple[str, int]] = OrderedDict()
+
+    @property
+    def jobs(self) -> list:
+        """The periodic jobs the features asked for (the Telegram adapter schedules each by name)."""
+        return list(self.features.jobs.values())
+
+    # ---- one turn -----------------------------------------------------------------------------------
+
+    def context(self, now: datetime) -> Context:
+        return Context(now=now, values=self.settings.text_values())
+
+    def handle(self, pid: str, inp: Input, now: datetime, *, chat_id: int | None = None,
+               update_id: int | None = None) -> Outcome:
+        outcome = Outcome(person=pid)
+        with self.store.transaction():
+            if update_id is not None and self.store.seen_update(update_id):
+                outcome.duplicate = True
+                return outcome
+            person = self._person(pid)
+            ctx = self.context(now)
+            inp = as_command(self._option_at(pid, person, inp, now))
+            command = self.features.commands.get(inp.value) if inp.kind == "command" and person.agreed else None
+            if inp.kind == "command" and inp.value == KEEP_NOTE:
+                result = self._keep_note(pid, person, ctx)
+            elif command is not None and not (inp.arg and self.triage.assess(inp.arg)):
+                result = self._directed(person, command(CommandContext(self.env, pid, person, inp, ctx)), ctx)
+            else:
+                result = self._run(person, inp, ctx, outcome)
+            self._commit(pid, person, result, now, outcome, chat_id, inp=inp)
+            if update_id is not None:
+                self.store.record_update(update_id, now)
+        if outcome.erased:
+            self.store.checkpoint()
+        return outcome
+
+    def triage_only(self, pid: str, text: str, now: datetime, *, chat_id: int | None = None,
+                    update_id: int | None = None) -> Outcome:
+        """For text that must not move a flow (edited messages, captions): answer only if it signals danger."""
+        verdict = self.triage.assess(text)
+        if not verdict:
+            return self._record_only(pid, now, update_id)
+        return self.handle(pid, Input.command(DANGER, f"{verdict.tier}:{verdict.arg}"), now, chat_id=chat_id,
+                           update_id=update_id)
+
+    def not_text(self, pid: str, now: datetime, *, caption: str | None = None, chat_id: int | None = None,
+                 update_id: int | None = None) -> Outcome:
+        """A sticker, photo, voice or document: a caption that signals danger is answered as any text would be;
+        otherwise a short note that only text and buttons are understood, and the person's step again."""
+        if caption and self.triage.assess(caption):
+            return self.triage_only(pid, caption, now, chat_id=chat_id, update_id=update_id)
+        outcome = self._record_only(pid, now, update_id)
+        if not outcome.duplicate:
+            outcome.replies = [Reply(self.content.note("only_text")), self.view(pid, now)]
+        return outcome
+
+    def _record_only(self, pid: str, now: datetime, update_id: int | None) -> Outcome:
+        """Nothing to change but the update id (so a redelivery is recognised)."""
+        outcome = Outcome(person=pid)
+        if update_id is not None:
+            with self.store.transaction():
+                if self.store.seen_update(update_id):
+                    outcome.duplicate = True
+                else:
+                    self.store.record_update(update_id, now)
+        return outcome
+
+    def view(self, pid: str, now: datetime) -> Reply:
+        """The person's current step, without changing anything."""
+        return self._current(pid, self._person(pid), now)
+
+    def _option_at(self, pid: str, person: Person, inp: Input, now: datetime) -> Input:
+        """A button sent as "#N" (its option id too long for Telegram's callback data): the N-th option of the
+        step on screen, looked up in this turn. Another turn's "#N" is stale whatever it points at."""
+        if inp.kind != "option" or not inp.value.startswith("#") or not inp.value[1:].isdigit():
+            return inp
+        if inp.turn is not None and inp.turn != person.conversation.turn:
+            return Input.option("", turn=inp.turn)
+        options, index = self._current(pid, person, now).options, int(inp.value[1:])
+        return Input.option(options[index].id if index < len(options) else "", turn=inp.turn)
+
+    def _current(self, pid: str, person: Person, now: datetime) -> Reply:
+        res = self.engine.handle(person, Input.open(), self.context(now))
+        reply = res.replies[-1]
+        views = self.features.views
+        if reply.flow in views:  # the same options the last turn showed, so a button's index means the same
+            tctx = TurnContext(self.env, pid, person, res, now, Outcome(person=pid), Input.open())
+            reply = [r for r in views[reply.flow](tctx, reply) if r.is_step][-1]
+        return self._with_keep_option(pid, reply)
+
+    def _person(self, pid: str) -> Person:
+        person = self.store.load(pid)
+        if person is None:
+            person = Person()
+            if pid in self._pending:
+                person.conversation = self._pending[pid]
+        return person
+
+    def _run(self, person: Person, inp: Input, ctx: Context, outcome: Outcome) -> Result:
+        if inp.kind == "command" and inp.value == DANGER:
+            tier, _, arg = inp.arg.partition(":")
+            verdict = Verdict(tier, *_split_arg(arg))  # type: ignore[arg-type]
+            outcome.crisis, outcome.verdict = verdict.category, verdict
+            return self._interrupt(person, verdict, ctx)
+        text = inp.value if inp.kind == "text" else inp.arg if inp.kind == "command" else ""
+        verdict = self.triage.assess(text) if text else None
+        if not verdict:
+            return self.engine.handle(person, inp, ctx)
+        outcome.verdict = verdict
+        outcome.crisis = verdict.category if verdict.tier == "crisis" else None
+        conv = person.conversation
+        flow = self.content.flows.get(conv.flow)
+        step = flow.steps.get(conv.step) if flow else None
+        if inp.kind == "text" and step is not None and step.kind in ("reflection", "input") and person.agreed:
+            # Keep what they wrote where they wrote it; "Back to where I was" returns to that same step (its own
+            # text, not a next step that may assume another mood), where they can add to it or move on.
+            first = self.engine.handle(person, inp, ctx)
+            second = self._interrupt(person, verdict, ctx)
+            second.answers, second.journal = first.answers, first.journal
+            return second
+        return self._interrupt(person, verdict, ctx)
+
+    def _directed(self, person: Person, directive: Directive, ctx: Context) -> Result:
+        """Carry out what a feature's command asked: open a system flow, or stay with a note."""
+        if directive.open_flow is not None:
+            result = self.engine.interrupt(person, directive.open_flow, directive.arg, ctx)
+        else:
+            result = self.engine.handle(person, Input.open(), ctx)
+        if directive.note is not None:
+            result.replies.insert(0, Reply(directive.note))
+        result.profile.update(directive.profile)
+        return result
+
+    def _interrupt(self, person: Person, verdict: Verdict, ctx: Context) -> Result:
+        """A crisis opens the crisis screen at once; a check asks, calmly, whether they are safe right now."""
+        flow = "crisis" if verdict.tier == "crisis" else "check"
+        result = self.engine.interrupt(person, flow, verdict.arg, ctx)
+        result.events.append(Event(flow, value=verdict.category))
+        return result
+
+    # ---- free text that is not an answer: read, acknowledged, and the person's to keep ----------------
+
+    def _offer_to_keep(self, pid: str, person: Person, result: Result, outcome: Outcome) -> None:
+        """Text typed where an option was expected is held in memory (never stored) until the person chooses:
+        `Keep it in my journal` goes before the way-outs of the step shown again, for as long as that step is."""
+        if result.held is None or not person.agreed or not outcome.replies or not outcome.replies[-1].is_step:
+            return
+        self._held[pid] = (result.held, outcome.replies[-1].turn)
+        self._held.move_to_end(pid)
+        while len(self._held) > 10_000:
+            self._held.popitem(last=False)
+        outcome.replies[-1] = self._with_keep_option(pid, outcome.replies[-1])
+
+    def _with_keep_option(self, pid: str, reply: Reply) -> Reply:
+        held = self._held.get(pid)
+        if held is None or held[1] != reply.turn:
+            return reply
+        options = list(reply.options)
+        cut = len(options)
+        while cut and options[cut - 1].id in WAYOUT_IDS:
+            cut -= 1
+        options.insert(cut, Option(f"/{KEEP_NOTE}", self.content.label("keep_note")))
+        return replace(reply, options=tuple(options))
+
+    def _keep_note(self, pid: str, person: Person, ctx: Context) -> Result:
+        """Save the held text as a journal note (encrypted like every note); the person stays where they are."""
+        held = self._held.pop(pid, None)
+        text = held[0] if held else None
+        result = self.engine.handle(person, Input.open(), ctx)
+        if text is None or not person.agreed:
+            result.replies.insert(0, Reply(self.content.note("keep_note_gone")))
+            return result
+        conv = person.conversation
+        self.store.add_journal(pid, conv.flow, conv.step, text, ctx.now)
+        result.replies.insert(0, Reply(self.content.note("journal_saved")))
+        return result
+
+    def _commit(self, pid: str, person: Person, result: Result, now: datetime, outcome: Outcome,
+                chat_id: int | None, *, inp: Input | None = None) -> None:
+        store = self.store
+        outcome.replies = list(result.replies)
+        outcome.stale = result.stale
+        tctx = TurnContext(self.env, pid, person, result, now, outcome, inp)
+        features = self.features
+        for name in result.actions:
+            handler = features.actions.get(name)
+            if handler is not None:
+                handler(tctx)
+            else:
+                outcome.actions.append(name)
+        views = features.views
+        if any(r.flow in views and r.is_step for r in outcome.replies):
+            outcome.replies = [d for r in outcome.replies
+                               for d in (views[r.flow](tctx, r) if r.flow in views and r.is_step else [r])]
+        agreed = result.agreed if result.agreed is not None else person.agreed
+        if "erase" in result.actions:
+            store.erase(pid)
+            self._pending.pop(pid, None)
+            outcome.erased = True
+        elif agreed:
+            self._pending.pop(pid, None)
+            store.save(pid, result, now, chat_id=chat_id, content_version=self.content.version,
+                       text_steps=self.text_steps)
+            for after_turn in features.after_turn:
+                after_turn(tctx)
+        else:
+            self._pending[pid] = result.conversation
+            self._pending.move_to_end(pid)
+            while len(self._pending) > 10_000:
+                self._pending.popitem(last=False)
+        self._offer_to_keep(pid, person, result, outcome)
+        for event in result.events:
+            if event.name in ("flow_started", "flow_completed", "crisis", "check"):
+                store.bump(event.name, now, flow=event.flow or event.value)
+        for reply in outcome.replies:
+            if reply.flow == "seek_help" and reply.step == self.content.flows["seek_help"].spec.start:
+                store.bump("help_directory", now)
+
+    # ---- what the engine asks of the world ------------------------------------------------------
+
+    def _country_options(self, env: Env, person: Person) -> list[tuple[str, str]]:
+        return [(code.lower(), name) for code, name in self.resources.countries()]
+
+    def country(self, person: Person) -> str | None:
+        code = person.profile.get("country") or self.settings.default_country
+        return str(code).upper() if code else None
+
+    def _render_resources(self, env: Env, person: Person, ctx: Context) -> str:
+        crisis = person.conversation.flow in ("crisis", "check")
+        categories, kinds = _split_arg(person.conversation.arg if crisis else "")
+        if "child_self" in kinds:
+            categories = ("child_self", *categories)
+        chosen = bool(person.profile.get("country"))
+        return render_resources(self.content, self.resources, self.country(person), categories=categories,
+                                relationship=person.profile.get("relationship"),
+                                from_default=not chosen and bool(self.settings.default_country),
+                                emergency=not crisis)  # the crisis screen opens with it already
+
+    def _render_emergency(self, env: Env, person: Person, ctx: Context) -> str:
+        """The first number on the crisis and check screens: the person's country's emergency number."""
+        return render_emergency(self.content, self.resources, self.country(person))
+
+
+def render_emergency(content: Content, directory: Directory, country: str | None) -> str:
+    """One line: the emergency number, and the note that goes with it (112 from mobiles, where sourced)."""
+    entry = directory.for_country(country)
+    if entry.emergency is None:
+        return content.note("emergency_unknown")
+    line = content.note("emergency_line", phone=entry.emergency.number, name=entry.name)
+    short = text_in(entry.emergency.short, content.lang)
+    return f"{line} {short}" if short else line
+
+
+def render_line(content: Content, line: Line) -> str:
+    """'• Samaritans: 116 123 (24/7)': the number phones recognise, hours, cost when not free, a text option."""
+    lang = content.lang
+    number = line.phone_intl or line.phone
+    out = f"• {line.name}: {number}" if number else f"• {line.name}"
+    extras = [x for x in (_hours(text_in(line.hours, lang)), _cost(text_in(line.cost, lang))) if x]
+    if extras:
+        out += f" ({'; '.join(extras)})"
+    if line.text:
+        out += f" · {text_in(line.text, lang)}"
+    if not number and not line.text:
+        out += f" · {line.chat or line.url}"
+    return out
+
+
+def _hours(hours: str | None) -> str | None:
+    """'24 hours a day, every day of the year' → '24/7'; other hours as written."""
+    if hours and re.match(r"^24\s*(?:/\s*7|x\s*7|hours?|h\b)", hours, re.I):
+        return "24/7"
+    return hours
+
+
+def _cost(cost: str | None) -> str | None:
+    """Free is the rule and goes unsaid; anything else is said, in short."""
+    if not cost or cost.lower().startswith("free"):
+        return None
+    return cost.split(";")[0].split(":")[0].strip()
+
+
+def render_resources(content: Content, directory: Directory, country: str | None, *,
+                     categories: tuple[str, ...] = (), relationship: str | None = None, from_default: bool = False,
+                     emergency: bool = True) -> str:
+    """The lines that fit, for one country (or the international list), in content/en/common.yaml's words.
+    At most 8 lines and 700 characters (tests/test_directory.py): a crisis screen is read in fear."""
+    entry = directory.for_country(country)
+    lines = [content.note("resources_heading", name=entry.name)]
+    if from_default:
+        lines[0] += " " + content.note("resources_not_here", name=entry.name)
+    if emergency:
+        lines.append(render_emergency(content, directory, country))
+    lines += [render_line(content, line) for line in directory.lines_for(country, categories, relationship)]
+    for way in entry.ways_without_speaking[:1]:
+        lines.append(content.note("resources_silent", how=text_in(way.short or way.how, content.lang)))
+    return "\n".join(lines)

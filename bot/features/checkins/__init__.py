@@ -1,0 +1,51 @@
+"""Check-ins: settings (/checkins), the check-in itself (/checkin), follow-ups, and the sweep that sends reminders.
+
+What a person chooses in the `checkins` flow lands in their profile (`checkins`, `checkins_time`, `checkins_tz`,
+`checkins_summary`, `checkins_discreet`, `checkins_paused_until`; quiet days are the answer to
+`checkins.quiet`). After every turn that changes one of them, `apply_plan` turns the profile into the person's
+row in `schedules` (next due time in UTC, indexed) inside the same transaction.
+
+Reminders are sent by one repeating job (`Sweeper.run_once`, every FULCRUM_SWEEP_SECONDS): it selects the due
+people with one indexed query, records the intent (`pending_slot`) and commits before sending, sends on the
+bulk path (paced, yielding to replies), then advances each schedule past now in the same transaction as
+recording the send. A restart after a crash between the two finds `pending_slot == next_due` and treats the
+slot as sent: at most a missing reminder, never a double.
+
+Buttons on a reminder carry commands, not option ids (`/checkin`, `/pause_checkins`, `/stop_checkins`,
+`/followup TOPIC`): the service turns an option whose id starts with "/" into that command, so they work
+whatever the person has done since the reminder arrived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot.core.feature import Env, Feature
+from bot.features.checkins.commands import cmd_ask_later, cmd_checkin, cmd_followup, cmd_pause, cmd_stop, \
+    schedule_followup
+from bot.features.checkins.plan import apply_plan, plan_of, render_overview, validate_time, validate_zone
+from bot.features.checkins.schedule import Plan, first_slot
+from bot.features.checkins.sweeper import SWEEP_JOB, AdapterSender, Item, PromptSender, SweepReport, Sweeper, \
+    prompt_reply, run_sweeps, switch_off, sweep_job
+from bot.features.checkins.turns import offer_on_summary, record_answers, update_schedule
+from flows.model import Reply
+
+
+def feature(settings: Any, *, summary: Callable[[Env, str, datetime], Reply] | None = None) -> Feature:
+    """/checkins settings, /checkin, follow-ups and the reminders' sweep. `summary` draws the weekly summary."""
+    return Feature(
+        "checkins",
+        commands={"checkin": cmd_checkin, "followup": cmd_followup, "pause_checkins": cmd_pause,
+                  "stop_checkins": cmd_stop, "ask_later": cmd_ask_later},
+        after_turn=(record_answers, update_schedule, offer_on_summary),
+        validators={"local_time": validate_time, "timezone": validate_zone},
+        renderers={"reminders": render_overview},  # `{reminders}` in the checkins flow
+        jobs=(sweep_job(settings.sweep_seconds, summary),),
+    )
+
+
+__all__ = ["AdapterSender", "Item", "Plan", "PromptSender", "SWEEP_JOB", "SweepReport", "Sweeper", "apply_plan",
+           "feature", "first_slot", "plan_of", "prompt_reply", "run_sweeps", "schedule_followup", "switch_off",
+           "sweep_job"]

@@ -1,0 +1,80 @@
+"""After every committed turn: ratings and follow-up answers recorded, the schedule rewritten when a setting
+changed, and check-ins or a follow-up offered under a finished topic's summary."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from bot.core.clock import iso
+from bot.core.feature import TurnContext
+from bot.features.checkins.plan import FOLLOWUP_RATINGS, PROFILE_KEYS, WAYOUT_IDS, quiet_of, apply_plan, followup_topics
+from flows.model import Option
+
+log = logging.getLogger("fulcrum.checkins")
+
+
+# ---- after every committed turn ------------------------------------------------------------------------------
+
+def record_answers(actx: TurnContext) -> None:
+    """A check-in rating or a follow-up answer becomes a `checkins` row, in the turn's transaction."""
+    result, store, now = actx.result, actx.store, actx.now
+    rating = result.answers.get(("checkin", "rating"))
+    if isinstance(rating, int):
+        store.execute("INSERT INTO checkins (person, at, rating, kind, flow) VALUES (?, ?, ?, 'checkin', 'checkin')",
+                      (actx.pid, iso(now), rating))
+        store.bump("checkin_answered", now, total=float(rating))
+    how = result.answers.get(("followup", "how"))
+    if isinstance(how, str):
+        topic = result.conversation.arg or actx.person.conversation.arg or ""
+        store.execute("INSERT INTO checkins (person, at, rating, kind, flow) VALUES (?, ?, ?, 'followup', ?)",
+                      (actx.pid, iso(now), FOLLOWUP_RATINGS.get(how), topic or None))
+        store.bump("followup_answered", now, flow=topic)
+
+
+def update_schedule(actx: TurnContext) -> None:
+    """A turn that changed a check-in setting rewrites the schedule row."""
+    result = actx.result
+    if not (any(k in PROFILE_KEYS for k in result.profile) or ("checkins", "quiet") in result.answers):
+        return
+    profile = {**actx.person.profile, **result.profile}
+    apply_plan(actx.env, actx.pid, profile, quiet_of(actx.person, result), actx.now)
+
+
+def offer_on_summary(actx: TurnContext) -> None:
+    """The first finished topic offers check-ins; boundaries and communication offer a follow-up.
+
+    Added as a note and a command option under the summary's own options (before the way-outs), so the
+    summary's option numbers stay as content wrote them.
+    """
+    env, outcome, result = actx.env, actx.outcome, actx.result
+    content = env.content
+    if not outcome.replies:
+        return
+    last = outcome.replies[-1]
+    flow = content.flows.get(last.flow or "")
+    if not last.is_step or last.kind != "summary" or flow is None or not flow.is_menu:
+        return
+    notes, labels = content.common.notes, content.common.options
+    texts: list[str] = []
+    extra: list[Option] = []
+    profile = {**actx.person.profile, **result.profile}
+    done = {f for f in actx.person.completed | {e.flow for e in result.events if e.name == "flow_completed"}
+            if f in content.flows and content.flows[f].is_menu}
+    if "checkins" not in profile and done <= {flow.id}:
+        texts.append(notes["checkins_offer"])
+        extra.append(Option("/checkins", labels["checkins_offer"]))
+    if flow.id in followup_topics(env):
+        pending = env.store.execute("SELECT 1 FROM followups WHERE person = ? AND flow = ? AND sent_at IS NULL",
+                                    (actx.pid, flow.id)).fetchone()
+        if pending is None:
+            texts.append(notes["followup_offer"])
+            extra.append(Option(f"/ask_later {flow.id}", labels["followup_offer"]))
+    if not extra:
+        return
+    options = list(last.options)
+    cut = len(options)
+    while cut and options[cut - 1].id in WAYOUT_IDS:
+        cut -= 1
+    options[cut:cut] = extra
+    outcome.replies[-1] = replace(last, text="\n\n".join([last.text, *texts]), options=tuple(options))
