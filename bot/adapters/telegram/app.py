@@ -55,7 +55,7 @@ def build_application(settings: Settings, app: Fulcrum, *, base_url: str | None 
         .updater(None)
         .concurrent_updates(PersonOrderedProcessor(concurrency))
         # 29 messages (sends and edits) a second, replies before reminders; presses answered outside it;
-        # 429 answers waited out and retried (bot/telegram/ratelimit.py).
+        # 429 answers waited out and retried (bot/adapters/telegram/ratelimit.py).
         .rate_limiter(MessageRateLimiter(29, max_retries=max_retries))
         .connect_timeout(timeout).read_timeout(timeout).write_timeout(timeout).pool_timeout(timeout)
         .get_updates_connect_timeout(timeout).get_updates_pool_timeout(timeout)
