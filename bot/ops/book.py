@@ -39,6 +39,13 @@ def _e(text: Any) -> str:
     return escape(str(text), quote=True)
 
 
+def _link(url: str) -> str:
+    """A clickable link for https pages; an http address (a few stored sources) is shown as text to copy."""
+    if url.startswith("https://"):
+        return f'<a href="{_e(url)}" rel="noreferrer">{_e(url)}</a>'
+    return f"<code>{_e(url)}</code>"
+
+
 def flow_anchor(flow_id: str) -> str:
     return f"flow-{flow_id}"
 
@@ -320,7 +327,7 @@ class Book:
             for n, (what, checked) in enumerate(rows):
                 where = (f'<td rowspan={len(rows)}><strong>{_e(entry.name)}</strong><br><small>{_e(code)}</small></td>'
                          if n == 0 else "")
-                source = (f'<a href="{_e(checked.source)}" rel="noreferrer">{_e(checked.source)}</a><br>'
+                source = (f"{_link(checked.source)}<br>"
                           f"seen {_e(checked.source_seen)} ({_e(checked.seen_as.replace('_', ' '))})<br>"
                           f"<q>{_e(checked.confirms)}</q>")
                 rung = _e(checked.verified_on) if checked.verified_on else "<span class=tag>not yet rung</span>"

@@ -142,7 +142,7 @@ def m004_dead_letters(db: Database) -> None:
         CREATE TABLE IF NOT EXISTS dead_letters (
             id INTEGER PRIMARY KEY,
             update_id INTEGER NOT NULL UNIQUE,
-            person TEXT NOT NULL,           -- 'tg:<user id>', 'chat:<id>' or '-' (bot/telegram/processor.py)
+            person TEXT NOT NULL,           -- 'tg:<user id>', 'chat:<id>' or '-' (bot/adapters/telegram/processor.py)
             kind TEXT NOT NULL,             -- e.g. 'message', 'command', 'callback_query'
             error TEXT NOT NULL,            -- the exception's class name only, never its message
             attempts INTEGER NOT NULL,

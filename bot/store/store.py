@@ -263,7 +263,7 @@ class Store:
         b = self.execute("DELETE FROM messages WHERE sent_at < ?", (old_messages,)).rowcount
         return a, b
 
-    # ---- dead letters (bot/telegram/serve.py) ------------------------------------------------------------
+    # ---- dead letters (bot/adapters/telegram/serve.py) ------------------------------------------------------------
 
     def add_dead_letter(self, update_id: int, person: str, kind: str, error: str, attempts: int, payload: str,
                         now: datetime) -> bool:

@@ -87,7 +87,7 @@ def reported(callback: Handler) -> Handler:
 
     The callback runs in the task that called `Application.process_update` (handlers block; our processor
     awaits the coroutine itself), so the context variable set there is seen here. The exception is raised
-    on to PTB as before, whose error handler logs it (bot/telegram/adapter.py `on_error`)."""
+    on to PTB as before, whose error handler logs it (bot/adapters/telegram/adapter.py `on_error`)."""
 
     @functools.wraps(callback)
     async def wrapper(update: object, context: Any) -> Any:

@@ -11,7 +11,7 @@ already recorded and nothing happens twice. A person may then miss the reply to 
 never sent) or see a reply twice (sent, then retried) — never an answer lost or applied twice.
 
 The error path keeps the same promise. PTB hands a handler's exception to the error handler and returns
-normally, so the handler reports to us instead (bot/telegram/processor.py `reported` and `Delivery`). An update
+normally, so the handler reports to us instead (bot/adapters/telegram/processor.py `reported` and `Delivery`). An update
 whose handler failed before its turn was committed (its id is not recorded) is tried again with backoff,
 under the person's lock, `RETRIES` times; then it is kept, encrypted, in the dead_letters table with its id
 recorded, the person is told something went wrong on our side, and only then is it acknowledged. A failure
@@ -91,7 +91,7 @@ async def process_one(application: Application, update: Update, *, retries: int 
         await application.update_processor.process_update(update, attempts)
     except Exception as exc:  # noqa: BLE001 - one bad update must not stop the others; logged without content
         attempts.close()
-        # The class and the frames, not the message (as bot/telegram/adapter.py `on_error`): it could quote text.
+        # The class and the frames, not the message (as bot/adapters/telegram/adapter.py `on_error`): it could quote text.
         frames = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
         log.error("update %s person %s could not be processed: %s\n%s", update.update_id, update_key(update),
                   type(exc).__name__, frames)
