@@ -59,6 +59,7 @@ class Reply:
     image: bytes | None = None
     draw: Callable[[], bytes] | None = None  # an image still to be drawn (PNG); adapters call it off the event loop
     document: tuple[str, bytes] | None = None  # (file name, content)
+    copy: tuple[str, str] | None = None  # (label, text): a button that copies the text (a phone number)
 
     @property
     def is_step(self) -> bool:

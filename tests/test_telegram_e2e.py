@@ -717,3 +717,15 @@ async def test_the_checkin_sweep_job_sends_a_due_reminder_through_the_adapter(bo
     assert [label for label, _ in bot.fake.buttons(USER, new[-1].message_id)][0] == "Start check-in"
     due = bot.app.store.execute("SELECT next_due FROM schedules WHERE person = ?", (pid,)).fetchone()[0]
     assert due > iso(now)  # the schedule moved past now with the record of the send
+
+
+async def test_the_crisis_screen_carries_a_button_that_copies_the_emergency_number(bot: Harness) -> None:
+    await agreed(bot)
+    with bot.app.store.transaction():
+        bot.app.store.set_profile(f"tg:{USER}", country="GB")
+    await say(bot, "he is hitting me right now")
+    assert bot.where()[0] == "crisis"
+    rec = last_with_buttons(bot.fake, USER)
+    assert rec.reply_markup["inline_keyboard"][0] == [{"text": "Copy 999", "copy_text": {"text": "999"}}]
+    await press(bot, "Choose my country")  # the option buttons below it still mean what they say
+    assert bot.where() == ("crisis", "pick_country")

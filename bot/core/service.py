@@ -235,6 +235,15 @@ class Fulcrum:
             self._held.popitem(last=False)
         outcome.replies[-1] = self._with_keep_option(pid, outcome.replies[-1])
 
+    def _offer_to_copy(self, person: Person, outcome: Outcome) -> None:
+        """The crisis and check screens carry a button that copies the emergency number (Telegram)."""
+        entry = self.resources.for_country(self.country(person))
+        if entry.emergency is None:
+            return
+        number = entry.emergency.first
+        outcome.replies = [replace(r, copy=(self.content.note("copy_number", phone=number), number))
+                           if r.is_step and r.flow in ("crisis", "check") else r for r in outcome.replies]
+
     def _with_keep_option(self, pid: str, reply: Reply) -> Reply:
         held = self._held.get(pid)
         if held is None or held[1] != reply.turn:
@@ -293,6 +302,7 @@ class Fulcrum:
             while len(self._pending) > 10_000:
                 self._pending.popitem(last=False)
         self._offer_to_keep(pid, person, result, outcome)
+        self._offer_to_copy(person, outcome)
         for event in result.events:
             if event.name in ("flow_started", "flow_completed", "crisis", "check"):
                 store.bump(event.name, now, flow=event.flow or event.value)

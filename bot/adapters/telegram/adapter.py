@@ -11,7 +11,7 @@ import logging
 import traceback
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update

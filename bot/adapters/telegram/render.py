@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 
 from flows.model import Option, Reply
 
@@ -77,11 +77,14 @@ def decode(data: str | None) -> Press | None:
 
 def keyboard(reply: Reply, version: str) -> InlineKeyboardMarkup | None:
     """One button per row, or two per row when both labels are short; row-major order is the console order."""
-    if not reply.options:
+    if not reply.options and reply.copy is None:
         return None
     buttons = [InlineKeyboardButton(o.label, callback_data=encode(version, reply.turn, o.id, i))
                for i, o in enumerate(reply.options)]
     rows: list[list[InlineKeyboardButton]] = []
+    if reply.copy is not None:  # a URL button cannot dial; copying the number is what a phone can do next
+        label, text = reply.copy
+        rows.append([InlineKeyboardButton(label, copy_text=CopyTextButton(text))])
     i = 0
     while i < len(buttons):
         if i + 1 < len(buttons) and _short(reply.options[i]) and _short(reply.options[i + 1]):
