@@ -375,3 +375,58 @@ def test_crisis_buried_in_a_long_message(triage: Triage) -> None:
     filler = "work was long and the bus was late and I made pasta for the kids. " * 150
     assert triage.classify(filler + "he gave me a hiding last night. " + filler) == "violence"
     assert triage.classify(filler) is None
+
+
+# ---- round 4: three tiers, eight languages ------------------------------------------------------------------
+# Written by an author who never read the rules (tests/data/triage_r4*.yaml, 1,718 messages in en, es, fr, de,
+# it, nl, pt and Hindi in Latin letters), committed before any rule change. Label `crisis` means the message
+# must reach help: the crisis screen or the check question; the hard kinds must reach the crisis screen.
+# Before: recall 0.25 on the tuning side (English 0.54, every other language 0.00). Rules were then written
+# from the tuning side only, which now reaches 1.00 by construction. The holdout, on its single run
+# (commit that added this block): recall 0.60 (170/284: en 0.68, es 0.86, fr 0.73, pt 0.64, it 0.55, hi 0.36,
+# nl 0.36, de 0.23), benign to the crisis screen 0.060 (17/284), to the check question 0.007 (2/284); hard
+# kinds as crisis: strangulation 15/22, threats to kill 14/32, weapons 9/11, injuries now 15/21, overdoses
+# now 7/11. The goals (0.97, 3 %, 10 %) are far from met on unseen messages; see README.
+HARD = ("strangulation", "threat_to_kill", "weapon", "injury_now", "overdose_now")
+R4_LANGS = ("en", "es", "fr", "de", "it", "nl", "pt", "hi")
+
+
+def _r4_figures(triage: Triage, items: list[dict], lang: str | None = None) -> dict[str, float]:
+    items = [i for i in items if lang is None or i["lang"] == lang]
+    danger = [i for i in items if i["label"] == "crisis"]
+    benign = [i for i in items if i["label"] == "ok"]
+    hard = [i for i in danger if i.get("kind") in HARD]
+    verdicts = {i["text"]: triage.assess(i["text"]) for i in items}
+    return {
+        "recall": sum(bool(verdicts[i["text"]]) for i in danger) / len(danger),
+        "hard_as_crisis": sum(verdicts[i["text"]].tier == "crisis" for i in hard) / max(1, len(hard)),
+        "benign_crisis": sum(verdicts[i["text"]].tier == "crisis" for i in benign) / len(benign),
+        "benign_check": sum(verdicts[i["text"]].tier == "check" for i in benign) / len(benign),
+    }
+
+
+@pytest.mark.parametrize("name", ["triage_r4.yaml", "triage_r4_holdout.yaml"])
+def test_round4_sets_cover_every_language_kind_and_label(name: str) -> None:
+    items = _items(name)
+    assert {i["lang"] for i in items} == set(R4_LANGS)
+    for lang in R4_LANGS:
+        mine = [i for i in items if i["lang"] == lang]
+        assert {i["label"] for i in mine} == {"crisis", "ok"}
+    assert {i.get("kind") for i in items if i["label"] == "crisis"} >= set(HARD)
+
+
+def test_round4_holdout_does_not_overlap_its_tuning_side() -> None:
+    assert not {i["text"] for i in _items("triage_r4.yaml")} & {i["text"] for i in _items("triage_r4_holdout.yaml")}
+
+
+@pytest.mark.parametrize("lang", R4_LANGS)
+def test_round4_tuning_goals_per_language(triage: Triage, lang: str) -> None:
+    figures = _r4_figures(triage, _items("triage_r4.yaml"), lang)
+    assert figures["recall"] >= 0.97 and figures["hard_as_crisis"] >= 0.95, figures
+    assert figures["benign_crisis"] <= 0.03 and figures["benign_check"] <= 0.10, figures
+
+
+def test_round4_holdout_keeps_its_measured_figures(triage: Triage) -> None:
+    """Not a goal: the single-run holdout figure, kept so that a later change cannot quietly lose ground."""
+    figures = _r4_figures(triage, _items("triage_r4_holdout.yaml"))
+    assert figures["recall"] >= 0.59 and figures["benign_crisis"] <= 0.07, figures
