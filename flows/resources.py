@@ -43,6 +43,8 @@ KIND_ORDER: tuple[str, ...] = (*ABUSE, "sexual_violence", "child", "crisis", "lg
 # A rendered block stays readable on a phone: at most this many lines of help.
 MAX_LINES = 4
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it (start-up time)
+
 
 class ResourcesError(ValueError):
     """The directory is invalid; one 'directory/XX.yaml: WHERE: problem' line per problem."""
@@ -227,7 +229,7 @@ def load_resources(folder: str | Path, today: dt.date | None = None) -> Director
     for path in files:
         rel = f"directory/{path.name}"
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - a safe loader
         except (OSError, yaml.YAMLError) as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark else "file"

@@ -5,6 +5,7 @@ Pure code: no I/O beyond reading the YAML file, and never logs message text.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -217,6 +218,7 @@ def fold_accents(text: str) -> str:
 _SPELLED = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ı": "i"})
 
 
+@functools.lru_cache(maxsize=4096)
 def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{pattern})\b")
 
@@ -229,30 +231,33 @@ class Triage:
         self.normaliser = Normaliser(spec.normalise)
         self._negate = [_compile(n.pattern) for n in spec.negate]
         self._exclude = [_compile(e.pattern) for e in spec.exclude]
-        self._rules = {
-            cat: [(r.id, _compile(r.pattern)) for r in spec.categories[cat].rules]
-            for cat in PRECEDENCE
-        }
+        # Single rules are compiled when first needed (after their group matched): start-up compiles the groups.
+        self._rules = {cat: list(spec.categories[cat].rules) for cat in PRECEDENCE}
         self._by_id = {r.id: r for cat in PRECEDENCE for r in spec.categories[cat].rules}
         # One alternation per (tier, category): a message is read once per group; only a matching group's
         # rules are then tried one by one (for kinds and suppressions), which is rare.
-        self._combined: list[tuple[str, str, re.Pattern[str], list[tuple[Rule, re.Pattern[str]]]]] = []
+        self._combined: list[tuple[str, str, re.Pattern[str], list[Rule]]] = []
         for tier in ("crisis", "check"):
             for cat in PRECEDENCE:
-                rules = [(r, _compile(r.pattern)) for r in spec.categories[cat].rules if r.tier == tier]
+                rules = [r for r in spec.categories[cat].rules if r.tier == tier]
                 if rules:
-                    combined = re.compile("|".join(f"(?:{rx.pattern})" for _, rx in rules))
+                    combined = re.compile("|".join(rf"\b(?:{r.pattern})\b" for r in rules))
                     self._combined.append((tier, cat, combined, rules))
 
     @classmethod
-    def load(cls, path: str | Path) -> Triage:
-        """Read and validate safety.yaml (raises SafetyContentError)."""
+    def load(cls, path: str | Path, *, self_check: bool = True) -> Triage:
+        """Read and validate safety.yaml and content/safety/*.yaml (raises SafetyContentError). `self_check` also
+        runs every rule's examples and traps (seconds with every language's rules): `fulcrum content check` and
+        the tests do; the running bot only needs the rules to parse and compile."""
         spec = _parse(path)
-        problems = _self_check(spec)
-        if problems:
-            where, what = problems[0]
-            raise SafetyContentError(f"safety.yaml: {where}: {what}")
-        return cls(spec)
+        problems = _self_check(spec) if self_check else []
+        if not problems:
+            try:
+                return cls(spec)
+            except re.error:
+                problems = _compile_problems(spec)  # name the rule that does not compile
+        where, what = problems[0]
+        raise SafetyContentError(f"safety.yaml: {where}: {what}")
 
     def normalise(self, text: str) -> str:
         return self.normaliser(text)
@@ -280,7 +285,8 @@ class Triage:
                 if group_tier != tier or not any(combined.search(v) for v in variants):
                     continue
                 found.append(cat)
-                for rule, rx in rules:
+                for rule in rules:
+                    rx = _compile(rule.pattern)
                     if any(rx.search(v) for v in variants):
                         if rule.kind and rule.kind not in kinds:
                             kinds.append(rule.kind)
@@ -299,7 +305,7 @@ class Triage:
     def matching_rules(self, text: str) -> list[str]:
         """Ids of every rule that matches, for content maintenance."""
         prepared = self.prepare(text)
-        return [rid for cat in PRECEDENCE for rid, rx in self._rules[cat] if rx.search(prepared)]
+        return [r.id for cat in PRECEDENCE for r in self._rules[cat] if _compile(r.pattern).search(prepared)]
 
 
 class LanguageFile(BaseModel):
@@ -326,9 +332,12 @@ class LanguageFile(BaseModel):
         return v
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: start-up reads thousands of lines
+
+
 def _read(path: Path, name: str) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - a safe loader
     except (OSError, yaml.YAMLError) as exc:
         raise SafetyContentError(f"{name}: file: {type(exc).__name__}") from exc
 
@@ -354,6 +363,18 @@ def _parse(path: str | Path) -> SafetyFile:
         for cat, category in more.categories.items():
             spec.categories[cat].rules.extend(category.rules)
     return spec
+
+
+def _compile_problems(spec: SafetyFile) -> list[tuple[str, str]]:
+    problems = []
+    for where, pattern in [*((f"negate[{i}]", n.pattern) for i, n in enumerate(spec.negate)),
+                           *((f"exclude[{i}]", e.pattern) for i, e in enumerate(spec.exclude)),
+                           *((r.id, r.pattern) for c in spec.categories.values() for r in c.rules)]:
+        try:
+            _compile(pattern)
+        except re.error as exc:
+            problems.append((where, f"pattern does not compile: {exc}"))
+    return problems
 
 
 def _self_check(spec: SafetyFile) -> list[tuple[str, str]]:

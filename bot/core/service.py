@@ -55,7 +55,7 @@ class Fulcrum:
         self.settings = settings
         self.content = content
         root = Path(self.content.root)
-        self.triage = triage or Triage.load(root / "safety.yaml")
+        self.triage = triage or Triage.load(root / "safety.yaml", self_check=False)  # content check runs it
         self.resources: Directory = directory or load_resources(root / "directory", today=today)
         self.store = store
         self.env = Env(settings, content, store)

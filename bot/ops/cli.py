@@ -230,7 +230,7 @@ def triage() -> None:
 
     cfg = settings()
     try:
-        rules = Triage.load(Path(cfg.content) / "safety.yaml")
+        rules = Triage.load(Path(cfg.content) / "safety.yaml", self_check=False)
     except (SafetyContentError, OSError) as exc:
         raise Problem(str(exc).splitlines()[0]) from None
     for line in sys.stdin:
