@@ -51,15 +51,9 @@ class AckHarness(Harness):
                                              timeout=self.timeout, backoff=0.05)
         return self.application
 
-    async def start(self, *, poll: bool = True) -> None:
-        self.build()
-        await self.application.initialize()
-        await set_commands(self.application)
-        await self.application.start()
-        if poll:
-            self.poller = Poller(self.application, timeout=1, backoff=0.05, retries=self.retries,
-                                 retry_backoff=self.retry_backoff)
-            self.poller.start()
+    def make_poller(self) -> Poller:
+        return Poller(self.application, timeout=1, backoff=0.05, retries=self.retries,
+                      retry_backoff=self.retry_backoff)
 
     async def crash(self) -> None:
         """Like SIGKILL between the commit and the acknowledgement: the poller dies, nothing is acknowledged."""

@@ -40,13 +40,16 @@ class Harness:
                                                           base_url=self.fake.base_url, timeout=3, backoff=0.05)
         return self.application
 
+    def make_poller(self) -> Poller:
+        return Poller(self.application, timeout=1, backoff=0.05)
+
     async def start(self, *, poll: bool = True) -> None:
         self.build()
         await self.application.initialize()
         await set_commands(self.application)
         await self.application.start()
         if poll:
-            self.poller = Poller(self.application, timeout=1, backoff=0.05)
+            self.poller = self.make_poller()
             self.poller.start()
 
     async def stop(self, *, ack: bool = True) -> None:
