@@ -732,3 +732,15 @@ async def test_the_crisis_screen_carries_a_button_that_copies_the_emergency_numb
     assert rec.reply_markup["inline_keyboard"][0] == [{"text": "Copy 999", "copy_text": {"text": "999"}}]
     await press(bot, "Choose my country")  # the option buttons below it still mean what they say
     assert bot.where() == ("crisis", "pick_country")
+
+
+async def test_the_check_question_over_telegram_shows_a_number_and_returns_on_im_safe(bot: Harness) -> None:
+    await agreed(bot)
+    await press(bot, menu_label(bot, "signs"))
+    where = bot.where()
+    await say(bot, "how many paracetamol is too many")
+    assert bot.where() == ("check", "ask")
+    shown = bot.fake.last(USER).plain
+    assert "112" in shown.split("\n")[1] and "Are you safe right now?" in shown
+    await press(bot, "I'm safe, carry on")
+    assert bot.where() == where
