@@ -378,7 +378,7 @@ def render_resources(content: Content, directory: Directory, country: str | None
                      categories: tuple[str, ...] = (), relationship: str | None = None, from_default: bool = False,
                      emergency: bool = True) -> str:
     """The lines that fit, for one country (or the international list), in content/en/common.yaml's words.
-    At most 8 lines and 700 characters (tests/test_directory.py): a crisis screen is read in fear."""
+    At most 8 lines and 700 characters (tests/flows/test_resources.py): a crisis screen is read in fear."""
     entry = directory.for_country(country)
     lines = [content.note("resources_heading", name=entry.name)]
     if from_default:

@@ -3,7 +3,7 @@
 Step ids are not safe as Mermaid state ids: `style`, `note`, `state`, `class`, `direction`… are keywords of
 `stateDiagram-v2`, and Mermaid rejects a diagram that uses one as an id. So every state is drawn under the id
 `step_<step id>` with the step id as its label (`state "style" as step_style`): the picture shows the step ids,
-and transitions keep their trigger labels. tests/test_diagram.py parses every flow's diagram with Mermaid itself.
+and transitions keep their trigger labels. tests/ops/test_diagram.py parses every flow's diagram with Mermaid itself.
 """
 
 from __future__ import annotations

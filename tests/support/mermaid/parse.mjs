@@ -1,4 +1,4 @@
-// Mermaid's own parser over diagrams, for tests/test_flows_graph.py.
+// Mermaid's own parser over diagrams, for tests/flows/test_flows_graph.py.
 // stdin: a JSON object {name: diagram text}; stdout: a JSON object {name: null if it parses, else the error}.
 // Mermaid sanitises labels with DOMPurify, which needs a DOM: jsdom provides one before mermaid loads.
 import { JSDOM } from 'jsdom';

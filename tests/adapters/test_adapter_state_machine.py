@@ -12,7 +12,7 @@ checks that a restart loses that in-memory state and nothing stored. Every app a
 closed (checked at teardown).
 
 A plain `pytest` runs a small machine (2 examples of 15 steps); CI=true adds the full one (8 of 30).
-Longer: CI=true FULCRUM_HYPOTHESIS_PROFILE=long pytest tests/test_adapter_state_machine.py
+Longer: CI=true FULCRUM_HYPOTHESIS_PROFILE=long pytest tests/adapters/test_adapter_state_machine.py
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ async def test_the_default_build_schedules_every_named_job(store_path, content):
 
     from bot.core.clock import utcnow
     from bot.adapters.telegram import build_application
-    from tests.test_ops import agree_and_reflect
+    from tests.ops.test_ops import agree_and_reflect
 
     app = make_app(store_path, content, telegram_bot_token="123:abc", retention_days=30)
     expected = {job.name for job in app.jobs}

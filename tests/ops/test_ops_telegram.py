@@ -34,7 +34,7 @@ async def test_healthz_answers_counts_without_personal_data(tmp_path: Path, cont
     from bot.adapters.telegram.app import build_application
     from bot.adapters.telegram.serve import WebhookServer
     from tests.support.people import agree_and_reflect
-    from tests.test_ops import NOW
+    from tests.ops.test_ops import NOW
 
     app = make_app(tmp_path / "h.db", content, telegram_bot_token=TOKEN)
     agree_and_reflect(app, "someone", NOW, "HEALTH-PRIVATE-MARKER")

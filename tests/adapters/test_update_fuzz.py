@@ -5,7 +5,7 @@ same person can /menu and gets the menu).
 
 Updates go through `Update.de_json` (what PTB does with Telegram's JSON; dicts it rejects are not updates at
 all) and the Application's update processor; Bot API calls are answered offline (tests/support/offline.py).
-Longer: FULCRUM_HYPOTHESIS_PROFILE=long pytest tests/test_update_fuzz.py
+Longer: FULCRUM_HYPOTHESIS_PROFILE=long pytest tests/adapters/test_update_fuzz.py
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from flows.safety import PRECEDENCE, SafetyContentError, Triage, check_safety_file
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT  # noqa: E402
 SAFETY = ROOT / "content" / "safety.yaml"
-DATA = Path(__file__).resolve().parent / "data"
+DATA = ROOT / "tests" / "data"
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,14 @@ import yaml
 from tests.conftest import ROOT
 from tests.support.fake_telegram import FakeTelegram
 # The end-to-end tests' harness and its `fake` / `bot` fixtures, shared rather than written twice.
-from tests.test_telegram_e2e import Harness, bot, fake  # noqa: F401
+from tests.adapters.test_telegram_e2e import Harness, bot, fake  # noqa: F401
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 
 JOURNEYS = sorted((ROOT / "tests" / "journeys").glob("*.yaml"))
 USER = 5151
 # Every `pytest` replays these over Telegram (a calm one and one through the crisis path); CI=true all of them.
-# All journeys also run in-process and through the console on every run (tests/test_journeys.py).
+# All journeys also run in-process and through the console on every run (tests/core/test_journeys.py).
 FAST_JOURNEYS = {"boundaries", "walk_away_unsafe"}
 
 

@@ -29,7 +29,7 @@ from bot.adapters.telegram.serve import process_one
 from tests.conftest import make_app
 from tests.support.fake_telegram import FakeTelegram
 # The end-to-end tests' harness and its `fake` fixture, shared rather than written twice.
-from tests.test_telegram_e2e import TOKEN, USER, Harness, agreed, fake, last_with_buttons, menu_label  # noqa: F401
+from tests.adapters.test_telegram_e2e import TOKEN, USER, Harness, agreed, fake, last_with_buttons, menu_label  # noqa: F401
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 

@@ -83,7 +83,7 @@ def layer(name: str) -> str:
         prefix = ".".join(parts[:n])
         if prefix in LAYER_OF:
             return LAYER_OF[prefix]
-    raise AssertionError(f"{name}: not placed in a layer (add it to LAYER_OF in tests/test_layers.py)")
+    raise AssertionError(f"{name}: not placed in a layer (add it to LAYER_OF in tests/core/test_layers.py)")
 
 
 def feature_of(name: str) -> str | None:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from matplotlib.image import imread
 from matplotlib.testing.compare import compare_images
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT  # noqa: E402
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
