@@ -387,6 +387,11 @@ def test_crisis_buried_in_a_long_message(triage: Triage) -> None:
 # nl 0.36, de 0.23), benign to the crisis screen 0.060 (17/284), to the check question 0.007 (2/284); hard
 # kinds as crisis: strangulation 15/22, threats to kill 14/32, weapons 9/11, injuries now 15/21, overdoses
 # now 7/11. The goals (0.97, 3 %, 10 %) are far from met on unseen messages; see README.
+# Then a broad `check` net (content/safety/net_LANG.yaml) was written by a helper who never saw the holdout,
+# from general danger vocabulary and its own probes (tests/data/triage_net_probes.yaml). Holdout, second run
+# (not independent: the coordinator had read the first run's misses, though the net's author had not):
+# recall 0.69 (196/284; es 0.95, fr 0.82, en 0.71, it 0.68, pt 0.68, nl 0.59, de 0.55, hi 0.45), benign to
+# the crisis screen 0.060, to the check question 0.018; hard kinds unchanged.
 HARD = ("strangulation", "threat_to_kill", "weapon", "injury_now", "overdose_now")
 R4_LANGS = ("en", "es", "fr", "de", "it", "nl", "pt", "hi")
 
@@ -429,4 +434,13 @@ def test_round4_tuning_goals_per_language(triage: Triage, lang: str) -> None:
 def test_round4_holdout_keeps_its_measured_figures(triage: Triage) -> None:
     """Not a goal: the single-run holdout figure, kept so that a later change cannot quietly lose ground."""
     figures = _r4_figures(triage, _items("triage_r4_holdout.yaml"))
-    assert figures["recall"] >= 0.59 and figures["benign_crisis"] <= 0.07, figures
+    assert figures["recall"] >= 0.68 and figures["benign_crisis"] <= 0.07 and figures["benign_check"] <= 0.03, figures
+
+
+def test_the_check_net_probes_reach_help(triage: Triage) -> None:
+    """The net's own probes (shaped on their misses, so a regression guard, not a measure)."""
+    items = _items("triage_net_probes.yaml")
+    danger = [i["text"] for i in items if i["label"] == "crisis"]
+    benign = [i["text"] for i in items if i["label"] == "ok"]
+    assert sum(bool(triage.assess(t)) for t in danger) / len(danger) >= 0.95
+    assert sum(bool(triage.assess(t)) for t in benign) <= max(1, len(benign) // 10)
