@@ -41,6 +41,7 @@ def _split_arg(arg: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     parts = [a for a in arg.split(",") if a]
     return tuple(a for a in parts if a not in KINDS), tuple(a for a in parts if a in KINDS)
 
+
 __all__ = ["Fulcrum", "Outcome", "render_resources"]
 
 
