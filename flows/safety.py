@@ -229,8 +229,9 @@ class Triage:
     def __init__(self, spec: SafetyFile) -> None:
         self.spec = spec
         self.normaliser = Normaliser(spec.normalise)
-        self._negate = [_compile(n.pattern) for n in spec.negate]
-        self._exclude = [_compile(e.pattern) for e in spec.exclude]
+        # One pass each: every negation, then every idiom, as one alternation (hundreds with every language).
+        self._negate = [re.compile("|".join(rf"\b(?:{n.pattern})\b" for n in spec.negate))] if spec.negate else []
+        self._exclude = [re.compile("|".join(rf"\b(?:{e.pattern})\b" for e in spec.exclude))] if spec.exclude else []
         # Single rules are compiled when first needed (after their group matched): start-up compiles the groups.
         self._rules = {cat: list(spec.categories[cat].rules) for cat in PRECEDENCE}
         self._by_id = {r.id: r for cat in PRECEDENCE for r in spec.categories[cat].rules}
