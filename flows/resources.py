@@ -27,7 +27,7 @@ ABUSE = ("abuse", "abuse_women", "abuse_men")
 # KIND_ORDER). A child disclosing about themselves is shown the child line first.
 FIRST_KINDS: dict[str, tuple[str, ...]] = {
     "immediate_danger": (*ABUSE, "crisis"),
-    "violence": (*ABUSE, "sexual_violence", "crisis"),
+    "violence": (*ABUSE, "crisis"),
     "sexual_violence": ("sexual_violence", *ABUSE, "crisis"),
     "child_at_risk": ("child", *ABUSE, "crisis"),
     "child_self": ("child", "crisis"),
