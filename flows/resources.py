@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -275,8 +275,3 @@ def stale(directory: Directory, today: dt.date, max_age_days: int = 180) -> list
             if item.verified_on is None:
                 out.append((code, name, "no phone check yet (verified_on is empty)"))
     return out
-
-
-def as_plain(value: Any) -> Any:
-    """For tests and the book: a model as plain data."""
-    return value.model_dump() if isinstance(value, BaseModel) else value

@@ -234,7 +234,6 @@ class Triage:
         self._exclude = [re.compile("|".join(rf"\b(?:{e.pattern})\b" for e in spec.exclude))] if spec.exclude else []
         # Single rules are compiled when first needed (after their group matched): start-up compiles the groups.
         self._rules = {cat: list(spec.categories[cat].rules) for cat in PRECEDENCE}
-        self._by_id = {r.id: r for cat in PRECEDENCE for r in spec.categories[cat].rules}
         # One alternation per (tier, category): a message is read once per group; only a matching group's
         # rules are then tried one by one (for kinds and suppressions), which is rare.
         self._combined: list[tuple[str, str, re.Pattern[str], list[Rule]]] = []

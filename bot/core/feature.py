@@ -16,12 +16,12 @@ where `visits(ctx: CommandContext) -> Directive` returns what the service should
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from flows.content import Content
-from flows.model import Context, Input, Person, Reply, Result
+from flows.content import WAYOUTS, Content
+from flows.model import Context, Input, Option, Person, Reply, Result
 from flows.safety import Verdict
 
 if TYPE_CHECKING:  # the store is handed in at run time; features and the service only call its methods
@@ -149,6 +149,17 @@ class Feature:
     renderers: Mapping[str, Renderer] = field(default_factory=dict)  # `{placeholder}` in texts
     option_sources: Mapping[str, OptionSource] = field(default_factory=dict)  # `options_from:` in content
     jobs: tuple[Job, ...] = ()
+
+
+def before_wayouts(reply: Reply, *extra: Option) -> Reply:
+    """The step with `extra` options added after its own and before its way-outs (Back, Back to where I was,
+    Menu), so the numbers content gave its options stay as they are."""
+    options = list(reply.options)
+    cut = len(options)
+    while cut and options[cut - 1].id in WAYOUTS:
+        cut -= 1
+    options[cut:cut] = extra
+    return replace(reply, options=tuple(options))
 
 
 class DuplicateName(ValueError):

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.core.feature import CommandContext, Directive, Env, Feature, Outcome, TurnContext, merge
+from bot.core.feature import CommandContext, Directive, Env, Feature, Outcome, TurnContext, before_wayouts, merge
 from bot.core.inputs import as_command
 from bot.core.settings import Settings
 from flows.content import Content, ContentError, check_names
@@ -33,7 +33,6 @@ log = logging.getLogger("fulcrum")
 
 DANGER = "__danger__"  # an internal command: "crisis:violence,strangulation" from an edit or a caption
 KEEP_NOTE = "keep_note"  # the option under a step that saves text typed there to the journal
-WAYOUT_IDS = ("back", "resume", "menu")
 
 
 def _split_arg(arg: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -122,22 +121,27 @@ class Fulcrum:
     def triage_only(self, pid: str, text: str, now: datetime, *, chat_id: int | None = None,
                     update_id: int | None = None) -> Outcome:
         """For text that must not move a flow (edited messages, captions): answer only if it signals danger."""
-        verdict = self.triage.assess(text)
-        if not verdict:
-            return self._record_only(pid, now, update_id)
-        return self.handle(pid, Input.command(DANGER, f"{verdict.tier}:{verdict.arg}"), now, chat_id=chat_id,
-                           update_id=update_id)
+        return self._danger_only(pid, self.triage.assess(text), now, chat_id, update_id)
 
     def not_text(self, pid: str, now: datetime, *, caption: str | None = None, chat_id: int | None = None,
                  update_id: int | None = None) -> Outcome:
         """A sticker, photo, voice or document: a caption that signals danger is answered as any text would be;
         otherwise a short note that only text and buttons are understood, and the person's step again."""
-        if caption and self.triage.assess(caption):
-            return self.triage_only(pid, caption, now, chat_id=chat_id, update_id=update_id)
+        verdict = self.triage.assess(caption) if caption else None
+        if verdict:
+            return self._danger_only(pid, verdict, now, chat_id, update_id)
         outcome = self._record_only(pid, now, update_id)
         if not outcome.duplicate:
             outcome.replies = [Reply(self.content.note("only_text")), self.view(pid, now)]
         return outcome
+
+    def _danger_only(self, pid: str, verdict: Verdict, now: datetime, chat_id: int | None,
+                     update_id: int | None) -> Outcome:
+        """Answer what triage found (the crisis screen or the check question), or only record the update."""
+        if not verdict:
+            return self._record_only(pid, now, update_id)
+        return self.handle(pid, Input.command(DANGER, f"{verdict.tier}:{verdict.arg}"), now, chat_id=chat_id,
+                           update_id=update_id)
 
     def _record_only(self, pid: str, now: datetime, update_id: int | None) -> Outcome:
         """Nothing to change but the update id (so a redelivery is recognised)."""
@@ -238,6 +242,8 @@ class Fulcrum:
 
     def _offer_to_copy(self, person: Person, outcome: Outcome) -> None:
         """The crisis and check screens carry a button that copies the emergency number (Telegram)."""
+        if not any(r.flow in ("crisis", "check") for r in outcome.replies):
+            return
         entry = self.resources.for_country(self.country(person))
         if entry.emergency is None:
             return
@@ -249,12 +255,7 @@ class Fulcrum:
         held = self._held.get(pid)
         if held is None or held[1] != reply.turn:
             return reply
-        options = list(reply.options)
-        cut = len(options)
-        while cut and options[cut - 1].id in WAYOUT_IDS:
-            cut -= 1
-        options.insert(cut, Option(f"/{KEEP_NOTE}", self.content.label("keep_note")))
-        return replace(reply, options=tuple(options))
+        return before_wayouts(reply, Option(f"/{KEEP_NOTE}", self.content.label("keep_note")))
 
     def _keep_note(self, pid: str, person: Person, ctx: Context) -> Result:
         """Save the held text as a journal note (encrypted like every note); the person stays where they are."""

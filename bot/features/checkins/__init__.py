@@ -28,7 +28,7 @@ from bot.features.checkins.commands import cmd_ask_later, cmd_checkin, cmd_follo
 from bot.features.checkins.plan import apply_plan, plan_of, render_overview, validate_time, validate_zone
 from bot.features.checkins.schedule import Plan, first_slot
 from bot.features.checkins.sweeper import SWEEP_JOB, AdapterSender, Item, PromptSender, SweepReport, Sweeper, \
-    prompt_reply, run_sweeps, switch_off, sweep_job
+    prompt_reply, switch_off, sweep_job
 from bot.features.checkins.turns import offer_on_summary, record_answers, update_schedule
 from flows.model import Reply
 
@@ -47,5 +47,5 @@ def feature(settings: Any, *, summary: Callable[[Env, str, datetime], Reply] | N
 
 
 __all__ = ["AdapterSender", "Item", "Plan", "PromptSender", "SWEEP_JOB", "SweepReport", "Sweeper", "apply_plan",
-           "feature", "first_slot", "plan_of", "prompt_reply", "run_sweeps", "schedule_followup", "switch_off",
+           "feature", "first_slot", "plan_of", "prompt_reply", "schedule_followup", "switch_off",
            "sweep_job"]

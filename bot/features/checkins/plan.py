@@ -24,7 +24,6 @@ DEFER = timedelta(minutes=5)  # how soon a deferred reminder is looked at again
 PAUSE = timedelta(days=7)
 FOLLOWUP_AFTER = timedelta(days=3)
 FOLLOWUP_RATINGS = {"went_well": 3, "partly": 2, "hard": 1}  # ordinal; "not_yet" has none
-WAYOUT_IDS = ("back", "resume", "menu")
 
 
 # ---- the plan a profile describes ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import logging
 import time as _time
 import warnings
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -380,16 +380,3 @@ def sweep_job(interval: float, summary: Callable[[Env, str, datetime], Reply] | 
                      report.deferred, report.blocked, report.failed)
 
     return Job(SWEEP_JOB, interval=interval, run=sweep, first=1.0)
-
-
-async def run_sweeps(sweeper: Sweeper, every: float, stop: asyncio.Event,
-                     on_report: Callable[[SweepReport], Awaitable[None]] | None = None) -> None:
-    """A plain loop for hosts without PTB's JobQueue (benchmarks): one sweep every `every` seconds."""
-    while not stop.is_set():
-        report = await sweeper.run_once()
-        if on_report is not None:
-            await on_report(report)
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=every)
-        except asyncio.TimeoutError:
-            pass

@@ -7,8 +7,8 @@ import logging
 from dataclasses import replace
 
 from bot.core.clock import iso
-from bot.core.feature import TurnContext
-from bot.features.checkins.plan import FOLLOWUP_RATINGS, PROFILE_KEYS, WAYOUT_IDS, quiet_of, apply_plan, followup_topics
+from bot.core.feature import TurnContext, before_wayouts
+from bot.features.checkins.plan import FOLLOWUP_RATINGS, PROFILE_KEYS, quiet_of, apply_plan, followup_topics
 from flows.model import Option
 
 log = logging.getLogger("fulcrum.checkins")
@@ -72,9 +72,4 @@ def offer_on_summary(actx: TurnContext) -> None:
             extra.append(Option(f"/ask_later {flow.id}", labels["followup_offer"]))
     if not extra:
         return
-    options = list(last.options)
-    cut = len(options)
-    while cut and options[cut - 1].id in WAYOUT_IDS:
-        cut -= 1
-    options[cut:cut] = extra
-    outcome.replies[-1] = replace(last, text="\n\n".join([last.text, *texts]), options=tuple(options))
+    outcome.replies[-1] = replace(before_wayouts(last, *extra), text="\n\n".join([last.text, *texts]))
