@@ -17,7 +17,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.core.feature import CommandContext, Directive, Env, Feature, Outcome, TurnContext, before_wayouts, merge
+from bot.core.feature import (CommandContext, Directive, Env, Feature, GuardContext, Outcome, TurnContext,
+                              before_wayouts, merge)
 from bot.core.inputs import as_command
 from bot.core.settings import Settings
 from flows.content import Content, ContentError, check_names
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fulcrum")
 
+_UNPREPARED: Any = object()
 DANGER = "__danger__"  # an internal command: "crisis:violence,strangulation" from an edit or a caption
 KEEP_NOTE = "keep_note"  # the option under a step that saves text typed there to the journal
 
@@ -94,8 +96,16 @@ class Fulcrum:
     def context(self, now: datetime) -> Context:
         return Context(now=now, values=self.settings.text_values())
 
+    def prepare(self, pid: str, inp: Input) -> Any:
+        """Slow work an input needs before its turn (the lock's PIN hash). The Telegram adapter runs it in a
+        worker thread; `handle` runs it itself when not given, always before the turn's transaction."""
+        guard = self.features.guard
+        return guard.prepare(self.env, pid, inp) if guard is not None else None
+
     def handle(self, pid: str, inp: Input, now: datetime, *, chat_id: int | None = None,
-               update_id: int | None = None) -> Outcome:
+               update_id: int | None = None, prepared: Any = _UNPREPARED) -> Outcome:
+        if prepared is _UNPREPARED:
+            prepared = self.prepare(pid, inp)
         outcome = Outcome(person=pid)
         with self.store.transaction():
             if update_id is not None and self.store.seen_update(update_id):
@@ -104,19 +114,45 @@ class Fulcrum:
             person = self._person(pid)
             ctx = self.context(now)
             inp = as_command(self._option_at(pid, person, inp, now))
-            command = self.features.commands.get(inp.value) if inp.kind == "command" and person.agreed else None
-            if inp.kind == "command" and inp.value == KEEP_NOTE:
-                result = self._keep_note(pid, person, ctx)
-            elif command is not None and not (inp.arg and self.triage.assess(inp.arg)):
-                result = self._directed(person, command(CommandContext(self.env, pid, person, inp, ctx)), ctx)
-            else:
-                result = self._run(person, inp, ctx, outcome)
+            result = self._turn(pid, person, inp, ctx, outcome, prepared)
             self._commit(pid, person, result, now, outcome, chat_id, inp=inp)
             if update_id is not None:
                 self.store.record_update(update_id, now)
         if outcome.erased:
             self.store.checkpoint()
         return outcome
+
+    def _turn(self, pid: str, person: Person, inp: Input, ctx: Context, outcome: Outcome, prepared: Any) -> Result:
+        """Danger first, whatever else is going on; then the guard (the lock), then the command or the engine."""
+        guard = self.features.guard if person.agreed else None
+        g = GuardContext(self.env, pid, person, inp, ctx, prepared,
+                         run=lambda i: self._compute(pid, person, as_command(i), ctx))
+        if guard is not None:
+            taken = guard.take(g)
+            if taken is not None:
+                return taken
+        verdict = self._danger(inp)
+        if verdict:
+            return self._answer_danger(person, inp, verdict, ctx, outcome)
+        if guard is None:
+            return self._compute(pid, person, inp, ctx)
+        if self._writes_as_it_runs(person, inp):
+            return guard.hold(g, None) or self._compute(pid, person, inp, ctx)
+        result = self._compute(pid, person, inp, ctx)
+        return guard.hold(g, result) or result
+
+    def _writes_as_it_runs(self, person: Person, inp: Input) -> bool:
+        """A kept note or a feature's command: it writes as it runs, so a guard is asked before, not after."""
+        return inp.kind == "command" and (inp.value == KEEP_NOTE or inp.value in self.features.commands)
+
+    def _compute(self, pid: str, person: Person, inp: Input, ctx: Context) -> Result:
+        """What an input does when nothing signals danger: a kept note, a feature's command, or the engine."""
+        if inp.kind == "command" and inp.value == KEEP_NOTE:
+            return self._keep_note(pid, person, ctx)
+        command = self.features.commands.get(inp.value) if inp.kind == "command" and person.agreed else None
+        if command is not None:
+            return self._directed(person, command(CommandContext(self.env, pid, person, inp, ctx)), ctx)
+        return self.engine.handle(person, inp, ctx)
 
     def triage_only(self, pid: str, text: str, now: datetime, *, chat_id: int | None = None,
                     update_id: int | None = None) -> Outcome:
@@ -130,9 +166,9 @@ class Fulcrum:
         verdict = self.triage.assess(caption) if caption else None
         if verdict:
             return self._danger_only(pid, verdict, now, chat_id, update_id)
-        outcome = self._record_only(pid, now, update_id)
+        outcome = self.handle(pid, Input.open(), now, chat_id=chat_id, update_id=update_id, prepared=None)
         if not outcome.duplicate:
-            outcome.replies = [Reply(self.content.note("only_text")), self.view(pid, now)]
+            outcome.replies.insert(0, Reply(self.content.note("only_text")))
         return outcome
 
     def _danger_only(self, pid: str, verdict: Verdict, now: datetime, chat_id: int | None,
@@ -185,16 +221,16 @@ class Fulcrum:
                 person.conversation = self._pending[pid]
         return person
 
-    def _run(self, person: Person, inp: Input, ctx: Context, outcome: Outcome) -> Result:
+    def _danger(self, inp: Input) -> Verdict | None:
+        """What triage finds in the input's words (typed text, a command's argument), or what an edit or a
+        caption already found (the internal DANGER command)."""
         if inp.kind == "command" and inp.value == DANGER:
             tier, _, arg = inp.arg.partition(":")
-            verdict = Verdict(tier, *_split_arg(arg))  # type: ignore[arg-type]
-            outcome.crisis, outcome.verdict = verdict.category, verdict
-            return self._interrupt(person, verdict, ctx)
+            return Verdict(tier, *_split_arg(arg))  # type: ignore[arg-type]
         text = inp.value if inp.kind == "text" else inp.arg if inp.kind == "command" else ""
-        verdict = self.triage.assess(text) if text else None
-        if not verdict:
-            return self.engine.handle(person, inp, ctx)
+        return self.triage.assess(text) if text else None
+
+    def _answer_danger(self, person: Person, inp: Input, verdict: Verdict, ctx: Context, outcome: Outcome) -> Result:
         outcome.verdict = verdict
         outcome.crisis = verdict.category if verdict.tier == "crisis" else None
         conv = person.conversation
