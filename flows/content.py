@@ -125,6 +125,7 @@ class FlowSpec(Spec):
     completes: bool | None = None  # reaching a summary counts as finishing (default: topic flows)
     keeps_place: bool = False  # a hand-over into this flow keeps a way back (e.g. help), like a system flow
     passes_arg: bool = False  # a hand-over from this flow passes its arg on (the check question → crisis screen)
+    open_when_locked: bool = False  # shown while the chat is locked: help, never anything the person wrote
     steps: list[StepSpec]
 
     def default_wayouts(self) -> list[str]:

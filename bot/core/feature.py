@@ -144,6 +144,7 @@ class GuardContext:
     ctx: Context
     prepared: Any
     run: Callable[[Input], Result]
+    interrupt: Callable[[str], Result]  # open a system flow from where the person is, keeping their way back
 
     @property
     def store(self) -> Store:
@@ -162,8 +163,9 @@ class Guard(Protocol):
     """Stands between a person's input and what it shows (the lock). Danger is never its to hold: the service
     asks a guard only about inputs triage found nothing in, and answers crisis and check messages first."""
 
-    def prepare(self, env: Env, pid: str, inp: Input) -> Any:
-        """Slow work for this input (a PIN's hash), run before the turn's transaction, off the event loop."""
+    def prepare(self, env: Env, pid: str, inp: Input) -> Callable[[], Any] | None:
+        """The slow work this input needs (a PIN's hash), for the adapter to run off the event loop before the
+        turn's transaction; None (quickly) for every other input. What it returns reaches `take` as `prepared`."""
 
     def take(self, g: GuardContext) -> Result | None:
         """Inputs that are the guard's own (a key of the PIN pad, /lock): their result, or None."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -96,16 +96,18 @@ class Fulcrum:
     def context(self, now: datetime) -> Context:
         return Context(now=now, values=self.settings.text_values())
 
-    def prepare(self, pid: str, inp: Input) -> Any:
-        """Slow work an input needs before its turn (the lock's PIN hash). The Telegram adapter runs it in a
-        worker thread; `handle` runs it itself when not given, always before the turn's transaction."""
+    def prepare(self, pid: str, inp: Input) -> Callable[[], Any] | None:
+        """Slow work an input needs before its turn (the lock's PIN hash), or None. The Telegram adapter runs it
+        in a worker thread and passes what it returns to `handle` as `prepared`; without that, `handle` runs it
+        itself, before the turn's transaction."""
         guard = self.features.guard
         return guard.prepare(self.env, pid, inp) if guard is not None else None
 
     def handle(self, pid: str, inp: Input, now: datetime, *, chat_id: int | None = None,
                update_id: int | None = None, prepared: Any = _UNPREPARED) -> Outcome:
         if prepared is _UNPREPARED:
-            prepared = self.prepare(pid, inp)
+            work = self.prepare(pid, inp)
+            prepared = work() if work is not None else None
         outcome = Outcome(person=pid)
         with self.store.transaction():
             if update_id is not None and self.store.seen_update(update_id):
@@ -126,7 +128,8 @@ class Fulcrum:
         """Danger first, whatever else is going on; then the guard (the lock), then the command or the engine."""
         guard = self.features.guard if person.agreed else None
         g = GuardContext(self.env, pid, person, inp, ctx, prepared,
-                         run=lambda i: self._compute(pid, person, as_command(i), ctx))
+                         run=lambda i: self._compute(pid, person, as_command(i), ctx),
+                         interrupt=lambda flow: self.engine.interrupt(person, flow, "", ctx))
         if guard is not None:
             taken = guard.take(g)
             if taken is not None:
