@@ -91,8 +91,7 @@ class Settings(BaseSettings):
     def text_values(self) -> dict[str, str]:
         """Settings a person may read (in seek_help and /about)."""
         values = {"practice_name": self.practice_name, "retention_days": str(self.retention_days)}
-        if self.data_key:
-            values["encrypted"] = "yes"
+        values["encrypted" if self.data_key else "plaintext"] = "yes"
         for key in ("intake_url", "practice_phone", "practice_hours", "privacy_url"):
             value = getattr(self, key)
             if value:

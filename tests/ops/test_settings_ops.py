@@ -47,7 +47,8 @@ def test_good_practice_settings_are_kept_and_shown(monkeypatch):
     assert cfg.default_country == "GB" and cfg.retention_days == 90
     assert cfg.text_values() == {"practice_name": "Harbour Counselling", "intake_url": "https://example.org/intake",
                                  "practice_phone": "+44 20 7946 0000", "practice_hours": "Mon–Fri 9–17",
-                                 "privacy_url": "https://example.org/privacy", "retention_days": "90"}
+                                 "privacy_url": "https://example.org/privacy", "retention_days": "90",
+                                 "plaintext": "yes"}  # no FULCRUM_DATA_KEY: screens say so
 
 
 def test_the_cli_exits_1_with_one_line_per_problem():

@@ -55,7 +55,8 @@ def test_delete_leaves_no_trace_in_the_database_or_its_wal(store_path, content):
 
     assert outcome.erased
     assert outcome.delete_messages == [(42, 7)]
-    assert [r.text for r in outcome.replies] == ["Everything is deleted. If you write again, we start fresh."]
+    assert [r.text for r in outcome.replies] == [app.content.note("deleted")]
+    assert "48 hours" in outcome.replies[0].text and "erased" in outcome.replies[0].text
     assert rows_about(app.store, chat.pid) == 0
     data = raw_bytes(store_path)
     assert FIRST.encode() not in data
@@ -111,7 +112,7 @@ def test_delete_before_agreeing_stores_nothing(app):
     chat.send("/delete")
     assert chat.last.flow == "delete"
     chat.press("delete_all")
-    assert chat.outcome.replies[0].text.startswith("Everything is deleted")
+    assert chat.outcome.replies[0].text.startswith("Everything I saved about you is erased")
     assert app.store.execute("SELECT count(*) FROM people").fetchone()[0] == 0
 
 
