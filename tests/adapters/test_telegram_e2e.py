@@ -178,10 +178,10 @@ async def test_start_onboarding_agree_menu_and_signs_by_buttons(bot: Harness) ->
     assert not [e for e in fake.errors if e[1] != 400 or "not modified" not in e[2]]
     journal = bot.app.store.journal(f"tg:{USER}")
     assert journal[0]["text"] == "The holiday was booked without me <b>unescaped?</b> & more"
-    # every message sent and received in the private chat is tracked (for /exit), once they agreed; the notice
-    # they agreed on is tracked too, since it now shows the menu
+    # every message sent and received in the private chat is tracked (for /exit), their /start and the notice
+    # from before they agreed too (held in memory until they agreed)
     tracked = {m for _, m in bot.app.store.tracked_messages(f"tg:{USER}", bot.adapter.clock())}
-    assert tracked == set(range(2, summary.message_id + 1))
+    assert tracked == set(range(1, summary.message_id + 1))
     assert len(fake.sent(USER)) < len([c for c in fake.calls if c[0].startswith(("send", "edit"))])
 
 
@@ -624,19 +624,62 @@ async def test_update_processor_keeps_one_persons_order(bot: Harness) -> None:
 
 # ---- privacy commands: the chat is cleared after the commit ----------------------------------------------
 
+def left_in_chat(fake: FakeTelegram, chat: int = USER) -> list:
+    """Every message of the chat, the bot's and the person's, that the fake server has not deleted."""
+    return [r for r in fake._messages[chat].values() if not r.deleted]
+
+
 async def test_exit_deletes_the_tracked_messages_then_sends_one_neutral_message(bot: Harness) -> None:
     await agreed(bot)
     await press(bot, menu_label(bot, "signs"))
-    kept = bot.fake.sent(USER)[:2]  # before agreeing: never tracked, so not deleted
+    await say(bot, "just thinking out loud")  # text where a button was expected: their own message
     bot.fake.user_command(USER, "/exit")
     await bot.settle()
-    remaining = [r for r in bot.fake._messages[USER].values() if not r.deleted]
     notes = bot.app.content.common.notes
-    assert [r.plain for r in remaining if r.from_bot][-1].startswith(notes["chat_cleared"])
-    assert all(r.message_id in {k.message_id for k in kept} or r.message_id == remaining[-1].message_id
-               for r in remaining if r.from_bot)
-    assert not [r for r in remaining if not r.from_bot and r.text == "/exit"]  # their command is gone too
+    # everything before it is gone, from their /start on, theirs and the bot's: only the neutral line is left
+    [left] = left_in_chat(bot.fake)
+    assert left.from_bot and left.plain.startswith(notes["chat_cleared"])
     assert bot.where() == ("signs", "intro")  # their place is kept
+
+
+async def test_exit_before_agreeing_clears_the_whole_chat_and_stores_nothing(bot: Harness) -> None:
+    """Someone opens the bot, writes, looks at the privacy note, never agrees, and types /exit: every message of
+    the chat goes, the first ones included, though nothing about them was ever written to the database."""
+    fake = bot.fake
+    fake.user_command(USER, "/start")
+    await bot.settle()
+    await say(bot, "hello? who is this")
+    await say(bot, "is anyone reading this")
+    await press(bot, "How is my privacy kept?")
+    before = [r.message_id for r in left_in_chat(fake)]
+    assert len(before) >= 5 and [r for r in left_in_chat(fake) if not r.from_bot]
+    assert bot.count("SELECT count(*) FROM people") == 0 and bot.count("SELECT count(*) FROM messages") == 0
+    fake.user_command(USER, "/exit")
+    await bot.settle()
+    [left] = left_in_chat(fake)
+    assert left.from_bot and left.plain.startswith(bot.app.content.common.notes["chat_cleared"])
+    assert left.message_id > max(before)
+    assert bot.count("SELECT count(*) FROM people") == 0 and bot.count("SELECT count(*) FROM messages") == 0
+    assert not [e for e in fake.errors if "delete" in e[0].lower()]
+
+
+async def test_exit_after_agreeing_clears_what_came_before_agreeing_too(bot: Harness) -> None:
+    fake = bot.fake
+    fake.user_command(USER, "/start")
+    await bot.settle()
+    await say(bot, "not sure about this")
+    await press(bot, "I understand, let's begin")
+    assert bot.where() == ("menu", "home")
+    # what they sent before agreeing is in the table now, with the rest of the chat
+    tracked = {m for _, m in bot.app.store.tracked_messages(f"tg:{USER}", bot.adapter.clock())}
+    assert tracked == {r.message_id for r in left_in_chat(fake)}
+    await press(bot, menu_label(bot, "signs"))
+    await press(bot, "Let's start")
+    fake.user_command(USER, "/exit")
+    await bot.settle()
+    [left] = left_in_chat(fake)
+    assert left.from_bot and left.plain.startswith(bot.app.content.common.notes["chat_cleared"])
+    assert bot.count("SELECT count(*) FROM messages") == 0
 
 
 async def test_delete_erases_the_person_and_clears_the_chat(bot: Harness) -> None:
