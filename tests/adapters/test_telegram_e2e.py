@@ -143,7 +143,7 @@ def menu_label(bot: Harness, flow_id: str) -> str:
 
 async def test_start_onboarding_agree_menu_and_signs_by_buttons(bot: Harness) -> None:
     fake = bot.fake
-    assert [c["command"] for c in fake.commands] == list(bot.app.content.common.commands)
+    assert [c["command"] for c in fake.commands] == list(bot.app.content.common.listed_commands)
     fake.user_command(USER, "/start")
     await bot.settle()
     assert "I'm Fulcrum" in fake.last(USER).plain
@@ -183,6 +183,29 @@ async def test_start_onboarding_agree_menu_and_signs_by_buttons(bot: Harness) ->
     tracked = {m for _, m in bot.app.store.tracked_messages(f"tg:{USER}", bot.adapter.clock())}
     assert tracked == set(range(1, summary.message_id + 1))
     assert len(fake.sent(USER)) < len([c for c in fake.calls if c[0].startswith(("send", "edit"))])
+
+
+# What anyone holding the phone sees on tapping "/" (even after /exit): neutral words, nothing that says what is kept.
+REVEALING = ("journal", "data", "delete", "export", "abuse", "violen", "safe", "danger", "partner", "relationship",
+             "support", "lock", "record", "plan", "secret", "hide", "crisis", "power")
+
+
+async def test_the_command_menu_is_neutral_and_leaves_the_hidden_commands_out(bot: Harness) -> None:
+    fake = bot.fake
+    common = bot.app.content.common
+    sent = [(c["command"], c["description"]) for c in fake.commands]  # what setMyCommands received
+    assert sent == list(common.listed_commands.items())
+    assert {"journal", "export", "delete"} <= set(common.unlisted)
+    assert not {name for name, _ in sent} & {"journal", "export", "delete", "lock", "unlock", "record", "plan"}
+    assert "exit" in dict(sent)  # the quick exit stays one tap away
+    for name, description in sent:
+        assert not [w for w in REVEALING if w in description.lower()], (name, description)
+    # a hidden command still works, and /help still names it
+    await agreed(bot)
+    await say(bot, "/journal")
+    assert bot.where() == ("journal", "page")
+    await say(bot, "/help")
+    assert "/journal" in fake.last(USER).plain and "/delete" in fake.last(USER).plain
 
 
 async def test_stale_button_answers_with_a_notice_and_the_current_step(bot: Harness) -> None:
@@ -720,7 +743,7 @@ async def test_serve_polls_sets_commands_and_stops_cleanly_acknowledging(fake, s
     await asyncio.wait_for(task, 8)
     harness.app.store.close()
     assert fake.acked_offset > update["update_id"] and not fake.pending_updates()
-    assert [c["command"] for c in fake.commands] == list(harness.app.content.common.commands)
+    assert [c["command"] for c in fake.commands] == list(harness.app.content.common.listed_commands)
     assert not application.running
 
 
