@@ -81,8 +81,8 @@ class Fulcrum:
         if problems:
             raise ContentError(problems)
         self._pending: OrderedDict[str, Any] = OrderedDict()  # not-yet-agreed people: kept in memory only
-        # Text typed at a choice, with the turn it was typed at: until kept, or the person moves on.
-        self._held: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        # Text typed at a choice, with the turn it was typed at and its message: until kept, or the person moves on.
+        self._held: OrderedDict[str, tuple[str, int, tuple[int, int] | None]] = OrderedDict()
 
     @property
     def jobs(self) -> list:
@@ -95,8 +95,10 @@ class Fulcrum:
         return Context(now=now, values=self.settings.text_values())
 
     def handle(self, pid: str, inp: Input, now: datetime, *, chat_id: int | None = None,
-               update_id: int | None = None) -> Outcome:
+               update_id: int | None = None, message_id: int | None = None) -> Outcome:
         outcome = Outcome(person=pid)
+        if chat_id is not None and message_id is not None:
+            outcome.incoming = (chat_id, message_id)
         with self.store.transaction():
             if update_id is not None and self.store.seen_update(update_id):
                 outcome.duplicate = True
@@ -106,7 +108,7 @@ class Fulcrum:
             inp = as_command(self._option_at(pid, person, inp, now))
             command = self.features.commands.get(inp.value) if inp.kind == "command" and person.agreed else None
             if inp.kind == "command" and inp.value == KEEP_NOTE:
-                result = self._keep_note(pid, person, ctx)
+                result = self._keep_note(pid, person, ctx, outcome)
             elif command is not None and not (inp.arg and self.triage.assess(inp.arg)):
                 result = self._directed(person, command(CommandContext(self.env, pid, person, inp, ctx)), ctx)
             else:
@@ -234,7 +236,7 @@ class Fulcrum:
         `Keep it in my journal` goes before the way-outs of the step shown again, for as long as that step is."""
         if result.held is None or not person.agreed or not outcome.replies or not outcome.replies[-1].is_step:
             return
-        self._held[pid] = (result.held, outcome.replies[-1].turn)
+        self._held[pid] = (result.held, outcome.replies[-1].turn, outcome.incoming)
         self._held.move_to_end(pid)
         while len(self._held) > 10_000:
             self._held.popitem(last=False)
@@ -257,8 +259,9 @@ class Fulcrum:
             return reply
         return before_wayouts(reply, Option(f"/{KEEP_NOTE}", self.content.label("keep_note")))
 
-    def _keep_note(self, pid: str, person: Person, ctx: Context) -> Result:
-        """Save the held text as a journal note (encrypted like every note); the person stays where they are."""
+    def _keep_note(self, pid: str, person: Person, ctx: Context, outcome: Outcome) -> Result:
+        """Save the held text as a journal note (encrypted like every note); the person stays where they are,
+        and the message that held it leaves the chat once the note is committed."""
         held = self._held.pop(pid, None)
         text = held[0] if held else None
         result = self.engine.handle(person, Input.open(), ctx)
@@ -267,6 +270,8 @@ class Fulcrum:
             return result
         conv = person.conversation
         self.store.add_journal(pid, conv.flow, conv.step, text, ctx.now)
+        if held and held[2] is not None:
+            outcome.delete_saved.append(held[2])
         result.replies.insert(0, Reply(self.content.note("journal_saved")))
         return result
 

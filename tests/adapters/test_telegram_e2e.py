@@ -287,6 +287,46 @@ async def test_free_text_at_a_choice_step_and_a_label_typed_out(bot: Harness) ->
     assert bot.where() == ("menu", "home")
 
 
+# ---- what stays in the chat: a saved note leaves it -----------------------------------------------------------
+
+def their_message(fake: FakeTelegram, text: str, chat: int = USER):
+    [rec] = [r for r in fake._messages[chat].values() if not r.from_bot and r.text == text]
+    return rec
+
+
+async def test_a_journal_note_is_deleted_from_the_chat_once_saved(bot: Harness) -> None:
+    await agreed(bot)
+    await say(bot, "/journal he took my keys again tonight")
+    assert [e["text"] for e in bot.app.store.journal(f"tg:{USER}")] == ["he took my keys again tonight"]
+    assert their_message(bot.fake, "/journal he took my keys again tonight").deleted
+    assert bot.app.content.note("journal_saved") in [r.plain for r in bot.fake.sent(USER) if not r.deleted]
+    assert bot.where() == ("journal", "page")
+
+
+async def test_text_kept_in_the_journal_by_the_button_is_deleted_from_the_chat(bot: Harness) -> None:
+    await agreed(bot)
+    await press(bot, menu_label(bot, "signs"))
+    await say(bot, "i am scared of how this ends")
+    assert not their_message(bot.fake, "i am scared of how this ends").deleted  # not saved: theirs to keep
+    await press(bot, "Keep it in my journal")
+    assert [e["text"] for e in bot.app.store.journal(f"tg:{USER}")] == ["i am scared of how this ends"]
+    assert their_message(bot.fake, "i am scared of how this ends").deleted
+    assert bot.where() == ("signs", "intro")
+
+
+async def test_a_note_that_cannot_be_deleted_is_still_saved_and_the_log_holds_no_text(bot: Harness, caplog) -> None:
+    await agreed(bot)
+    bot.fake.fail_next("deleteMessages", error=500, count=20)
+    with caplog.at_level(logging.DEBUG, logger="fulcrum"):
+        await say(bot, "/journal SECRET-NOTE-WORDS")
+    assert [e["text"] for e in bot.app.store.journal(f"tg:{USER}")] == ["SECRET-NOTE-WORDS"]
+    assert not their_message(bot.fake, "/journal SECRET-NOTE-WORDS").deleted
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("fulcrum"))  # libraries: WARNING
+    assert "not deleted" in ours
+    assert "SECRET-NOTE-WORDS" not in ours and TOKEN not in ours
+    assert bot.fake.last(USER).plain.startswith(bot.app.content.flows["journal"].text.steps["page"].text[:20])
+
+
 async def test_sticker_photo_voice_get_only_text_and_the_current_step(bot: Harness) -> None:
     await agreed(bot)
     for send in (bot.fake.user_sticker, bot.fake.user_voice, lambda u: bot.fake.user_photo(u, caption="hello")):

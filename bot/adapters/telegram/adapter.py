@@ -163,6 +163,7 @@ class TelegramAdapter:
             return
         # A press the engine did not take (an old turn; someone no longer known, sent to onboarding) leaves its
         # message alone: it may already be gone, and what it showed is not what was answered.
+        await self._delete_saved(chat_id, outcome, None)  # e.g. "Keep it in my journal": the kept text goes
         if outcome.stale or self._special(outcome) or not outcome.replies:
             await self._after(pid, chat_id, outcome, now)
             return
@@ -207,7 +208,8 @@ class TelegramAdapter:
 
     async def _turn(self, update: Update, message: Message, inp: Input) -> None:
         pid, now = self.pid(update), self.clock()
-        outcome = self.app.handle(pid, inp, now, chat_id=message.chat_id, update_id=update.update_id)
+        outcome = self.app.handle(pid, inp, now, chat_id=message.chat_id, update_id=update.update_id,
+                                  message_id=message.message_id)
         if outcome.duplicate:
             return
         await self._after(pid, message.chat_id, outcome, now, incoming=message.message_id)
@@ -249,7 +251,24 @@ class TelegramAdapter:
                     self.app.store.forget_messages(pid)
             await self.delete_messages([*ids, *((chat_id, m) for m in incoming_ids)])
             incoming_ids = []
+        else:
+            await self._delete_saved(chat_id, outcome, incoming)
         await self._show(pid, chat_id, outcome.replies, now, incoming=incoming_ids)
+
+    async def _delete_saved(self, chat_id: int, outcome: Outcome, incoming: int | None) -> None:
+        """The person's messages whose words were just saved (a journal note) leave the chat, now that the save
+        is committed. A failure is logged by its class only (never the text) and the save stands; the ids stay
+        tracked, so /exit tries again."""
+        ids = list(outcome.delete_saved)
+        if outcome.delete_incoming and incoming is not None:
+            ids.append((chat_id, incoming))
+        outcome.delete_saved, outcome.delete_incoming = [], False  # done once, whichever path calls it
+        if not ids:
+            return
+        try:
+            await self.delete_messages(ids)
+        except Exception as exc:  # noqa: BLE001 - a network failure after retries: the note is saved all the same
+            log.warning("a saved note's message was not deleted from the chat (%s)", type(exc).__name__)
 
     async def _show(self, pid: str, chat_id: int, replies: Sequence[Reply], now: datetime, *,
                     incoming: Iterable[int] = ()) -> None:
