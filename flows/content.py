@@ -100,6 +100,9 @@ class StepSpec(Spec):
     profile_key: str | None = None  # input / choice: store the answer in the profile under this key
     action: str | None = None  # done on entering the step
     end: bool = False  # a step that may end a system flow without a `next`
+    # A question about danger or safety: a button pressed on it never leaves the chosen answer on its message
+    # (the crisis and check flows are always treated so; bot/core/service.py `asks_danger`).
+    sensitive: bool = False
 
     @field_validator("options", mode="before")
     @classmethod

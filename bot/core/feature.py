@@ -50,6 +50,9 @@ class Outcome:
     delete_incoming: bool = False
     delete_saved: list[tuple[int, int]] = field(default_factory=list)
     incoming: tuple[int, int] | None = None  # (chat id, message id) of the message of this turn, when known
+    # The step this turn answered asks about danger (the crisis and check flows, a step marked `sensitive`):
+    # the adapter leaves nothing of the chosen answer on the question's message (no "→ answer" mark).
+    hide_answer: bool = False
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("fulcrum")
 
 DANGER = "__danger__"  # an internal command: "crisis:violence,strangulation" from an edit or a caption
+DANGER_FLOWS = ("crisis", "check")  # every step of these asks about danger (see `asks_danger`)
 KEEP_NOTE = "keep_note"  # the option under a step that saves text typed there to the journal
 
 
@@ -104,6 +105,7 @@ class Fulcrum:
                 outcome.duplicate = True
                 return outcome
             person = self._person(pid)
+            outcome.hide_answer = self.asks_danger(person)  # the step on screen, before the engine moves them
             ctx = self.context(now)
             inp = as_command(self._option_at(pid, person, inp, now))
             command = self.features.commands.get(inp.value) if inp.kind == "command" and person.agreed else None
@@ -178,6 +180,13 @@ class Fulcrum:
             tctx = TurnContext(self.env, pid, person, res, now, Outcome(person=pid), Input.open())
             reply = [r for r in views[reply.flow](tctx, reply) if r.is_step][-1]
         return self._with_keep_option(pid, reply)
+
+    def asks_danger(self, person: Person) -> bool:
+        """The person's step asks about danger: a crisis or check step, or one content marks `sensitive`."""
+        conv = person.conversation
+        flow = self.content.flows.get(conv.flow)
+        step = flow.steps.get(conv.step) if flow is not None else None
+        return conv.flow in DANGER_FLOWS or bool(step is not None and step.sensitive)
 
     def _person(self, pid: str) -> Person:
         person = self.store.load(pid)

@@ -667,6 +667,44 @@ async def test_a_message_too_old_to_delete_is_marked_and_the_step_sent_anew(bot:
     assert bot.fake.last(USER).plain.startswith("This is a quiet look")
 
 
+async def test_an_answer_to_a_danger_question_is_never_marked_on_its_message(bot: Harness) -> None:
+    """Where a pressed message cannot become the next step (here: too old), an ordinary question shows
+    "→ answer"; the check and crisis questions only lose their buttons: nothing says what was answered."""
+    from datetime import timedelta
+
+    from bot.core.clock import utcnow
+
+    await agreed(bot)
+    await press(bot, menu_label(bot, "signs"))
+    await say(bot, "how many paracetamol is too many")
+    assert bot.where() == ("check", "ask")
+    question = last_with_buttons(bot.fake)
+    asked = original(question)[0]
+    bot.adapter.clock = lambda: utcnow() + timedelta(hours=47)
+    await press(bot, "I'm not safe, show me help")
+    assert bot.where()[0] == "crisis"
+    after = [r for r in bot.fake.sent(USER) if r.message_id == question.message_id][0]
+    assert html.unescape(after.plain) == asked and not after.reply_markup  # the question, unmarked, no buttons
+    assert "→" not in after.plain and "not safe" not in after.plain.lower()
+    screen = last_with_buttons(bot.fake)
+    await press(bot, "Choose my country")
+    assert bot.where() == ("crisis", "pick_country")
+    after = [r for r in bot.fake.sent(USER) if r.message_id == screen.message_id][0]
+    assert "→" not in after.plain and "Choose my country" not in after.plain and not after.reply_markup
+    assert bot.fake.last(USER).message_id > screen.message_id  # the next step came as a new message
+
+
+async def test_an_answer_to_a_danger_question_edits_it_into_the_next_step(bot: Harness) -> None:
+    await agreed(bot)
+    await press(bot, menu_label(bot, "signs"))
+    await say(bot, "how many paracetamol is too many")
+    question = last_with_buttons(bot.fake)
+    await press(bot, "I'm safe, carry on")
+    after = [r for r in bot.fake.sent(USER) if r.message_id == question.message_id][0]
+    assert after.plain.startswith("This is a quiet look") and "→" not in after.plain
+    assert not [r for r in bot.fake.sent(USER) if "Are you safe right now?" in (r.plain or "")]
+
+
 async def test_update_processor_keeps_one_persons_order(bot: Harness) -> None:
     order: list[int] = []
     processor = bot.application.update_processor

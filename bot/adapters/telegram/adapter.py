@@ -173,7 +173,7 @@ class TelegramAdapter:
         if await self._edit_in_place(pid, message, outcome.replies[0], now):
             await self._show(pid, chat_id, outcome.replies[1:], now)
             return
-        await self._mark_chosen(pid, message, query.data)
+        await self._mark_chosen(pid, message, query.data, hide=outcome.hide_answer)
         await self._after(pid, chat_id, outcome, now)
 
     async def on_group(self, update: Update) -> None:
@@ -337,8 +337,9 @@ class TelegramAdapter:
                 except (BadRequest, Blocked) as exc:
                     log.info("deleteMessages refused for %d messages (%s)", len(batch), type(exc).__name__)
 
-    async def _mark_chosen(self, pid: str, message: Message, data: str | None) -> None:
-        """The pressed question keeps its text, loses its buttons and shows the answer chosen."""
+    async def _mark_chosen(self, pid: str, message: Message, data: str | None, *, hide: bool = False) -> None:
+        """The pressed question keeps its text, loses its buttons and shows the answer chosen; with `hide` (a
+        question about danger) it only loses its buttons: nothing on screen says what was answered."""
         label = None
         if message.reply_markup is not None:
             for row in message.reply_markup.inline_keyboard:
@@ -354,7 +355,9 @@ class TelegramAdapter:
         self._drawn.pop(key, None)
         if len(self._marked) > 10_000:
             del self._marked[next(iter(self._marked))]
-        if message.text is not None:
+        if hide:
+            await self._edit(pid, lambda: message.edit_reply_markup(None))
+        elif message.text is not None:
             text = render.chosen(render.escape(message.text), label)
             if len(text) <= render.TEXT_LIMIT:
                 await self._edit(pid, lambda: message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None))
