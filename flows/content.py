@@ -96,6 +96,7 @@ class StepSpec(Spec):
     blocks: list[Block] = Field(default_factory=list)
     wayouts: list[str] | None = None
     journal: bool = True  # reflection: also saved to the journal
+    keep: bool = True  # choice, checklist, scale: save the answer (false: the answer only moves the flow on)
     validate_as: str | None = Field(default=None, alias="validate")  # input: a validator name
     profile_key: str | None = None  # input / choice: store the answer in the profile under this key
     action: str | None = None  # done on entering the step
@@ -128,6 +129,7 @@ class FlowSpec(Spec):
     completes: bool | None = None  # reaching a summary counts as finishing (default: topic flows)
     keeps_place: bool = False  # a hand-over into this flow keeps a way back (e.g. help), like a system flow
     passes_arg: bool = False  # a hand-over from this flow passes its arg on (the check question → crisis screen)
+    open_when_locked: bool = False  # shown while the chat is locked: help, never anything the person wrote
     steps: list[StepSpec]
 
     def default_wayouts(self) -> list[str]:
@@ -454,11 +456,11 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
                 out.append((rel, sid, f"hand-over to unknown flow '{f}'"))
         for block in step.blocks:
             for ref in _condition_refs(block.when):
-                out += _check_ref(ref, flow, flows, rel, sid)
+                out += _check_ref(ref, flow, flows, rel, sid) or _check_kept(ref, flow, flows, rel, sid)
         if isinstance(step.next, list):
             for rule in step.next:
                 for ref in _condition_refs(rule.when):
-                    out += _check_ref(ref, flow, flows, rel, sid)
+                    out += _check_ref(ref, flow, flows, rel, sid) or _check_kept(ref, flow, flows, rel, sid)
         has_way = bool(targets or flow_targets or leaves or step.options_from or step.end)
         if step.kind != "summary" and not has_way:
             out.append((rel, sid, "no way out: give it a `next`, options that lead somewhere, or `end: true`"))
@@ -492,6 +494,14 @@ def _check_ref(ref: str, flow: Flow, flows: dict[str, Flow], rel: str, sid: str)
     fid, step = ref.split(".", 1) if "." in ref else (flow.id, ref)
     if fid not in flows or step not in flows[fid].steps:
         return [(rel, sid, f"condition refers to unknown step '{ref}'")]
+    return []
+
+
+def _check_kept(ref: str, flow: Flow, flows: dict[str, Flow], rel: str, sid: str) -> list[tuple[str, str, str]]:
+    """A condition on a step whose answer is not kept (`keep: false`) could never hold."""
+    fid, step = ref.split(".", 1) if "." in ref else (flow.id, ref)
+    if not flows[fid].steps[step].keep:
+        return [(rel, sid, f"condition refers to '{ref}', whose answer is not kept (keep: false)")]
     return []
 
 

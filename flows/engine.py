@@ -23,9 +23,9 @@ TICK = "✓"
 SCALE = tuple(str(n) for n in range(1, 6))
 EXIT_RESUME, EXIT_MENU, EXIT_FLOW = "exit_resume", "exit_menu", "exit_flow_"
 # System flows that count as interruptions: entering them keeps a way back to the step the person was at.
-# Flows a person may use before agreeing (nothing is stored for them): the notice itself, crisis help,
-# and the privacy commands that onboarding names.
-BEFORE_AGREEING = frozenset({"onboarding", "crisis", "check", "seek_help", "about", "delete"})
+# Flows a person may use before agreeing (nothing is stored for them): the notice itself, crisis help (and the
+# phone-privacy checks it leads to), and the privacy commands that onboarding names.
+BEFORE_AGREEING = frozenset({"onboarding", "crisis", "check", "seek_help", "tech_safety", "about", "delete"})
 Validator = Callable[[str], "tuple[bool, str]"]
 
 
@@ -345,7 +345,7 @@ class Engine:
             value = list(conv.draft)
         elif step.kind == "scale":
             value = int(option)
-        if step.kind in ("choice", "checklist", "scale") or (step.options_from and spec is None):
+        if step.keep and (step.kind in ("choice", "checklist", "scale") or (step.options_from and spec is None)):
             self._store(person, flow.id, step.id, value, res)
         if step.options_from and spec is None and option not in step.offers:
             if step.profile_key:

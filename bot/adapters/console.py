@@ -39,6 +39,9 @@ class Console:
             self._show(self.app.handle(self.pid, parse_command(text), self.clock()))
             return
         options = self.last.options if self.last else ()
+        if self.last is not None and self.last.kind == "pad" and text.replace(" ", "").isdigit():
+            self._show(self.app.handle(self.pid, Input.text(text), self.clock()))  # a PIN, typed as one line
+            return
         numbers = option_numbers(text)
         if numbers is not None:
             if all(1 <= n <= len(options) for n in numbers) and (len(numbers) == 1 or self.last.kind == "checklist"):

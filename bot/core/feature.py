@@ -15,7 +15,7 @@ where `visits(ctx: CommandContext) -> Directive` returns what the service should
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -124,6 +124,8 @@ class Sender(Protocol):
 
     async def send_reply(self, chat_id: int, reply: Reply) -> list[int]: ...
 
+    async def delete_messages(self, ids: Sequence[tuple[int, int]]) -> None: ...
+
     def is_busy(self) -> bool: ...
 
 
@@ -135,6 +137,52 @@ class Job:
     interval: float  # seconds
     run: Callable[[Env, Sender], Awaitable[None]]
     first: float = 0.0  # seconds after start
+
+
+@dataclass
+class GuardContext:
+    """One input, before the turn runs, for a guard (the lock): it may take the turn or hold back its result.
+
+    `run(inp)` computes what an input would do (the engine, or a feature's command) without the guards, so a
+    guard can show the person's place after unlocking, or carry out the input it held back. `prepared` is
+    what the guard's `prepare` computed for this input off the event loop (a PIN's hash), or None."""
+
+    env: Env
+    pid: str
+    person: Person
+    inp: Input
+    ctx: Context
+    prepared: Any
+    run: Callable[[Input], Result]
+    interrupt: Callable[[str], Result]  # open a system flow from where the person is, keeping their way back
+
+    @property
+    def store(self) -> Store:
+        return self.env.store
+
+    @property
+    def content(self) -> Content:
+        return self.env.content
+
+    @property
+    def now(self) -> datetime:
+        return self.ctx.now
+
+
+class Guard(Protocol):
+    """Stands between a person's input and what it shows (the lock). Danger is never its to hold: the service
+    asks a guard only about inputs triage found nothing in, and answers crisis and check messages first."""
+
+    def prepare(self, env: Env, pid: str, inp: Input) -> Callable[[], Any] | None:
+        """The slow work this input needs (a PIN's hash), for the adapter to run off the event loop before the
+        turn's transaction; None (quickly) for every other input. What it returns reaches `take` as `prepared`."""
+
+    def take(self, g: GuardContext) -> Result | None:
+        """Inputs that are the guard's own (a key of the PIN pad, /lock): their result, or None."""
+
+    def hold(self, g: GuardContext, result: Result | None) -> Result | None:
+        """What to show instead of `result`, or None to let it through. `result` is None for a feature's
+        command or a kept note: asked before it runs, since those write as they run."""
 
 
 Action = Callable[[TurnContext], None]
@@ -159,6 +207,7 @@ class Feature:
     renderers: Mapping[str, Renderer] = field(default_factory=dict)  # `{placeholder}` in texts
     option_sources: Mapping[str, OptionSource] = field(default_factory=dict)  # `options_from:` in content
     jobs: tuple[Job, ...] = ()
+    guard: Guard | None = None  # at most one feature guards what is shown (the lock)
 
 
 def before_wayouts(reply: Reply, *extra: Option) -> Reply:
@@ -189,6 +238,7 @@ class Features:
     renderers: dict[str, Renderer] = field(default_factory=dict)
     option_sources: dict[str, OptionSource] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
+    guard: Guard | None = None
 
 
 MERGED = ("actions", "views", "commands", "validators", "renderers", "option_sources")
@@ -212,6 +262,10 @@ def merge(features: list[Feature] | tuple[Feature, ...]) -> Features:
                 owner[kind, name] = feature.name
                 table[name] = handler
         out.after_turn += feature.after_turn
+        if feature.guard is not None:
+            if out.guard is not None:
+                raise DuplicateName(f"a guard is claimed twice (feature {feature.name!r})")
+            out.guard = feature.guard
         for job in feature.jobs:
             if job.name in out.jobs:
                 raise DuplicateName(f"job {job.name!r} is claimed twice (feature {feature.name!r})")

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.core.feature import CommandContext, Directive, Env, Feature, Outcome, TurnContext, before_wayouts, merge
+from bot.core.feature import (CommandContext, Directive, Env, Feature, GuardContext, Outcome, TurnContext,
+                              before_wayouts, merge)
 from bot.core.inputs import as_command
 from bot.core.settings import Settings
 from flows.content import Content, ContentError, check_names
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fulcrum")
 
+_UNPREPARED: Any = object()
 DANGER = "__danger__"  # an internal command: "crisis:violence,strangulation" from an edit or a caption
 DANGER_FLOWS = ("crisis", "check")  # every step of these asks about danger (see `asks_danger`)
 KEEP_NOTE = "keep_note"  # the option under a step that saves text typed there to the journal
@@ -95,8 +97,19 @@ class Fulcrum:
     def context(self, now: datetime) -> Context:
         return Context(now=now, values=self.settings.text_values())
 
+    def prepare(self, pid: str, inp: Input) -> Callable[[], Any] | None:
+        """Slow work an input needs before its turn (the lock's PIN hash), or None. The Telegram adapter runs it
+        in a worker thread and passes what it returns to `handle` as `prepared`; without that, `handle` runs it
+        itself, before the turn's transaction."""
+        guard = self.features.guard
+        return guard.prepare(self.env, pid, inp) if guard is not None else None
+
     def handle(self, pid: str, inp: Input, now: datetime, *, chat_id: int | None = None,
-               update_id: int | None = None, message_id: int | None = None) -> Outcome:
+               update_id: int | None = None, message_id: int | None = None,
+               prepared: Any = _UNPREPARED) -> Outcome:
+        if prepared is _UNPREPARED:
+            work = self.prepare(pid, inp)
+            prepared = work() if work is not None else None
         outcome = Outcome(person=pid)
         if chat_id is not None and message_id is not None:
             outcome.incoming = (chat_id, message_id)
@@ -108,19 +121,46 @@ class Fulcrum:
             outcome.hide_answer = self.asks_danger(person)  # the step on screen, before the engine moves them
             ctx = self.context(now)
             inp = as_command(self._option_at(pid, person, inp, now))
-            command = self.features.commands.get(inp.value) if inp.kind == "command" and person.agreed else None
-            if inp.kind == "command" and inp.value == KEEP_NOTE:
-                result = self._keep_note(pid, person, ctx, outcome)
-            elif command is not None and not (inp.arg and self.triage.assess(inp.arg)):
-                result = self._directed(person, command(CommandContext(self.env, pid, person, inp, ctx)), ctx)
-            else:
-                result = self._run(person, inp, ctx, outcome)
+            result = self._turn(pid, person, inp, ctx, outcome, prepared)
             self._commit(pid, person, result, now, outcome, chat_id, inp=inp)
             if update_id is not None:
                 self.store.record_update(update_id, now)
         if outcome.erased:
             self.store.checkpoint()
         return outcome
+
+    def _turn(self, pid: str, person: Person, inp: Input, ctx: Context, outcome: Outcome, prepared: Any) -> Result:
+        """Danger first, whatever else is going on; then the guard (the lock), then the command or the engine."""
+        guard = self.features.guard if person.agreed else None
+        g = GuardContext(self.env, pid, person, inp, ctx, prepared,
+                         run=lambda i: self._compute(pid, person, as_command(i), ctx, outcome),
+                         interrupt=lambda flow: self.engine.interrupt(person, flow, "", ctx))
+        if guard is not None:
+            taken = guard.take(g)
+            if taken is not None:
+                return taken
+        verdict = self._danger(inp)
+        if verdict:
+            return self._answer_danger(person, inp, verdict, ctx, outcome)
+        if guard is None:
+            return self._compute(pid, person, inp, ctx, outcome)
+        if self._writes_as_it_runs(person, inp):
+            return guard.hold(g, None) or self._compute(pid, person, inp, ctx, outcome)
+        result = self._compute(pid, person, inp, ctx, outcome)
+        return guard.hold(g, result) or result
+
+    def _writes_as_it_runs(self, person: Person, inp: Input) -> bool:
+        """A kept note or a feature's command: it writes as it runs, so a guard is asked before, not after."""
+        return inp.kind == "command" and (inp.value == KEEP_NOTE or inp.value in self.features.commands)
+
+    def _compute(self, pid: str, person: Person, inp: Input, ctx: Context, outcome: Outcome) -> Result:
+        """What an input does when nothing signals danger: a kept note, a feature's command, or the engine."""
+        if inp.kind == "command" and inp.value == KEEP_NOTE:
+            return self._keep_note(pid, person, ctx, outcome)
+        command = self.features.commands.get(inp.value) if inp.kind == "command" and person.agreed else None
+        if command is not None:
+            return self._directed(person, command(CommandContext(self.env, pid, person, inp, ctx)), ctx)
+        return self.engine.handle(person, inp, ctx)
 
     def triage_only(self, pid: str, text: str, now: datetime, *, chat_id: int | None = None,
                     update_id: int | None = None) -> Outcome:
@@ -134,9 +174,9 @@ class Fulcrum:
         verdict = self.triage.assess(caption) if caption else None
         if verdict:
             return self._danger_only(pid, verdict, now, chat_id, update_id)
-        outcome = self._record_only(pid, now, update_id)
+        outcome = self.handle(pid, Input.open(), now, chat_id=chat_id, update_id=update_id, prepared=None)
         if not outcome.duplicate:
-            outcome.replies = [Reply(self.content.note("only_text")), self.view(pid, now)]
+            outcome.replies.insert(0, Reply(self.content.note("only_text")))
         return outcome
 
     def _danger_only(self, pid: str, verdict: Verdict, now: datetime, chat_id: int | None,
@@ -196,16 +236,16 @@ class Fulcrum:
                 person.conversation = self._pending[pid]
         return person
 
-    def _run(self, person: Person, inp: Input, ctx: Context, outcome: Outcome) -> Result:
+    def _danger(self, inp: Input) -> Verdict | None:
+        """What triage finds in the input's words (typed text, a command's argument), or what an edit or a
+        caption already found (the internal DANGER command)."""
         if inp.kind == "command" and inp.value == DANGER:
             tier, _, arg = inp.arg.partition(":")
-            verdict = Verdict(tier, *_split_arg(arg))  # type: ignore[arg-type]
-            outcome.crisis, outcome.verdict = verdict.category, verdict
-            return self._interrupt(person, verdict, ctx)
+            return Verdict(tier, *_split_arg(arg))  # type: ignore[arg-type]
         text = inp.value if inp.kind == "text" else inp.arg if inp.kind == "command" else ""
-        verdict = self.triage.assess(text) if text else None
-        if not verdict:
-            return self.engine.handle(person, inp, ctx)
+        return self.triage.assess(text) if text else None
+
+    def _answer_danger(self, person: Person, inp: Input, verdict: Verdict, ctx: Context, outcome: Outcome) -> Result:
         outcome.verdict = verdict
         outcome.crisis = verdict.category if verdict.tier == "crisis" else None
         conv = person.conversation

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     discreet: bool = True
     sweep_seconds: float = Field(default=60.0, gt=0)
     retention_days: int = Field(default=365, ge=1)
+    lock_idle_minutes: int = Field(default=15, ge=1, le=1440)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -115,5 +116,7 @@ def load_settings(**overrides: object) -> Settings:
             msg = str(err["msg"]).removeprefix("Value error, ")
             if name == "retention_days":
                 msg = "must be a whole number of days, 1 or more (e.g. 365)"
+            if name == "lock_idle_minutes":
+                msg = "must be a whole number of minutes from 1 to 1440 (e.g. 15)"
             lines.append(f"setting {env}: {msg}")
         raise SettingsError("\n".join(lines)) from None

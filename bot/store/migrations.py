@@ -153,3 +153,24 @@ def m004_dead_letters(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS dead_letters_person ON dead_letters(person);
         """
     )
+
+
+@migrations()
+def m005_locks(db: Database) -> None:
+    """The lock (bot/features/lock): a PIN kept as scrypt parameters, salt and an encrypted hash; whether the
+    chat is locked, or owes a neutral start after /exit; the idle time chosen; wrong tries and when the next
+    is allowed (a stored time, never a sleep)."""
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS locks (
+            person TEXT PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+            pin TEXT,
+            key_id TEXT,
+            locked INTEGER NOT NULL DEFAULT 0,
+            neutral INTEGER NOT NULL DEFAULT 0,
+            idle_minutes INTEGER,
+            failures INTEGER NOT NULL DEFAULT 0,
+            retry_at TEXT
+        );
+        """
+    )

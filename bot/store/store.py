@@ -228,7 +228,7 @@ class Store:
 
     def erase(self, pid: str) -> None:
         """Delete every row about a person (call inside a transaction; then `checkpoint()` after commit)."""
-        for table in ("answers", "journal", "completions", "checkins", "schedules", "followups", "messages"):
+        for table in ("answers", "journal", "completions", "checkins", "schedules", "followups", "messages", "locks"):
             self.execute(f"DELETE FROM {table} WHERE person = ?", (pid,))
         self.execute("DELETE FROM people WHERE id = ?", (pid,))
         self._unagreed.pop(pid, None)

@@ -97,3 +97,18 @@ def test_a_command_telegram_would_refuse_is_a_problem(folder: Path):
                     encoding="utf-8")
     found = problems(folder)
     assert any(f == "en/common.yaml" and "Main-Menu" in p for f, _, p in found), found
+
+
+def test_a_condition_on_an_answer_that_is_not_kept_is_a_problem(folder: Path):
+    """`keep: false` means the answer is never saved, so a condition on it could never hold."""
+    def flow_change(f):
+        f["steps"][1] = {"id": "b", "kind": "choice", "keep": False, "options": ["x", "y"], "next": "c"}
+        f["steps"][2]["blocks"] = [{"key": "said_x", "when": {"step": "b", "is": "x"}}]
+
+    def text_change(t):
+        t["steps"]["b"] = {"text": "Pick.", "options": {"x": "X", "y": "Y"}}
+        t["steps"]["c"]["blocks"] = {"said_x": "You picked X."}
+
+    write(folder, *mutate(flow_change, text_change))
+    found = problems(folder)
+    assert any(f.endswith("demo.yaml") and s == "c" and "not kept" in p for f, s, p in found), found

@@ -158,7 +158,8 @@ class TelegramAdapter:
         pid, now, chat_id = self.pid(update), self.clock(), message.chat_id
         inp = self._press_input(render.decode(query.data))
         inp = self._tick_behind(chat_id, message.message_id, inp)
-        outcome = self.app.handle(pid, inp, now, chat_id=chat_id, update_id=update.update_id)
+        outcome = self.app.handle(pid, inp, now, chat_id=chat_id, update_id=update.update_id,
+                                  prepared=await self._prepare(pid, inp))
         if outcome.duplicate:
             return
         # A press the engine did not take (an old turn; someone no longer known, sent to onboarding) leaves its
@@ -209,10 +210,15 @@ class TelegramAdapter:
     async def _turn(self, update: Update, message: Message, inp: Input) -> None:
         pid, now = self.pid(update), self.clock()
         outcome = self.app.handle(pid, inp, now, chat_id=message.chat_id, update_id=update.update_id,
-                                  message_id=message.message_id)
+                                  message_id=message.message_id, prepared=await self._prepare(pid, inp))
         if outcome.duplicate:
             return
         await self._after(pid, message.chat_id, outcome, now, incoming=message.message_id)
+
+    async def _prepare(self, pid: str, inp: Input) -> Any:
+        """The slow part of a turn (hashing a PIN) in a worker thread, so other people's turns go on meanwhile."""
+        work = self.app.prepare(pid, inp)
+        return await asyncio.to_thread(work) if work is not None else None
 
     def _press_input(self, press: render.Press | None) -> Input:
         """An option id, or "#N" (the N-th option on screen), which the service resolves inside the turn."""

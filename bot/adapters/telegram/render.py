@@ -19,6 +19,8 @@ CHUNK = 4000  # raw characters per message: room for the "→ chosen" line added
 DATA_LIMIT = 64  # bytes of callback_data Telegram accepts
 SHORT_LABEL = 18  # labels this short may sit two to a row
 CHOSEN = "\n\n→ <i>{label}</i>"
+PAD_ROWS = (("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9"), ("⌫", "0", "✓"))
+PAD_IDS = {"⌫": "del", "✓": "ok"}
 
 
 def escape(text: str) -> str:
@@ -85,6 +87,10 @@ def keyboard(reply: Reply, version: str) -> InlineKeyboardMarkup | None:
     if reply.copy is not None:  # a URL button cannot dial; copying the number is what a phone can do next
         label, text = reply.copy
         rows.append([InlineKeyboardButton(label, copy_text=CopyTextButton(text))])
+    if reply.kind == "pad":  # a PIN is entered on keys, never typed into the chat other devices receive
+        rows += [[InlineKeyboardButton(key, callback_data=encode(version, reply.turn, f"pin:{PAD_IDS.get(key, key)}", 0))
+                  for key in row] for row in PAD_ROWS]
+        return InlineKeyboardMarkup(rows + [[b] for b in buttons])
     i = 0
     while i < len(buttons):
         if i + 1 < len(buttons) and _short(reply.options[i]) and _short(reply.options[i + 1]):

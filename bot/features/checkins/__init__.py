@@ -33,7 +33,7 @@ from bot.features.checkins.turns import offer_on_summary, record_answers, update
 from flows.model import Reply
 
 
-def feature(settings: Any, *, summary: Callable[[Env, str, datetime], Reply] | None = None) -> Feature:
+def feature(settings: Any, *, summary: Callable[[Env, str, datetime], Reply | None] | None = None) -> Feature:
     """/checkins settings, /checkin, follow-ups and the reminders' sweep. `summary` draws the weekly summary."""
     return Feature(
         "checkins",

@@ -104,7 +104,7 @@ class Sweeper:
 
     def __init__(self, env: Env, sender: PromptSender, *, clock: Callable[[], datetime] = utcnow,
                  batch: int = 500, rate: float = 25.0, concurrency: int = 8, max_per_sweep: int = 100_000,
-                 yield_poll: float = 0.005, summary: Callable[[Env, str, datetime], Reply] | None = None):
+                 yield_poll: float = 0.005, summary: Callable[[Env, str, datetime], Reply | None] | None = None):
         """`summary(env, pid, now)` draws the weekly summary (the progress feature's, wired by bot.compose);
         without one, a neutral note with a /progress button is sent."""
         self.env = env
@@ -240,7 +240,9 @@ class Sweeper:
         """The weekly summary when one is wired in, else a neutral note with a /progress button."""
         if self.summary is not None:
             try:
-                return self.summary(self.env, pid, now)
+                drawn = self.summary(self.env, pid, now)
+                if drawn is not None:  # None: not to be shown now (the chat is locked)
+                    return drawn
             except Exception:  # noqa: BLE001 - a summary that cannot be drawn falls back to the neutral note
                 log.exception("weekly summary for one person could not be drawn")
         return prompt_reply(self.env, "summary", profile)

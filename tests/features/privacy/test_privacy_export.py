@@ -43,7 +43,8 @@ def test_export_round_trips_answers_journal_profile_and_progress(app):
     person = app.store.load(chat.pid)
     stored = {f: a for f, a in person.answers.items() if f != "export"}  # "Send it" is saved after the file is made
     assert data["answers"] == stored and any(f == "signs" for f in stored)
-    assert data["profile"] == person.profile == {"country": "gb"}
+    assert data["profile"] == person.profile
+    assert person.profile["country"] == "gb" and len(person.profile["visits"]) == 1  # the lock's visit record
     assert [(j["flow"], j["step"], j["text"]) for j in data["journal"]] == \
         [(j["flow"], j["step"], j["text"]) for j in reversed(app.store.journal(chat.pid, limit=100))]
     assert data["journal"][0]["text"] == "what I wrote — with ünïcode"
@@ -128,8 +129,9 @@ def test_exit_returns_exactly_the_tracked_ids_younger_than_48_hours_and_forgets_
     assert store.execute("SELECT count(*) FROM messages WHERE person = ?", (pid,)).fetchone()[0] == 0
     conv = store.load(pid).conversation
     assert (conv.flow, conv.step, conv.turn) == where  # their place is kept
-    # and the next message carries on from it
+    # the next message gets a neutral start, showing nothing of before; what it said is kept where it was typed
     nxt = app.handle(pid, Input.text("carrying on"), now + timedelta(seconds=5))
+    assert [r.flow for r in nxt.replies if r.is_step] == ["welcome"]
     assert store.load(pid).answers[where[0]][where[1]] == "carrying on"
     assert nxt.delete_messages == []
 
