@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 STEP_KINDS = ("message", "choice", "checklist", "scale", "reflection", "input", "summary")
 WAYOUTS = ("back", "menu", "resume")
@@ -101,6 +101,9 @@ class StepSpec(Spec):
     profile_key: str | None = None  # input / choice: store the answer in the profile under this key
     action: str | None = None  # done on entering the step
     end: bool = False  # a step that may end a system flow without a `next`
+    # A question about danger or safety: a button pressed on it never leaves the chosen answer on its message
+    # (the crisis and check flows are always treated so; bot/core/service.py `asks_danger`).
+    sensitive: bool = False
 
     @field_validator("options", mode="before")
     @classmethod
@@ -156,7 +159,31 @@ class CommonText(Spec):
     version: int
     options: dict[str, str]
     notes: dict[str, str]
+    # name → description. An entry may be `{description: ..., hidden: true}`: the command works and /help lists
+    # it, but it is left out of Telegram's command menu (setMyCommands), which anyone holding the phone can open.
     commands: dict[str, str] = Field(default_factory=dict)
+    unlisted: list[str] = Field(default_factory=list)  # the commands marked `hidden: true`
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hidden_commands(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("commands"), dict):
+            return data
+        commands: dict[str, Any] = {}
+        unlisted = list(data.get("unlisted") or [])
+        for name, entry in data["commands"].items():
+            if isinstance(entry, dict) and set(entry) <= {"description", "hidden"}:
+                commands[name] = entry.get("description")
+                if entry.get("hidden") is True and name not in unlisted:
+                    unlisted.append(name)
+            else:
+                commands[name] = entry
+        return {**data, "commands": commands, "unlisted": unlisted}
+
+    @property
+    def listed_commands(self) -> dict[str, str]:
+        """The commands for Telegram's command menu: all but the hidden ones."""
+        return {name: text for name, text in self.commands.items() if name not in self.unlisted}
 
 
 @dataclass
@@ -322,6 +349,9 @@ def load_content(root: str | Path, lang: str = "en", max_chars: int = DEFAULT_MA
         for key in ("back", "menu", "resume", "continue", "done", "skip"):
             if key not in common.options:
                 problems.append((f"{lang}/common.yaml", "-", f"options.{key} is missing"))
+        for name in common.unlisted:
+            if name not in common.commands:
+                problems.append((f"{lang}/common.yaml", "-", f"command '{name}' is hidden but not a command"))
         for name, description in common.commands.items():
             # Telegram's setMyCommands rules: 1–32 of a-z, 0-9, _; a description of 1–256 characters.
             if not COMMAND_RE.match(name) or not 1 <= len(description) <= 256:

@@ -43,6 +43,16 @@ class Outcome:
     stale: bool = False  # a press the engine did not take: show the step again, mark no answer
     # (chat id, message id) pairs the adapter should delete: /exit and /delete (the privacy feature).
     delete_messages: list[tuple[int, int]] = field(default_factory=list)
+    # The person's own messages whose words were saved this turn (a journal note; later an incident record): the
+    # adapter deletes them from the chat after the commit, so they do not stay on screen; a failure to delete is
+    # logged and the save stands. `delete_incoming`: the message that brought this turn (a feature sets it);
+    # `delete_saved`: (chat id, message id) of earlier ones, e.g. the text kept with "Keep it in my journal".
+    delete_incoming: bool = False
+    delete_saved: list[tuple[int, int]] = field(default_factory=list)
+    incoming: tuple[int, int] | None = None  # (chat id, message id) of the message of this turn, when known
+    # The step this turn answered asks about danger (the crisis and check flows, a step marked `sensitive`):
+    # the adapter leaves nothing of the chosen answer on the question's message (no "→ answer" mark).
+    hide_answer: bool = False
 
 
 @dataclass(frozen=True)

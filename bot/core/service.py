@@ -34,6 +34,7 @@ log = logging.getLogger("fulcrum")
 
 _UNPREPARED: Any = object()
 DANGER = "__danger__"  # an internal command: "crisis:violence,strangulation" from an edit or a caption
+DANGER_FLOWS = ("crisis", "check")  # every step of these asks about danger (see `asks_danger`)
 KEEP_NOTE = "keep_note"  # the option under a step that saves text typed there to the journal
 
 
@@ -83,8 +84,8 @@ class Fulcrum:
         if problems:
             raise ContentError(problems)
         self._pending: OrderedDict[str, Any] = OrderedDict()  # not-yet-agreed people: kept in memory only
-        # Text typed at a choice, with the turn it was typed at: until kept, or the person moves on.
-        self._held: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        # Text typed at a choice, with the turn it was typed at and its message: until kept, or the person moves on.
+        self._held: OrderedDict[str, tuple[str, int, tuple[int, int] | None]] = OrderedDict()
 
     @property
     def jobs(self) -> list:
@@ -104,16 +105,20 @@ class Fulcrum:
         return guard.prepare(self.env, pid, inp) if guard is not None else None
 
     def handle(self, pid: str, inp: Input, now: datetime, *, chat_id: int | None = None,
-               update_id: int | None = None, prepared: Any = _UNPREPARED) -> Outcome:
+               update_id: int | None = None, message_id: int | None = None,
+               prepared: Any = _UNPREPARED) -> Outcome:
         if prepared is _UNPREPARED:
             work = self.prepare(pid, inp)
             prepared = work() if work is not None else None
         outcome = Outcome(person=pid)
+        if chat_id is not None and message_id is not None:
+            outcome.incoming = (chat_id, message_id)
         with self.store.transaction():
             if update_id is not None and self.store.seen_update(update_id):
                 outcome.duplicate = True
                 return outcome
             person = self._person(pid)
+            outcome.hide_answer = self.asks_danger(person)  # the step on screen, before the engine moves them
             ctx = self.context(now)
             inp = as_command(self._option_at(pid, person, inp, now))
             result = self._turn(pid, person, inp, ctx, outcome, prepared)
@@ -128,7 +133,7 @@ class Fulcrum:
         """Danger first, whatever else is going on; then the guard (the lock), then the command or the engine."""
         guard = self.features.guard if person.agreed else None
         g = GuardContext(self.env, pid, person, inp, ctx, prepared,
-                         run=lambda i: self._compute(pid, person, as_command(i), ctx),
+                         run=lambda i: self._compute(pid, person, as_command(i), ctx, outcome),
                          interrupt=lambda flow: self.engine.interrupt(person, flow, "", ctx))
         if guard is not None:
             taken = guard.take(g)
@@ -138,20 +143,20 @@ class Fulcrum:
         if verdict:
             return self._answer_danger(person, inp, verdict, ctx, outcome)
         if guard is None:
-            return self._compute(pid, person, inp, ctx)
+            return self._compute(pid, person, inp, ctx, outcome)
         if self._writes_as_it_runs(person, inp):
-            return guard.hold(g, None) or self._compute(pid, person, inp, ctx)
-        result = self._compute(pid, person, inp, ctx)
+            return guard.hold(g, None) or self._compute(pid, person, inp, ctx, outcome)
+        result = self._compute(pid, person, inp, ctx, outcome)
         return guard.hold(g, result) or result
 
     def _writes_as_it_runs(self, person: Person, inp: Input) -> bool:
         """A kept note or a feature's command: it writes as it runs, so a guard is asked before, not after."""
         return inp.kind == "command" and (inp.value == KEEP_NOTE or inp.value in self.features.commands)
 
-    def _compute(self, pid: str, person: Person, inp: Input, ctx: Context) -> Result:
+    def _compute(self, pid: str, person: Person, inp: Input, ctx: Context, outcome: Outcome) -> Result:
         """What an input does when nothing signals danger: a kept note, a feature's command, or the engine."""
         if inp.kind == "command" and inp.value == KEEP_NOTE:
-            return self._keep_note(pid, person, ctx)
+            return self._keep_note(pid, person, ctx, outcome)
         command = self.features.commands.get(inp.value) if inp.kind == "command" and person.agreed else None
         if command is not None:
             return self._directed(person, command(CommandContext(self.env, pid, person, inp, ctx)), ctx)
@@ -216,6 +221,13 @@ class Fulcrum:
             reply = [r for r in views[reply.flow](tctx, reply) if r.is_step][-1]
         return self._with_keep_option(pid, reply)
 
+    def asks_danger(self, person: Person) -> bool:
+        """The person's step asks about danger: a crisis or check step, or one content marks `sensitive`."""
+        conv = person.conversation
+        flow = self.content.flows.get(conv.flow)
+        step = flow.steps.get(conv.step) if flow is not None else None
+        return conv.flow in DANGER_FLOWS or bool(step is not None and step.sensitive)
+
     def _person(self, pid: str) -> Person:
         person = self.store.load(pid)
         if person is None:
@@ -273,7 +285,7 @@ class Fulcrum:
         `Keep it in my journal` goes before the way-outs of the step shown again, for as long as that step is."""
         if result.held is None or not person.agreed or not outcome.replies or not outcome.replies[-1].is_step:
             return
-        self._held[pid] = (result.held, outcome.replies[-1].turn)
+        self._held[pid] = (result.held, outcome.replies[-1].turn, outcome.incoming)
         self._held.move_to_end(pid)
         while len(self._held) > 10_000:
             self._held.popitem(last=False)
@@ -296,8 +308,9 @@ class Fulcrum:
             return reply
         return before_wayouts(reply, Option(f"/{KEEP_NOTE}", self.content.label("keep_note")))
 
-    def _keep_note(self, pid: str, person: Person, ctx: Context) -> Result:
-        """Save the held text as a journal note (encrypted like every note); the person stays where they are."""
+    def _keep_note(self, pid: str, person: Person, ctx: Context, outcome: Outcome) -> Result:
+        """Save the held text as a journal note (encrypted like every note); the person stays where they are,
+        and the message that held it leaves the chat once the note is committed."""
         held = self._held.pop(pid, None)
         text = held[0] if held else None
         result = self.engine.handle(person, Input.open(), ctx)
@@ -306,6 +319,8 @@ class Fulcrum:
             return result
         conv = person.conversation
         self.store.add_journal(pid, conv.flow, conv.step, text, ctx.now)
+        if held and held[2] is not None:
+            outcome.delete_saved.append(held[2])
         result.replies.insert(0, Reply(self.content.note("journal_saved")))
         return result
 

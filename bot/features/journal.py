@@ -83,6 +83,7 @@ def journal_open(ctx: TurnContext) -> None:
     ctx.result.conversation.history = []  # page → pick → confirm → page must not pile up
     if command and inp is not None and inp.arg.strip():
         ctx.store.add_journal(ctx.pid, NOTE_FLOW, NOTE_STEP, inp.arg.strip(), ctx.now)
+        ctx.outcome.delete_incoming = True  # the note is saved: its words leave the chat after the commit
         _before_step(ctx, Reply(ctx.content.note("journal_saved")))
 
 
@@ -160,6 +161,7 @@ def keep_note_through_a_crisis(ctx: TurnContext) -> None:
     if (ctx.outcome.verdict and inp is not None and inp.kind == "command" and inp.value == "journal"
             and inp.arg.strip()):
         ctx.store.add_journal(ctx.pid, NOTE_FLOW, NOTE_STEP, inp.arg.strip(), ctx.now)
+        ctx.outcome.delete_incoming = True
 
 
 

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -72,6 +73,9 @@ class Store:
         self._lock = threading.RLock()
         self._last_update_at = ""
         self._tracked: list[tuple[int, int, str, str, str]] = []  # message ids not yet written (see track_message)
+        # Message ids in the chats of people who have not agreed: kept in memory only, never written, until they
+        # agree (`save` moves them into `messages`), so /exit can clear a chat from its first message.
+        self._unagreed: OrderedDict[str, dict[tuple[int, int], str]] = OrderedDict()
         try:
             migrations.apply(self.db)
         except sqlite3.DatabaseError as exc:
@@ -148,6 +152,8 @@ class Store:
                  content_version = excluded.content_version""",
             (pid, chat_id, stamp, stamp, stamp, profile_json, state, content_version, profile_json),
         )
+        if pid in self._unagreed:  # they agreed: what /exit should clear of their first messages is written now
+            self._write_messages([(c, m, pid, at) for (c, m), at in self._unagreed.pop(pid).items()])
         for (flow, step), value in result.answers.items():
             raw = json.dumps(value, ensure_ascii=False)
             kid = None
@@ -225,6 +231,7 @@ class Store:
         for table in ("answers", "journal", "completions", "checkins", "schedules", "followups", "messages", "locks"):
             self.execute(f"DELETE FROM {table} WHERE person = ?", (pid,))
         self.execute("DELETE FROM people WHERE id = ?", (pid,))
+        self._unagreed.pop(pid, None)
         self.execute("DELETE FROM dead_letters WHERE person = ?", (pid,))  # not a foreign key: may predate agreeing
 
     def checkpoint(self, attempts: int = 5, pause: float = 0.05) -> bool:
@@ -261,6 +268,12 @@ class Store:
         old_messages = iso(now - timedelta(hours=messages_hours))
         a = self.execute("DELETE FROM processed_updates WHERE at < ?", (old_updates,)).rowcount
         b = self.execute("DELETE FROM messages WHERE sent_at < ?", (old_messages,)).rowcount
+        for pid in list(self._unagreed):
+            held = self._unagreed[pid]
+            for key in [k for k, at in held.items() if at < old_messages]:
+                del held[key]
+            if not held:
+                del self._unagreed[pid]
         return a, b
 
     # ---- dead letters (bot/adapters/telegram/serve.py) ------------------------------------------------------------
@@ -297,28 +310,57 @@ class Store:
 
     # ---- tracked messages (for /exit) ------------------------------------------------------------------
 
+    UNAGREED_PEOPLE = 10_000  # people whose message ids are held in memory (the oldest are forgotten first)
+    UNAGREED_MESSAGES = 500  # ids held per person (the oldest are forgotten first)
+
     def track_message(self, pid: str, chat_id: int, message_id: int, now: datetime) -> None:
         """Remember a message id for /exit. It is written at the start of the next transaction (any turn, or
         the minute sweep), which saves a commit per sent message; a crash before then can only leave those
-        few ids unremembered."""
+        few ids unremembered. Ids of someone who has not agreed are held in memory instead (see `save`)."""
         self._tracked.append((chat_id, message_id, pid, iso(now), pid))
 
     def _flush_tracked(self) -> None:
         rows, self._tracked = self._tracked, []
+        if not rows:
+            return
+        pids = sorted({r[2] for r in rows})
+        known: set[str] = set()
+        for i in range(0, len(pids), 500):
+            chunk = pids[i:i + 500]
+            known.update(r[0] for r in self.conn.execute(
+                f"SELECT id FROM people WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        self._write_messages([r[:4] for r in rows if r[2] in known])
+        for chat_id, message_id, pid, at, _ in rows:
+            if pid not in known:
+                self._hold_message(pid, chat_id, message_id, at)
+
+    def _write_messages(self, rows: list[tuple[int, int, str, str]]) -> None:
         if rows:
             self.conn.executemany(
-                "INSERT OR IGNORE INTO messages (chat_id, message_id, person, sent_at) "
-                "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?)", rows)
+                "INSERT OR IGNORE INTO messages (chat_id, message_id, person, sent_at) VALUES (?, ?, ?, ?)", rows)
+
+    def _hold_message(self, pid: str, chat_id: int, message_id: int, at: str) -> None:
+        held = self._unagreed.setdefault(pid, {})
+        self._unagreed.move_to_end(pid)
+        held.setdefault((chat_id, message_id), at)  # the first time it was seen: Telegram counts from the send
+        while len(held) > self.UNAGREED_MESSAGES:
+            del held[next(iter(held))]
+        while len(self._unagreed) > self.UNAGREED_PEOPLE:
+            self._unagreed.popitem(last=False)
 
     def tracked_messages(self, pid: str, now: datetime) -> list[tuple[int, int]]:
+        """The chat messages /exit may still delete (younger than 48 h): written ones, and, for someone who has
+        not agreed, the ones held in memory."""
         since = iso(now - timedelta(hours=48))
         with self.transaction():
-            return [(r[0], r[1]) for r in self.execute(
-                "SELECT chat_id, message_id FROM messages WHERE person = ? AND sent_at >= ? ORDER BY message_id",
-                (pid, since))]
+            stored = {(r[0], r[1]) for r in self.execute(
+                "SELECT chat_id, message_id FROM messages WHERE person = ? AND sent_at >= ?", (pid, since))}
+            held = {key for key, at in self._unagreed.get(pid, {}).items() if at >= since}
+        return sorted(stored | held, key=lambda m: (m[1], m[0]))
 
     def forget_messages(self, pid: str) -> None:
         self.execute("DELETE FROM messages WHERE person = ?", (pid,))
+        self._unagreed.pop(pid, None)
 
     # ---- anonymous figures ---------------------------------------------------------------------------
 

@@ -143,7 +143,7 @@ def menu_label(bot: Harness, flow_id: str) -> str:
 
 async def test_start_onboarding_agree_menu_and_signs_by_buttons(bot: Harness) -> None:
     fake = bot.fake
-    assert [c["command"] for c in fake.commands] == list(bot.app.content.common.commands)
+    assert [c["command"] for c in fake.commands] == list(bot.app.content.common.listed_commands)
     fake.user_command(USER, "/start")
     await bot.settle()
     assert "I'm Fulcrum" in fake.last(USER).plain
@@ -178,11 +178,34 @@ async def test_start_onboarding_agree_menu_and_signs_by_buttons(bot: Harness) ->
     assert not [e for e in fake.errors if e[1] != 400 or "not modified" not in e[2]]
     journal = bot.app.store.journal(f"tg:{USER}")
     assert journal[0]["text"] == "The holiday was booked without me <b>unescaped?</b> & more"
-    # every message sent and received in the private chat is tracked (for /exit), once they agreed; the notice
-    # they agreed on is tracked too, since it now shows the menu
+    # every message sent and received in the private chat is tracked (for /exit), their /start and the notice
+    # from before they agreed too (held in memory until they agreed)
     tracked = {m for _, m in bot.app.store.tracked_messages(f"tg:{USER}", bot.adapter.clock())}
-    assert tracked == set(range(2, summary.message_id + 1))
+    assert tracked == set(range(1, summary.message_id + 1))
     assert len(fake.sent(USER)) < len([c for c in fake.calls if c[0].startswith(("send", "edit"))])
+
+
+# What anyone holding the phone sees on tapping "/" (even after /exit): neutral words, nothing that says what is kept.
+REVEALING = ("journal", "data", "delete", "export", "abuse", "violen", "safe", "danger", "partner", "relationship",
+             "support", "lock", "record", "plan", "secret", "hide", "crisis", "power")
+
+
+async def test_the_command_menu_is_neutral_and_leaves_the_hidden_commands_out(bot: Harness) -> None:
+    fake = bot.fake
+    common = bot.app.content.common
+    sent = [(c["command"], c["description"]) for c in fake.commands]  # what setMyCommands received
+    assert sent == list(common.listed_commands.items())
+    assert {"journal", "export", "delete"} <= set(common.unlisted)
+    assert not {name for name, _ in sent} & {"journal", "export", "delete", "lock", "unlock", "record", "plan"}
+    assert "exit" in dict(sent)  # the quick exit stays one tap away
+    for name, description in sent:
+        assert not [w for w in REVEALING if w in description.lower()], (name, description)
+    # a hidden command still works, and /help still names it
+    await agreed(bot)
+    await say(bot, "/journal")
+    assert bot.where() == ("journal", "page")
+    await say(bot, "/help")
+    assert "/journal" in fake.last(USER).plain and "/delete" in fake.last(USER).plain
 
 
 async def test_stale_button_answers_with_a_notice_and_the_current_step(bot: Harness) -> None:
@@ -262,6 +285,46 @@ async def test_free_text_at_a_choice_step_and_a_label_typed_out(bot: Harness) ->
     await say(bot, "another thought")
     await press(bot, "Menu")  # a way-out after the extra option still means what it says
     assert bot.where() == ("menu", "home")
+
+
+# ---- what stays in the chat: a saved note leaves it -----------------------------------------------------------
+
+def their_message(fake: FakeTelegram, text: str, chat: int = USER):
+    [rec] = [r for r in fake._messages[chat].values() if not r.from_bot and r.text == text]
+    return rec
+
+
+async def test_a_journal_note_is_deleted_from_the_chat_once_saved(bot: Harness) -> None:
+    await agreed(bot)
+    await say(bot, "/journal he took my keys again tonight")
+    assert [e["text"] for e in bot.app.store.journal(f"tg:{USER}")] == ["he took my keys again tonight"]
+    assert their_message(bot.fake, "/journal he took my keys again tonight").deleted
+    assert bot.app.content.note("journal_saved") in [r.plain for r in bot.fake.sent(USER) if not r.deleted]
+    assert bot.where() == ("journal", "page")
+
+
+async def test_text_kept_in_the_journal_by_the_button_is_deleted_from_the_chat(bot: Harness) -> None:
+    await agreed(bot)
+    await press(bot, menu_label(bot, "signs"))
+    await say(bot, "i am scared of how this ends")
+    assert not their_message(bot.fake, "i am scared of how this ends").deleted  # not saved: theirs to keep
+    await press(bot, "Keep it in my journal")
+    assert [e["text"] for e in bot.app.store.journal(f"tg:{USER}")] == ["i am scared of how this ends"]
+    assert their_message(bot.fake, "i am scared of how this ends").deleted
+    assert bot.where() == ("signs", "intro")
+
+
+async def test_a_note_that_cannot_be_deleted_is_still_saved_and_the_log_holds_no_text(bot: Harness, caplog) -> None:
+    await agreed(bot)
+    bot.fake.fail_next("deleteMessages", error=500, count=20)
+    with caplog.at_level(logging.DEBUG, logger="fulcrum"):
+        await say(bot, "/journal SECRET-NOTE-WORDS")
+    assert [e["text"] for e in bot.app.store.journal(f"tg:{USER}")] == ["SECRET-NOTE-WORDS"]
+    assert not their_message(bot.fake, "/journal SECRET-NOTE-WORDS").deleted
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("fulcrum"))  # libraries: WARNING
+    assert "not deleted" in ours
+    assert "SECRET-NOTE-WORDS" not in ours and TOKEN not in ours
+    assert bot.fake.last(USER).plain.startswith(bot.app.content.flows["journal"].text.steps["page"].text[:20])
 
 
 async def test_sticker_photo_voice_get_only_text_and_the_current_step(bot: Harness) -> None:
@@ -604,6 +667,44 @@ async def test_a_message_too_old_to_delete_is_marked_and_the_step_sent_anew(bot:
     assert bot.fake.last(USER).plain.startswith("This is a quiet look")
 
 
+async def test_an_answer_to_a_danger_question_is_never_marked_on_its_message(bot: Harness) -> None:
+    """Where a pressed message cannot become the next step (here: too old), an ordinary question shows
+    "→ answer"; the check and crisis questions only lose their buttons: nothing says what was answered."""
+    from datetime import timedelta
+
+    from bot.core.clock import utcnow
+
+    await agreed(bot)
+    await press(bot, menu_label(bot, "signs"))
+    await say(bot, "how many paracetamol is too many")
+    assert bot.where() == ("check", "ask")
+    question = last_with_buttons(bot.fake)
+    asked = original(question)[0]
+    bot.adapter.clock = lambda: utcnow() + timedelta(hours=47)
+    await press(bot, "I'm not safe, show me help")
+    assert bot.where()[0] == "crisis"
+    after = [r for r in bot.fake.sent(USER) if r.message_id == question.message_id][0]
+    assert html.unescape(after.plain) == asked and not after.reply_markup  # the question, unmarked, no buttons
+    assert "→" not in after.plain and "not safe" not in after.plain.lower()
+    screen = last_with_buttons(bot.fake)
+    await press(bot, "Choose my country")
+    assert bot.where() == ("crisis", "pick_country")
+    after = [r for r in bot.fake.sent(USER) if r.message_id == screen.message_id][0]
+    assert "→" not in after.plain and "Choose my country" not in after.plain and not after.reply_markup
+    assert bot.fake.last(USER).message_id > screen.message_id  # the next step came as a new message
+
+
+async def test_an_answer_to_a_danger_question_edits_it_into_the_next_step(bot: Harness) -> None:
+    await agreed(bot)
+    await press(bot, menu_label(bot, "signs"))
+    await say(bot, "how many paracetamol is too many")
+    question = last_with_buttons(bot.fake)
+    await press(bot, "I'm safe, carry on")
+    after = [r for r in bot.fake.sent(USER) if r.message_id == question.message_id][0]
+    assert after.plain.startswith("This is a quiet look") and "→" not in after.plain
+    assert not [r for r in bot.fake.sent(USER) if "Are you safe right now?" in (r.plain or "")]
+
+
 async def test_update_processor_keeps_one_persons_order(bot: Harness) -> None:
     order: list[int] = []
     processor = bot.application.update_processor
@@ -624,19 +725,62 @@ async def test_update_processor_keeps_one_persons_order(bot: Harness) -> None:
 
 # ---- privacy commands: the chat is cleared after the commit ----------------------------------------------
 
+def left_in_chat(fake: FakeTelegram, chat: int = USER) -> list:
+    """Every message of the chat, the bot's and the person's, that the fake server has not deleted."""
+    return [r for r in fake._messages[chat].values() if not r.deleted]
+
+
 async def test_exit_deletes_the_tracked_messages_then_sends_one_neutral_message(bot: Harness) -> None:
     await agreed(bot)
     await press(bot, menu_label(bot, "signs"))
-    kept = bot.fake.sent(USER)[:2]  # before agreeing: never tracked, so not deleted
+    await say(bot, "just thinking out loud")  # text where a button was expected: their own message
     bot.fake.user_command(USER, "/exit")
     await bot.settle()
-    remaining = [r for r in bot.fake._messages[USER].values() if not r.deleted]
     notes = bot.app.content.common.notes
-    assert [r.plain for r in remaining if r.from_bot][-1].startswith(notes["chat_cleared"])
-    assert all(r.message_id in {k.message_id for k in kept} or r.message_id == remaining[-1].message_id
-               for r in remaining if r.from_bot)
-    assert not [r for r in remaining if not r.from_bot and r.text == "/exit"]  # their command is gone too
+    # everything before it is gone, from their /start on, theirs and the bot's: only the neutral line is left
+    [left] = left_in_chat(bot.fake)
+    assert left.from_bot and left.plain.startswith(notes["chat_cleared"])
     assert bot.where() == ("signs", "intro")  # their place is kept
+
+
+async def test_exit_before_agreeing_clears_the_whole_chat_and_stores_nothing(bot: Harness) -> None:
+    """Someone opens the bot, writes, looks at the privacy note, never agrees, and types /exit: every message of
+    the chat goes, the first ones included, though nothing about them was ever written to the database."""
+    fake = bot.fake
+    fake.user_command(USER, "/start")
+    await bot.settle()
+    await say(bot, "hello? who is this")
+    await say(bot, "is anyone reading this")
+    await press(bot, "How is my privacy kept?")
+    before = [r.message_id for r in left_in_chat(fake)]
+    assert len(before) >= 5 and [r for r in left_in_chat(fake) if not r.from_bot]
+    assert bot.count("SELECT count(*) FROM people") == 0 and bot.count("SELECT count(*) FROM messages") == 0
+    fake.user_command(USER, "/exit")
+    await bot.settle()
+    [left] = left_in_chat(fake)
+    assert left.from_bot and left.plain.startswith(bot.app.content.common.notes["chat_cleared"])
+    assert left.message_id > max(before)
+    assert bot.count("SELECT count(*) FROM people") == 0 and bot.count("SELECT count(*) FROM messages") == 0
+    assert not [e for e in fake.errors if "delete" in e[0].lower()]
+
+
+async def test_exit_after_agreeing_clears_what_came_before_agreeing_too(bot: Harness) -> None:
+    fake = bot.fake
+    fake.user_command(USER, "/start")
+    await bot.settle()
+    await say(bot, "not sure about this")
+    await press(bot, "I understand, let's begin")
+    assert bot.where() == ("menu", "home")
+    # what they sent before agreeing is in the table now, with the rest of the chat
+    tracked = {m for _, m in bot.app.store.tracked_messages(f"tg:{USER}", bot.adapter.clock())}
+    assert tracked == {r.message_id for r in left_in_chat(fake)}
+    await press(bot, menu_label(bot, "signs"))
+    await press(bot, "Let's start")
+    fake.user_command(USER, "/exit")
+    await bot.settle()
+    [left] = left_in_chat(fake)
+    assert left.from_bot and left.plain.startswith(bot.app.content.common.notes["chat_cleared"])
+    assert bot.count("SELECT count(*) FROM messages") == 0
 
 
 async def test_delete_erases_the_person_and_clears_the_chat(bot: Harness) -> None:
@@ -677,7 +821,7 @@ async def test_serve_polls_sets_commands_and_stops_cleanly_acknowledging(fake, s
     await asyncio.wait_for(task, 8)
     harness.app.store.close()
     assert fake.acked_offset > update["update_id"] and not fake.pending_updates()
-    assert [c["command"] for c in fake.commands] == list(harness.app.content.common.commands)
+    assert [c["command"] for c in fake.commands] == list(harness.app.content.common.listed_commands)
     assert not application.running
 
 

@@ -186,3 +186,44 @@ def test_text_on_the_crisis_screen_is_triaged_again_and_answered_with_presence(s
     assert out.startswith("I'm still here")
     assert "999" in out  # the screen, numbers and all, comes again
     app.store.close()
+
+
+def test_a_press_on_a_danger_question_asks_the_adapter_to_leave_no_mark_of_the_answer(tmp_path, now):
+    """Outcome.hide_answer: every step of the crisis and check flows, and a step content marks `sensitive: true`."""
+    import shutil
+
+    import yaml
+
+    from flows.content import load_content
+    from flows.model import Input
+    from tests.conftest import CONTENT, make_app
+    from tests.support.people import agreed
+
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT, root)
+    signs = yaml.safe_load((root / "flows" / "signs.yaml").read_text())
+    feel = [s for s in signs["steps"] if s["id"] == "feel"][0]
+    feel["sensitive"] = True
+    (root / "flows" / "signs.yaml").write_text(yaml.safe_dump(signs, sort_keys=False))
+    app = make_app(tmp_path / "f.db", load_content(root))
+    try:
+        chat = agreed(app)
+        chat.send("/flow signs")
+        assert not chat.outcome.hide_answer
+        chat.press("continue")  # intro → pick: an ordinary step
+        assert not chat.outcome.hide_answer
+        chat.press("done")
+        chat.press("3")
+        assert chat.last.step == "feel" and not chat.outcome.hide_answer
+        chat.press("clear")  # answered at the step marked sensitive
+        assert chat.outcome.hide_answer
+        chat.send("how many paracetamol is too many")
+        assert chat.last.flow == "check" and not chat.outcome.hide_answer  # typed at an ordinary step
+        chat.press("safe")
+        assert chat.outcome.hide_answer  # answered the check question
+        chat.send("he is hitting me right now")
+        assert chat.last.flow == "crisis"
+        chat.press("country")
+        assert chat.outcome.hide_answer
+    finally:
+        app.store.close()

@@ -81,3 +81,55 @@ def test_nothing_is_stored_before_agreeing(app, now):
     app.handle("cli:new", Input.command("flow", "signs"), now)
     assert app.store.load("cli:new") is None
     assert app.store.execute("SELECT count(*) FROM people").fetchone()[0] == 0
+
+
+# ---- message ids for /exit before and after agreeing --------------------------------------------------------
+
+def test_message_ids_before_agreeing_stay_in_memory_then_move_in_when_they_agree(app, now):
+    from datetime import timedelta
+
+    from bot.core.clock import iso
+
+    store, pid = app.store, "cli:newcomer"
+    app.handle(pid, Input.open(), now)
+    store.track_message(pid, 77, 1, now)  # their /start
+    store.track_message(pid, 77, 2, now)  # the notice
+    store.track_message(pid, 77, 2, now + timedelta(minutes=1))  # edited later: Telegram counts from the send
+    with store.transaction():
+        pass  # the next transaction writes what was tracked: nothing, for someone who has not agreed
+    assert store.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+    assert store.execute("SELECT count(*) FROM people").fetchone()[0] == 0
+    assert store.tracked_messages(pid, now) == [(77, 1), (77, 2)]
+
+    app.handle(pid, Input.option("agree", turn=store_turn(app, pid)), now + timedelta(minutes=2))
+    assert store.load(pid).agreed
+    rows = store.execute("SELECT chat_id, message_id, sent_at FROM messages WHERE person = ? ORDER BY message_id",
+                         (pid,)).fetchall()
+    assert [(r[0], r[1]) for r in rows] == [(77, 1), (77, 2)]
+    assert {r[2] for r in rows} == {iso(now)}  # when they were sent, not when they were written
+    assert pid not in store._unagreed
+
+
+def test_held_ids_expire_after_48_hours_and_are_forgotten_by_exit_and_erase(app, now):
+    from datetime import timedelta
+
+    store, pid = app.store, "cli:newcomer"
+    store.track_message(pid, 77, 1, now - timedelta(hours=49))
+    store.track_message(pid, 77, 2, now - timedelta(hours=1))
+    with store.transaction():
+        pass
+    assert store.tracked_messages(pid, now) == [(77, 2)]
+    with store.transaction():
+        store.prune(now)
+    assert list(store._unagreed[pid]) == [(77, 2)]
+    with store.transaction():
+        store.forget_messages(pid)
+    assert store.tracked_messages(pid, now) == []
+    store.track_message(pid, 77, 3, now)
+    with store.transaction():
+        store.erase(pid)
+    assert store.tracked_messages(pid, now) == []
+
+
+def store_turn(app, pid):
+    return app._pending[pid].turn

@@ -164,6 +164,7 @@ class TelegramAdapter:
             return
         # A press the engine did not take (an old turn; someone no longer known, sent to onboarding) leaves its
         # message alone: it may already be gone, and what it showed is not what was answered.
+        await self._delete_saved(chat_id, outcome, None)  # e.g. "Keep it in my journal": the kept text goes
         if outcome.stale or self._special(outcome) or not outcome.replies:
             await self._after(pid, chat_id, outcome, now)
             return
@@ -173,7 +174,7 @@ class TelegramAdapter:
         if await self._edit_in_place(pid, message, outcome.replies[0], now):
             await self._show(pid, chat_id, outcome.replies[1:], now)
             return
-        await self._mark_chosen(pid, message, query.data)
+        await self._mark_chosen(pid, message, query.data, hide=outcome.hide_answer)
         await self._after(pid, chat_id, outcome, now)
 
     async def on_group(self, update: Update) -> None:
@@ -209,7 +210,7 @@ class TelegramAdapter:
     async def _turn(self, update: Update, message: Message, inp: Input) -> None:
         pid, now = self.pid(update), self.clock()
         outcome = self.app.handle(pid, inp, now, chat_id=message.chat_id, update_id=update.update_id,
-                                  prepared=await self._prepare(pid, inp))
+                                  message_id=message.message_id, prepared=await self._prepare(pid, inp))
         if outcome.duplicate:
             return
         await self._after(pid, message.chat_id, outcome, now, incoming=message.message_id)
@@ -256,7 +257,24 @@ class TelegramAdapter:
                     self.app.store.forget_messages(pid)
             await self.delete_messages([*ids, *((chat_id, m) for m in incoming_ids)])
             incoming_ids = []
+        else:
+            await self._delete_saved(chat_id, outcome, incoming)
         await self._show(pid, chat_id, outcome.replies, now, incoming=incoming_ids)
+
+    async def _delete_saved(self, chat_id: int, outcome: Outcome, incoming: int | None) -> None:
+        """The person's messages whose words were just saved (a journal note) leave the chat, now that the save
+        is committed. A failure is logged by its class only (never the text) and the save stands; the ids stay
+        tracked, so /exit tries again."""
+        ids = list(outcome.delete_saved)
+        if outcome.delete_incoming and incoming is not None:
+            ids.append((chat_id, incoming))
+        outcome.delete_saved, outcome.delete_incoming = [], False  # done once, whichever path calls it
+        if not ids:
+            return
+        try:
+            await self.delete_messages(ids)
+        except Exception as exc:  # noqa: BLE001 - a network failure after retries: the note is saved all the same
+            log.warning("a saved note's message was not deleted from the chat (%s)", type(exc).__name__)
 
     async def _show(self, pid: str, chat_id: int, replies: Sequence[Reply], now: datetime, *,
                     incoming: Iterable[int] = ()) -> None:
@@ -325,8 +343,9 @@ class TelegramAdapter:
                 except (BadRequest, Blocked) as exc:
                     log.info("deleteMessages refused for %d messages (%s)", len(batch), type(exc).__name__)
 
-    async def _mark_chosen(self, pid: str, message: Message, data: str | None) -> None:
-        """The pressed question keeps its text, loses its buttons and shows the answer chosen."""
+    async def _mark_chosen(self, pid: str, message: Message, data: str | None, *, hide: bool = False) -> None:
+        """The pressed question keeps its text, loses its buttons and shows the answer chosen; with `hide` (a
+        question about danger) it only loses its buttons: nothing on screen says what was answered."""
         label = None
         if message.reply_markup is not None:
             for row in message.reply_markup.inline_keyboard:
@@ -342,7 +361,9 @@ class TelegramAdapter:
         self._drawn.pop(key, None)
         if len(self._marked) > 10_000:
             del self._marked[next(iter(self._marked))]
-        if message.text is not None:
+        if hide:
+            await self._edit(pid, lambda: message.edit_reply_markup(None))
+        elif message.text is not None:
             text = render.chosen(render.escape(message.text), label)
             if len(text) <= render.TEXT_LIMIT:
                 await self._edit(pid, lambda: message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None))

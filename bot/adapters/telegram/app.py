@@ -89,8 +89,9 @@ def schedule_jobs(application: Application, adapter: TelegramAdapter, jobs: Iter
 
 
 def bot_commands(app: Fulcrum) -> list[BotCommand]:
-    """The command menu, from content/en/common.yaml `commands:` (name → short description)."""
-    return [BotCommand(name, description) for name, description in app.content.common.commands.items()]
+    """The command menu, from content/en/common.yaml `commands:` (name → short description), without the ones
+    marked `hidden: true` (they work all the same; the menu is visible to anyone holding the phone)."""
+    return [BotCommand(name, description) for name, description in app.content.common.listed_commands.items()]
 
 
 async def set_commands(application: Application) -> None:

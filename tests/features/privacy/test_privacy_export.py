@@ -151,6 +151,25 @@ def test_exit_and_about_are_listed_commands_with_neutral_descriptions(content):
     assert commands["exit"] == "Clear this chat"
 
 
+def test_commands_that_tell_what_is_kept_are_hidden_from_the_command_menu(content):
+    """Telegram's command menu shows to anyone holding the phone. Whoever adds one of these commands (a PIN lock,
+    an incident record, a safety plan) marks it `hidden: true` in content/en/common.yaml, or this fails."""
+    sensitive = {"journal", "export", "delete", "lock", "unlock", "record", "plan"}
+    present = sensitive & set(content.common.commands)
+    assert {"journal", "export", "delete"} <= present
+    assert present <= set(content.common.unlisted)
+    assert not present & set(content.common.listed_commands)
+
+
+def test_a_hidden_command_entry_is_data(tmp_path, content):
+    from flows.content import CommonText
+
+    common = CommonText.model_validate({"version": 1, "options": {}, "notes": {}, "commands": {
+        "menu": "Main menu", "plan": {"description": "Later", "hidden": True}, "lock": {"description": "L"}}})
+    assert common.commands == {"menu": "Main menu", "plan": "Later", "lock": "L"}
+    assert common.unlisted == ["plan"] and list(common.listed_commands) == ["menu", "lock"]
+
+
 def test_about_shows_privacy_and_intake_links_only_when_set(store_path, content, now):
     from tests.conftest import make_app
 
