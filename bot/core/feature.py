@@ -155,6 +155,7 @@ class GuardContext:
     prepared: Any
     run: Callable[[Input], Result]
     interrupt: Callable[[str], Result]  # open a system flow from where the person is, keeping their way back
+    outcome: Outcome | None = None  # what the adapter will do after the commit (e.g. delete a typed PIN)
 
     @property
     def store(self) -> Store:

@@ -134,7 +134,7 @@ class Fulcrum:
         guard = self.features.guard if person.agreed else None
         g = GuardContext(self.env, pid, person, inp, ctx, prepared,
                          run=lambda i: self._compute(pid, person, as_command(i), ctx, outcome),
-                         interrupt=lambda flow: self.engine.interrupt(person, flow, "", ctx))
+                         interrupt=lambda flow: self.engine.interrupt(person, flow, "", ctx), outcome=outcome)
         if guard is not None:
             taken = guard.take(g)
             if taken is not None:

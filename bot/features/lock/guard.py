@@ -102,6 +102,8 @@ class LockGuard:
         if inp.kind == "option" and inp.value.startswith(LOCK):
             return self._button(g, lock, inp.value[len(LOCK):])
         if inp.kind == "text" and as_pin(inp.value) is not None and (entry is not None or lock.locked):
+            if g.outcome is not None:
+                g.outcome.delete_incoming = True  # a PIN typed into the chat leaves it after the commit
             entry = entry or self._start(g.pid, "unlock")
             entry.digits = as_pin(inp.value) or ""
             return self._submit(g, lock, entry)
@@ -234,6 +236,8 @@ class LockGuard:
         note = g.content.note("lock_typed_lost") if g.inp.kind == "text" else None
         if g.inp.kind != "text":
             self._hold_back(g.pid, g.inp)
+        if g.outcome is not None and (g.inp.kind == "text" or g.inp.arg):
+            g.outcome.delete_incoming = True  # words typed while locked do not stay on screen
         return self._pad(g, self._start(g.pid, "unlock"), note=note)
 
     def _open(self, g: GuardContext, result: Result) -> bool:
