@@ -153,3 +153,22 @@ def m004_dead_letters(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS dead_letters_person ON dead_letters(person);
         """
     )
+
+
+@migrations()
+def m005_everything_personal_sealed(db: Database) -> None:
+    """With a key, everything personal is encrypted, not only free text. A person's answers and the topics they
+    finished move onto their `people` row as one encrypted value each (one decryption per turn instead of one per
+    answer), sealed with the state and profile under `people.key_id`; NULL there means not yet moved, read from
+    the `answers` and `completions` rows until the person's next turn or `fulcrum rekey`. Check-ins, follow-ups
+    and completions get a key id for their encrypted rating and flow; rows with NULL are plaintext."""
+    db.executescript(
+        """
+        ALTER TABLE people ADD COLUMN answers TEXT;
+        ALTER TABLE people ADD COLUMN completed TEXT;
+        ALTER TABLE people ADD COLUMN key_id TEXT;
+        ALTER TABLE checkins ADD COLUMN key_id TEXT;
+        ALTER TABLE followups ADD COLUMN key_id TEXT;
+        ALTER TABLE completions ADD COLUMN key_id TEXT;
+        """
+    )
