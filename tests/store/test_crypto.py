@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import subprocess
@@ -168,4 +169,26 @@ def test_export_is_decrypted_for_the_person(store_path, content, now):
     data = export_data(app.store, chat.pid, now)
     assert data["answers"][flow][step] == MARKER
     assert data["journal"][0]["text"] == MARKER
+    app.store.close()
+
+
+def test_rows_from_before_the_move_are_read_then_sealed_at_the_next_turn(store_path, content):
+    app = make_app(store_path, content)
+    chat, (flow, step) = _write(app)
+    answers = app.store.load(chat.pid).answers
+    with app.store.transaction():  # the layout before m005: one plaintext row per answer, nothing on the person's row
+        app.store.execute("UPDATE people SET answers = NULL, completed = NULL WHERE id = ?", (chat.pid,))
+        for f, steps in answers.items():
+            for s, v in steps.items():
+                app.store.execute("INSERT INTO answers (person, flow, step, value, updated_at) VALUES (?, ?, ?, ?, '')",
+                                  (chat.pid, f, s, json.dumps(v)))
+    app.store.close()
+    app = make_app(store_path, content, data_key=new_key())
+    assert app.store.load(chat.pid).answers == answers
+    chat.app = app
+    chat.send("/menu")
+    assert app.store.execute("SELECT count(*) FROM answers").fetchone()[0] == 0
+    row = app.store.execute("SELECT key_id, answers, state FROM people WHERE id = ?", (chat.pid,)).fetchone()
+    assert row[0] == app.store.cipher.current and MARKER not in row[1] and "signs" not in row[2]
+    assert app.store.load(chat.pid).answers[flow][step] == MARKER
     app.store.close()
