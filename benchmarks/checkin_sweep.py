@@ -37,16 +37,21 @@ TIMES = ["08:00", "12:00", "18:00", "21:00", "07:30", "19:45"]
 FREQS = ["daily", "few_days", "weekly"]
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 TOKEN = "123456:BENCH"
+KEY = "nlwfsx7HJTgawxJBInIwGRY_KhASP7WxpEFGXRDv7ks"  # FULCRUM_DATA_KEY for the bot under test: a benchmark key, never a real one
 
 
-def seed(db: Path, users: int, now: datetime, *, due_now: int = 0, rng: random.Random | None = None) -> None:
-    """N agreed people at the menu with schedules computed by the real arithmetic; `due_now` of them due now."""
+def seed(db: Path, users: int, now: datetime, *, due_now: int = 0, rng: random.Random | None = None,
+         sealed: bool = True) -> None:
+    """N agreed people at the menu with schedules computed by the real arithmetic; `due_now` of them due now.
+    `sealed`: their state and profile encrypted with KEY, as the bot (which runs with KEY) writes them."""
     from bot.core.clock import iso
     from bot.features.checkins.schedule import Plan, first_slot
+    from bot.store.crypto import Cipher
     from bot.store.store import Store
 
     rng = rng or random.Random(7)
-    store = Store(db, secure_delete=False)
+    store = Store(db, Cipher(KEY) if sealed else None, secure_delete=False)
+    kid = store.cipher.current
     stamp = iso(now - timedelta(days=3))
     state = json.dumps({"flow": "menu", "step": "home"})
     people, schedules = [], []
@@ -57,11 +62,12 @@ def seed(db: Path, users: int, now: datetime, *, due_now: int = 0, rng: random.R
         plan = Plan(freq, at, tz, frozenset(DAYS.index(d) for d in quiet))
         due = now - timedelta(seconds=1) if i < due_now else first_slot(plan, now + timedelta(hours=rng.uniform(0, 160)))
         profile = json.dumps({"checkins": freq, "checkins_time": at, "checkins_tz": tz})
-        people.append((pid, 100000 + i, stamp, stamp, stamp, profile, state))
+        people.append((pid, 100000 + i, stamp, stamp, stamp, store.seal(profile, pid, "profile")[0],
+                       store.seal(state, pid, "state")[0], kid))
         schedules.append((pid, freq, at, tz, json.dumps(quiet), iso(due)))
     with store.transaction():
-        store.conn.executemany("INSERT INTO people (id, chat_id, created_at, last_seen, agreed_at, profile, state) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?)", people)
+        store.conn.executemany("INSERT INTO people (id, chat_id, created_at, last_seen, agreed_at, profile, state, "
+                               "key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", people)
         store.conn.executemany("INSERT INTO schedules (person, frequency, local_time, tz, quiet_days, next_due) "
                                "VALUES (?, ?, ?, ?, ?, ?)", schedules)
     store.execute("ANALYZE")
@@ -93,7 +99,7 @@ def bot_env(db: Path, base_url: str, sweep_seconds: float = 1.0) -> dict[str, st
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FULCRUM_", "TELEGRAM_"))}
     env["FULCRUM_DEFAULT_COUNTRY"] = "GB"  # `fulcrum run` needs one: the crisis screen's first number
     env.update({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url, "FULCRUM_DB": str(db),
-                "FULCRUM_SWEEP_SECONDS": str(sweep_seconds), "FULCRUM_LOG_LEVEL": "WARNING",
+                "FULCRUM_SWEEP_SECONDS": str(sweep_seconds), "FULCRUM_LOG_LEVEL": "WARNING", "FULCRUM_DATA_KEY": KEY,
                 "PYTHONPATH": str(ROOT)})
     return env
 

@@ -7,7 +7,7 @@ or applied twice. Last line is one JSON object.
 
 The benchmark starts tests/support/fake_telegram.py's FakeTelegram on 127.0.0.1 in its own event loop and runs
 `python -m bot run` against it (TELEGRAM_API_BASE_URL, a temp FULCRUM_DB, no FULCRUM_DATA_KEY so notes can be
-read back). Several people each /start and agree (again until their agreement is committed: before it nothing
+read back: FULCRUM_ALLOW_PLAINTEXT=true). Several people each /start and agree (again until their agreement is committed: before it nothing
 about them is kept, so a kill forgets it), then go round: `/journal MK<user>x<n>` (a note with a unique marker:
 one journal row and one reply listing it first), /menu, a press of a menu button, a press of a button on that
 step. Each sends
@@ -177,6 +177,7 @@ async def run(kind: str, kills: int, users: int, seed: int, tmp: Path, faults: b
     traffic = Traffic(fake, [FIRST_USER + i for i in range(users)], rng, db=db if kind == "fulcrum" else None)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FULCRUM_", "TELEGRAM_"))}
     env["FULCRUM_DEFAULT_COUNTRY"] = "GB"  # `fulcrum run` needs one: the crisis screen's first number
+    env["FULCRUM_ALLOW_PLAINTEXT"] = "true"  # the notes are read back from the file
     env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url, FULCRUM_DB=str(db),
                FULCRUM_LOG_LEVEL="WARNING", PICKLE_PATH=str(pickle_path), PYTHONPATH=str(ROOT))
     cmd = ([sys.executable, "-m", "bot", "run"] if kind == "fulcrum"

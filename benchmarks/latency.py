@@ -175,7 +175,7 @@ async def run(kind: str, args: argparse.Namespace) -> dict:
         if kind == "sweep":
             # Due a few seconds into the timed phase: the warm-up (people / 20 s) and start-up come first.
             sweep_at = now + timedelta(seconds=args.people / 20 + 20)
-            seed(db, args.prompts, sweep_at, due_now=args.prompts)
+            seed(db, args.prompts, sweep_at, due_now=args.prompts, sealed=not args.root)  # an older bot reads plain rows
         seed_talkers(db, args.people, now)
         fake = FakeTelegram(token=TOKEN)
         fake.rate_limit(30, per_chat=1, chat_burst=3)

@@ -14,6 +14,7 @@ Variants, each in its own process (so ru_maxrss is its own):
             people pre-seeded (agreed, spread over the menu's flows), then M updates over random people:
             85% presses of a button really on their screen (callback data captured from the replies), the
             rest free text (a reflection at a text step, otherwise words the step does not expect) or /menu.
+            With FULCRUM_DATA_KEY set (as `fulcrum run` requires), unless --plaintext.
   floor     the same processor and the same calls per update (answer the callback and edit the pressed
             message into the next step with a keyboard, as ours does for most presses; text → one message),
             canned texts, no engine, no store.
@@ -33,6 +34,7 @@ import gc
 import html
 import itertools
 import json
+import os
 import pickle
 import random
 import subprocess
@@ -49,6 +51,7 @@ from _common import ROOT, machine, peak_rss_mb, percentile, run_variant  # noqa:
 from tests.support.offline import EDITS, OfflineRequest, Updates, buttons, chat_dict, offline  # noqa: E402
 
 TOKEN = "123456:BENCHMARK"
+BENCH_KEY = "nlwfsx7HJTgawxJBInIwGRY_KhASP7WxpEFGXRDv7ks"  # a benchmark's FULCRUM_DATA_KEY, never a real one
 FIRST_USER = 10_000_000
 TEXTS = ["I keep thinking about how the week went", "Mostly fine, a bit tired", "hmm", "not sure what to say",
          "We talked it through and it helped", "I would like more time for myself"]
@@ -145,7 +148,11 @@ def seed_people(app, users: int, now: datetime) -> "Screens":
     for i in range(users):
         uid = FIRST_USER + i
         state, _, _ = screens_by_state[starts[i % len(starts)]]
-        rows.append((f"tg:{uid}", uid, stamp, stamp, stamp, state, app.content.version))
+        pid = f"tg:{uid}"
+        seal = app.store.seal  # as the bot writes them: sealed with FULCRUM_DATA_KEY unless --plaintext
+        rows.append((pid, uid, stamp, stamp, stamp, seal("{}", pid, "profile")[0], seal(state, pid, "state")[0],
+                     seal("{}", pid, "answers")[0], seal("[]", pid, "completed")[0], app.store.cipher.current,
+                     app.content.version))
 
     def screen(uid: int) -> dict:
         _, text, markup = screens_by_state[starts[(uid - FIRST_USER) % len(starts)]]
@@ -157,8 +164,8 @@ def seed_people(app, users: int, now: datetime) -> "Screens":
     screens = Screens(screen)
     with app.store.transaction():
         app.store.conn.executemany(
-            "INSERT INTO people (id, chat_id, created_at, last_seen, agreed_at, profile, state, content_version) "
-            "VALUES (?, ?, ?, ?, ?, '{}', ?, ?)", rows)
+            "INSERT INTO people (id, chat_id, created_at, last_seen, agreed_at, profile, state, answers, completed, "
+            "key_id, content_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return screens
 
 
@@ -327,7 +334,13 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="--floor and --baseline")
     parser.add_argument("--baseline-timeout", type=float, default=600, help="seconds before the baseline is given up")
     parser.add_argument("--variant", choices=sorted(VARIANTS), help="run one variant in this process (internal)")
+    parser.add_argument("--plaintext", action="store_true",
+                        help="ours without FULCRUM_DATA_KEY (by default it runs with a key, as `fulcrum run` must)")
     args = parser.parse_args()
+    if not args.variant:  # the variants' processes inherit it; Settings reads FULCRUM_DATA_KEY from the environment
+        os.environ.pop("FULCRUM_DATA_KEY", None)
+        if not args.plaintext:
+            os.environ["FULCRUM_DATA_KEY"] = BENCH_KEY
     if args.variant:
         result = asyncio.run(VARIANTS[args.variant](args.users[0], args.updates, args.warmup, args.seed))
         print(json.dumps(result))
@@ -358,7 +371,7 @@ def main() -> None:
         print(json.dumps(result), file=sys.stderr)
         runs.append(result)
     out = runs[0] if len(runs) == 1 else {"runs": runs}
-    print(json.dumps({**out, "machine": machine()}))
+    print(json.dumps({**out, "encrypted": not args.plaintext, "machine": machine()}))
 
 
 if __name__ == "__main__":

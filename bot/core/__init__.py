@@ -8,4 +8,5 @@ TYPE_CHECKING): never a feature, an adapter or the command line.
     settings.py  the settings (pydantic-settings), each bad value reported in one line
     clock.py     time, one way: aware UTC instants, ISO text in the database, short dates in content's words
     logs.py      logging that never carries message text, answers or the token
+    figures.py   the names weekly figures are kept under (tagged with a key)
 """

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     db: Path = Path("fulcrum.db")
     content: Path = DEFAULT_CONTENT
     data_key: SecretStr | None = None
+    allow_plaintext: bool = False
     webhook_secret: SecretStr | None = None
     intake_url: str | None = None
     practice_name: str = "our counselling practice"

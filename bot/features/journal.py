@@ -105,7 +105,10 @@ def journal_pick(ctx: TurnContext) -> None:
 
 def journal_delete(ctx: TurnContext) -> None:
     chosen = _profile(ctx).get("journal_pick")
-    gone = isinstance(chosen, int) and ctx.store.delete_journal(ctx.pid, chosen)
+    entry = ctx.store.journal_entry(ctx.pid, chosen) if isinstance(chosen, int) else None
+    gone = entry is not None and ctx.store.delete_journal(ctx.pid, chosen)
+    if gone:  # deleting means deleting: the answer it came from (and so summaries and /export) goes too
+        ctx.store.forget_answer(ctx.pid, entry["flow"], entry["step"], entry["text"])
     _set(ctx, journal_pick=None)
     _before_step(ctx, Reply(ctx.content.note("journal_deleted" if gone else "journal_gone")))
 

@@ -14,14 +14,13 @@ from typing import Any
 
 from bot.store.crypto import Cipher, KeyError_
 from bot.core.feature import Feature, TurnContext
-from bot.core.clock import iso
+from bot.core.clock import from_iso, iso
 from bot.store.store import Store
 from flows.model import Reply
 
 log = logging.getLogger("fulcrum")
 
 EXPORT_NAME = "fulcrum-export.json"
-TEXT_TABLES = ("answers", "journal")
 
 
 # ---- /exit and /delete -----------------------------------------------------------------------------
@@ -65,32 +64,25 @@ def export(ctx: TurnContext) -> None:
 def export_data(store: Store, pid: str, now: datetime) -> dict[str, Any]:
     """Everything stored about one person, decrypted for them, as plain JSON-ready data."""
     q = store.execute
-    row = q("SELECT created_at, last_seen, agreed_at, active, profile, state, content_version FROM people "
-            "WHERE id = ?", (pid,)).fetchone()
+    row = q("SELECT created_at, last_seen, agreed_at, active, content_version FROM people WHERE id = ?",
+            (pid,)).fetchone()
+    person = store.load(pid)
     out: dict[str, Any] = {"exported_at": iso(now), "format": "fulcrum-export/1"}
-    if row is None:
+    if row is None or person is None:
         return {**out, "profile": {}, "answers": {}, "journal": [], "checkins": [], "completions": [],
                 "schedule": None, "followups": [], "conversation": None}
     out["account"] = {"created_at": row[0], "last_seen": row[1], "agreed_at": row[2], "active": bool(row[3]),
-                      "content_version": row[6]}
-    out["profile"] = json.loads(row[4])
-    out["conversation"] = json.loads(row[5])
-    answers: dict[str, dict[str, Any]] = {}
-    for flow, step, value, kid, updated in q(
-            "SELECT flow, step, value, key_id, updated_at FROM answers WHERE person = ? ORDER BY flow, step", (pid,)):
-        text = store.cipher.decrypt(value, kid, pid, f"answer:{flow}.{step}")
-        answers.setdefault(flow, {})[step] = json.loads(text)
-    out["answers"] = answers
-    out["journal"] = [
-        {"created_at": r[0], "flow": r[1], "step": r[2], "text": store.cipher.decrypt(r[3], r[4], pid, "journal")}
-        for r in q("SELECT created_at, flow, step, text, key_id FROM journal WHERE person = ? ORDER BY created_at, id",
-                   (pid,))]
-    out["completions"] = [{"flow": r[0], "completed_at": r[1]} for r in q(
-        "SELECT flow, completed_at FROM completions WHERE person = ? ORDER BY completed_at", (pid,))]
-    out["checkins"] = _row(q("SELECT at, rating, kind, flow FROM checkins WHERE person = ? ORDER BY at, id", (pid,)))
+                      "content_version": row[4]}
+    out["profile"] = person.profile
+    out["conversation"] = person.conversation.to_dict()
+    out["answers"] = {flow: dict(sorted(steps.items())) for flow, steps in sorted(person.answers.items())}
+    out["journal"] = [{k: e[k] for k in ("created_at", "flow", "step", "text")}
+                      for e in reversed(store.journal(pid, limit=-1))]
+    out["completions"] = [{"flow": flow, "completed_at": at} for flow, at in store.completions(pid)]
+    out["checkins"] = store.checkins(pid)
     rows = _row(q("SELECT * FROM schedules WHERE person = ?", (pid,)))
     out["schedule"] = {k: v for k, v in rows[0].items() if k != "person"} if rows else None
-    out["followups"] = _row(q("SELECT flow, due_at, sent_at FROM followups WHERE person = ? ORDER BY due_at", (pid,)))
+    out["followups"] = [{k: f[k] for k in ("flow", "due_at", "sent_at")} for f in store.followups(pid)]
     return out
 
 
@@ -106,10 +98,15 @@ def feature() -> Feature:
 
 # ---- keys ------------------------------------------------------------------------------------------------
 
+# Every table with a key id column: what `check_keys` and `rekey` cover.
+KEYED_TABLES = ("people", "answers", "journal", "checkins", "followups", "completions", "dead_letters", "locks")
+PIN_FIELD = "lock_pin"  # the lock's PIN hash (bot/features/lock/pin.py), sealed like any other value
+
 
 def check_keys(store: Store) -> None:
-    """Fail at start, in one line, when the database holds text the configured key cannot read."""
-    kids = {r[0] for t in TEXT_TABLES for r in store.execute(f"SELECT DISTINCT key_id FROM {t} WHERE key_id IS NOT NULL")}
+    """Fail at start, in one line, when the database holds values the configured key cannot read."""
+    kids = {r[0] for t in KEYED_TABLES
+            for r in store.execute(f"SELECT DISTINCT key_id FROM {t} WHERE key_id IS NOT NULL")}
     missing = sorted(k for k in kids if not store.cipher.has_key(k))
     if not missing:
         return
@@ -118,38 +115,86 @@ def check_keys(store: Store) -> None:
                     "set it to the key the data was written with")
 
 
-def rekey(store: Store, new: Cipher, text_steps: frozenset[tuple[str, str]]) -> int:
-    """Re-encrypt every free-text value with `new`, in one transaction; returns how many values.
+def rekey(store: Store, new: Cipher, names: list[str]) -> int:
+    """Re-encrypt every personal value with `new`, in one transaction; returns how many rows.
 
-    Values are read with the store's cipher (the current key, or none for plaintext). Answers that are not
-    free text (option ids, ratings) stay as they are unless they were encrypted.
+    Values are read with the store's cipher (the current key, or none for plaintext); plaintext rows written
+    before a key was set are encrypted too. The weekly figures' names are tagged again: `names` are those
+    that can occur (bot.core.figures.known_names); a tag of anything else cannot be read back and is kept.
     """
     if not new.enabled:
         raise KeyError_("the new key is empty")
     old = store.cipher
-    count = 0
     with store.transaction():
-        rows = store.execute("SELECT person, flow, step, value, key_id FROM answers").fetchall()
-        for pid, flow, step, value, kid in rows:
-            if kid is None and (flow, step) not in text_steps:
-                continue
-            field = f"answer:{flow}.{step}"
-            plain = old.decrypt(value, kid, pid, field)
-            enc, new_kid = new.encrypt(plain, pid, field)
-            store.execute("UPDATE answers SET value = ?, key_id = ? WHERE person = ? AND flow = ? AND step = ?",
-                          (enc, new_kid, pid, flow, step))
-            count += 1
-        for rid, pid, value, kid in store.execute("SELECT id, person, text, key_id FROM journal").fetchall():
-            plain = old.decrypt(value, kid, pid, "journal")
-            enc, new_kid = new.encrypt(plain, pid, "journal")
-            store.execute("UPDATE journal SET text = ?, key_id = ? WHERE id = ?", (enc, new_kid, rid))
-            count += 1
+        plain = {pid: store.load(pid) for (pid,) in store.execute("SELECT id FROM people").fetchall()}
+        entries = [(pid, store.journal_entry(pid, rid)) for rid, pid in store.execute("SELECT id, person FROM journal")]
+        checkins = {pid: store.checkins(pid) for (pid,) in store.execute("SELECT DISTINCT person FROM checkins")}
+        followups = {pid: store.followups(pid) for (pid,) in store.execute("SELECT DISTINCT person FROM followups")}
+        completions = {pid: store.completions(pid) for (pid,) in store.execute("SELECT DISTINCT person FROM completions")}
+        letters = [(uid, pid, old.decrypt(v, kid, pid, f"dead_letter:{uid}"))
+                   for uid, pid, v, kid in store.execute("SELECT update_id, person, payload, key_id FROM dead_letters")]
+        figures = store.execute("SELECT week, metric, flow, count, total FROM stats").fetchall()
+        pins = [(pid, old.decrypt(v, kid, pid, PIN_FIELD))
+                for pid, v, kid in store.execute("SELECT person, pin_hash, key_id FROM locks WHERE pin_hash IS NOT NULL")]
+        store.cipher = new
+        try:
+            count = _write_all(store, plain, entries, checkins, followups, completions, letters)
+            for pid, digest in pins:
+                value, kid = store.seal(digest, pid, PIN_FIELD)
+                store.execute("UPDATE locks SET pin_hash = ?, key_id = ? WHERE person = ?", (value, kid, pid))
+            count += len(pins)
+            _retag(store, old, new, names, figures)
+        except BaseException:
+            store.cipher = old
+            raise
     store.checkpoint()  # the old ciphertexts (or plaintext) leave the WAL
-    store.cipher = new
     return count
+
+
+def _write_all(store: Store, people: dict, entries: list, checkins: dict, followups: dict, completions: dict,
+               letters: list) -> int:
+    """Write what was read, with the store's (new) cipher: the same rows, sealed again."""
+    q = store.execute
+    for pid, person in people.items():
+        row = {"state": person.conversation.to_dict(), "profile": person.profile, "answers": person.answers,
+               "completed": sorted(person.completed), "whole": True}
+        store._write_row(pid, row, "")  # noqa: SLF001 - the store's own whole-row writer
+    for pid, e in entries:
+        q("DELETE FROM journal WHERE id = ?", (e["id"],))
+        new_id = store.add_journal(pid, e["flow"], e["step"], e["text"], from_iso(e["created_at"]))
+        q("UPDATE journal SET id = ? WHERE id = ?", (e["id"], new_id))
+    for pid, rows in checkins.items():
+        q("DELETE FROM checkins WHERE person = ?", (pid,))
+        for r in rows:
+            store.add_checkin(pid, from_iso(r["at"]), r["rating"], r["kind"], r["flow"])
+    for pid, rows in followups.items():
+        for f in rows:
+            value, kid = store.seal(f["flow"], pid, "followup.flow")
+            q("UPDATE followups SET flow = ?, key_id = ? WHERE id = ?", (value, kid, f["id"]))
+    for pid, rows in completions.items():
+        q("DELETE FROM completions WHERE person = ?", (pid,))
+        for flow, at in rows:
+            value, kid = store.seal(flow, pid, "completion.flow")
+            q("INSERT INTO completions (person, flow, completed_at, key_id) VALUES (?, ?, ?, ?)", (pid, value, at, kid))
+    for uid, pid, payload in letters:
+        value, kid = store.seal(payload, pid, f"dead_letter:{uid}")
+        q("UPDATE dead_letters SET payload = ?, key_id = ? WHERE update_id = ?", (value, kid, uid))
+    return (len(people) + len(entries) + sum(map(len, checkins.values())) + sum(map(len, followups.values()))
+            + sum(map(len, completions.values())) + len(letters))
+
+
+def _retag(store: Store, old: Cipher, new: Cipher, names: list[str], figures: list) -> None:
+    """The weekly figures under the new key's tags (plain names from before any key are tagged as well)."""
+    named = {name: name for name in names} | {old.tag(name): name for name in names}
+    store.execute("DELETE FROM stats")
+    for week, metric, flow, count, total in figures:
+        metric, flow = (new.tag(named[v]) if v in named else v for v in (metric, flow))
+        store.execute("""INSERT INTO stats (week, metric, flow, count, total) VALUES (?, ?, ?, ?, ?)
+                         ON CONFLICT(week, metric, flow) DO UPDATE SET count = count + excluded.count,
+                         total = total + excluded.total""", (week, metric, flow, count, total))
 
 
 def warn_if_plaintext(cipher: Cipher) -> None:
     if not cipher.enabled:
-        log.warning("FULCRUM_DATA_KEY is not set: what people write is stored unencrypted "
+        log.warning("FULCRUM_DATA_KEY is not set: everything about people is stored unencrypted "
                     "(make a key with `fulcrum keygen`)")

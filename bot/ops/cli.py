@@ -99,6 +99,9 @@ def run(webhook_url: str | None, listen: str, port: int, db: Path | None) -> Non
     if cfg.telegram_bot_token is None:
         raise Problem("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), put "
                       "its token in TELEGRAM_BOT_TOKEN or .env; or try `fulcrum chat` in this terminal")
+    if cfg.data_key is None and not cfg.allow_plaintext:
+        raise Problem("FULCRUM_DATA_KEY is not set: make one with `fulcrum keygen` and put it in FULCRUM_DATA_KEY or "
+                      ".env (or set FULCRUM_ALLOW_PLAINTEXT=true to store everything about people unencrypted)")
     if cfg.default_country is None:
         raise Problem("FULCRUM_DEFAULT_COUNTRY is not set: the crisis screen needs a country to show an emergency "
                       "number before anyone picks theirs; set it to a two-letter code from content/directory/")
@@ -254,12 +257,13 @@ def keygen() -> None:
 @click.option("--new-key", required=True, help="The key to encrypt with from now on (from `fulcrum keygen`).")
 @click.option("--db", type=click.Path(path_type=Path), default=None, help="Database file (FULCRUM_DB).")
 def rekey(new_key: str, db: Path | None) -> None:
-    """Re-encrypt everything people wrote with a new key, in one transaction.
+    """Re-encrypt everything stored about people with a new key, in one transaction.
 
     Reads with FULCRUM_DATA_KEY (or plaintext when it is not set). Stop the bot first.
 
     Example: fulcrum rekey --new-key "$(fulcrum keygen)"
     """
+    from bot.core.figures import known_names
     from bot.store.crypto import Cipher, KeyError_
     from bot.features.privacy import rekey as rekey_store
 
@@ -269,7 +273,7 @@ def rekey(new_key: str, db: Path | None) -> None:
         raise Problem(str(exc).replace("FULCRUM_DATA_KEY", "--new-key")) from None
     app = open_app(db=db)
     try:
-        count = rekey_store(app.store, new, app.text_steps)
+        count = rekey_store(app.store, new, known_names(app.content))
     except KeyError_ as exc:
         raise Problem(str(exc).splitlines()[0]) from None
     finally:
@@ -281,16 +285,18 @@ def rekey(new_key: str, db: Path | None) -> None:
 # ---- operations (bot/ops/stats.py, bot/ops/book.py): figures and counts only, never what a person wrote ----
 
 
-def _open_store(db: Path | None):  # noqa: ANN202
-    """The store alone (no content, no key): enough to count, purge and prune."""
+def _open_store(db: Path | None, *, with_key: bool = False):  # noqa: ANN202
+    """The store alone (no content; the key only `with_key`): enough to count, purge and prune."""
+    from bot.compose import open_store
+    from bot.store.crypto import KeyError_
     from bot.store.store import Store
 
     cfg = settings(db=db)
     if not Path(cfg.db).expanduser().is_file():
         raise Problem(f"{Path(cfg.db).expanduser().resolve()}: no database here (set FULCRUM_DB or --db)")
     try:
-        return cfg, Store(cfg.db)
-    except StoreError as exc:
+        return cfg, open_store(cfg) if with_key else Store(cfg.db)
+    except (StoreError, KeyError_) as exc:
         raise Problem(str(exc).splitlines()[0]) from None
 
 
@@ -377,7 +383,7 @@ def stats(weeks: int, as_json: bool, db: Path | None) -> None:
 
     from bot.ops.stats import format_stats, weekly_stats
 
-    cfg, store = _open_store(db)
+    cfg, store = _open_store(db, with_key=True)  # the figures' names are keyed tags when a key is set
     try:
         try:
             content = load_content(cfg.content)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.clock import week_of
+from bot.core.figures import known_names
 from bot.features.retention import OpsError
 from bot.store.store import Store, connect
 
@@ -140,9 +141,14 @@ def weekly_stats(store: Store, content: Any, now: datetime, weeks: int = 8) -> d
     labels = recent_weeks(now, weeks)
     raw: dict[tuple[str, str, str], tuple[int, float]] = {}
     marks = ",".join("?" for _ in labels)
+    # With a key, names are stored as keyed tags: tag every name that can occur to read them back.
+    names = known_names(content)
+    named = {name: name for name in names} | {store.cipher.tag(name): name for name in names}
     for week, metric, flow, count, total in store.execute(
             f"SELECT week, metric, flow, count, total FROM stats WHERE week IN ({marks})", labels):
-        raw[(week, metric, flow)] = (int(count), float(total))
+        key = (week, named.get(metric, metric), named.get(flow, flow))
+        before = raw.get(key, (0, 0.0))  # a name kept plain before the key was set, and its tag, add up
+        raw[key] = (before[0] + int(count), before[1] + float(total))
     flow_ids = _flow_order(content, {f for (_, m, f) in raw if m in ("flow_started", "flow_completed")})
 
     def get(week: str, metric: str, flow: str = "") -> tuple[int, float]:

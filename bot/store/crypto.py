@@ -1,4 +1,6 @@
-"""Encryption at rest for what a person writes: AES-GCM, the person and field as associated data."""
+"""Encryption at rest for everything personal: AES-GCM, the person and field as associated data; and keyed
+tags (HMAC-SHA256 under a subkey derived with HKDF) for names that must stay comparable, such as the weekly
+figures' flow and category names."""
 
 from __future__ import annotations
 
@@ -6,8 +8,13 @@ import base64
 import hashlib
 import os
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+TAG_INFO = b"fulcrum tags v1"
+TAG_HEX = 16  # 64 bits: names are few, and a tag only has to differ from the other names' tags
 
 
 class KeyError_(ValueError):
@@ -38,6 +45,7 @@ class Cipher:
     def __init__(self, *keys: str):
         self._keys = {key_id(k): AESGCM(_decode_key(k)) for k in keys if k}
         self.current = key_id(keys[0]) if keys and keys[0] else None
+        self._tag_key = _subkey(_decode_key(keys[0]), TAG_INFO) if self.current else None
 
     @property
     def enabled(self) -> bool:
@@ -45,6 +53,14 @@ class Cipher:
 
     def has_key(self, kid: str) -> bool:
         return kid in self._keys
+
+    def tag(self, name: str) -> str:
+        """A short keyed tag of `name` (the same name, the same tag), or the name itself without a key."""
+        if self._tag_key is None:
+            return name
+        mac = hmac.HMAC(self._tag_key, hashes.SHA256())
+        mac.update(name.encode("utf-8"))
+        return mac.finalize().hex()[:TAG_HEX]
 
     def encrypt(self, text: str, person: str, field: str) -> tuple[str, str | None]:
         if self.current is None:
@@ -64,3 +80,7 @@ class Cipher:
             return aes.decrypt(raw[:12], raw[12:], f"{person}|{field}".encode()).decode("utf-8")
         except InvalidTag:
             raise KeyError_(f"text could not be decrypted with key {kid}") from None
+
+
+def _subkey(key: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key)

@@ -156,7 +156,26 @@ def m004_dead_letters(db: Database) -> None:
 
 
 @migrations()
-def m005_locks(db: Database) -> None:
+def m005_everything_personal_sealed(db: Database) -> None:
+    """With a key, everything personal is encrypted, not only free text. A person's answers and the topics they
+    finished move onto their `people` row as one encrypted value each (one decryption per turn instead of one per
+    answer), sealed with the state and profile under `people.key_id`; NULL there means not yet moved, read from
+    the `answers` and `completions` rows until the person's next turn or `fulcrum rekey`. Check-ins, follow-ups
+    and completions get a key id for their encrypted rating and flow; rows with NULL are plaintext."""
+    db.executescript(
+        """
+        ALTER TABLE people ADD COLUMN answers TEXT;
+        ALTER TABLE people ADD COLUMN completed TEXT;
+        ALTER TABLE people ADD COLUMN key_id TEXT;
+        ALTER TABLE checkins ADD COLUMN key_id TEXT;
+        ALTER TABLE followups ADD COLUMN key_id TEXT;
+        ALTER TABLE completions ADD COLUMN key_id TEXT;
+        """
+    )
+
+
+@migrations()
+def m006_locks(db: Database) -> None:
     """The lock (bot/features/lock): a PIN kept as scrypt parameters, salt and an encrypted hash; whether the
     chat is locked, or owes a neutral start after /exit; the idle time chosen; wrong tries and when the next
     is allowed (a stored time, never a sleep)."""
@@ -164,7 +183,8 @@ def m005_locks(db: Database) -> None:
         """
         CREATE TABLE IF NOT EXISTS locks (
             person TEXT PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
-            pin TEXT,
+            pin TEXT,                       -- scrypt parameters and salt, as JSON
+            pin_hash TEXT,                  -- the hash, encrypted with the data key (field 'lock_pin')
             key_id TEXT,
             locked INTEGER NOT NULL DEFAULT 0,
             neutral INTEGER NOT NULL DEFAULT 0,

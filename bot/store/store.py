@@ -76,6 +76,7 @@ class Store:
         # Message ids in the chats of people who have not agreed: kept in memory only, never written, until they
         # agree (`save` moves them into `messages`), so /exit can clear a chat from its first message.
         self._unagreed: OrderedDict[str, dict[tuple[int, int], str]] = OrderedDict()
+        self._checkpoint_after_commit = False  # something deleted: fold the WAL so its old pages go too
         try:
             migrations.apply(self.db)
         except sqlite3.DatabaseError as exc:
@@ -106,84 +107,165 @@ class Store:
                 # `transaction()` would join it as if nested and never commit.
                 self.conn.execute("COMMIT")
             except BaseException:
+                self._checkpoint_after_commit = False
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
+            if self._checkpoint_after_commit:
+                self._checkpoint_after_commit = False
+                self.checkpoint()
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
 
     # ---- people and their answers ----------------------------------------------------------------
 
+    def seal(self, text: str, pid: str, field: str) -> tuple[str, str | None]:
+        """`text` encrypted for this person and field with the current key (as it is without a key)."""
+        return self.cipher.encrypt(text, pid, field)
+
+    def unseal(self, value: Any, kid: str | None, pid: str, field: str) -> Any:
+        """A stored value, decrypted when it was encrypted (`kid`), as it is when it was not."""
+        return value if kid is None or value is None else self.cipher.decrypt(value, kid, pid, field)
+
     def load(self, pid: str) -> Person | None:
-        row = self.execute("SELECT state, profile, agreed_at FROM people WHERE id = ?", (pid,)).fetchone()
+        row = self.execute("SELECT state, profile, agreed_at, answers, completed, key_id FROM people WHERE id = ?",
+                           (pid,)).fetchone()
         if row is None:
             return None
+        state, profile, agreed_at, answers, completed, kid = row
+        return Person(conversation=Conversation.from_dict(json.loads(self.unseal(state, kid, pid, "state"))),
+                      answers=self._answers(pid, answers, kid), completed=frozenset(self._completed(pid, completed, kid)),
+                      agreed=agreed_at is not None, profile=json.loads(self.unseal(profile, kid, pid, "profile")))
+
+    def _answers(self, pid: str, value: str | None, kid: str | None) -> dict[str, dict[str, Any]]:
+        """The person's answers: the sealed value on their row, or (before m005's move) their `answers` rows."""
+        if value is not None:
+            return json.loads(self.unseal(value, kid, pid, "answers"))
         answers: dict[str, dict[str, Any]] = {}
-        for flow, step, value, kid in self.execute(
+        for flow, step, raw, row_kid in self.execute(
                 "SELECT flow, step, value, key_id FROM answers WHERE person = ?", (pid,)):
-            text = self.cipher.decrypt(value, kid, pid, f"answer:{flow}.{step}")
-            answers.setdefault(flow, {})[step] = json.loads(text)
-        completed = frozenset(r[0] for r in self.execute("SELECT DISTINCT flow FROM completions WHERE person = ?", (pid,)))
-        return Person(conversation=Conversation.from_dict(json.loads(row[0])), answers=answers, completed=completed,
-                      agreed=row[2] is not None, profile=json.loads(row[1]))
+            answers.setdefault(flow, {})[step] = json.loads(self.unseal(raw, row_kid, pid, f"answer:{flow}.{step}"))
+        return answers
+
+    def _completed(self, pid: str, value: str | None, kid: str | None) -> list[str]:
+        if value is not None:
+            return json.loads(self.unseal(value, kid, pid, "completed"))
+        return sorted({flow for flow, _ in self.completions(pid)})
+
+    def answers(self, pid: str) -> dict[str, dict[str, Any]]:
+        row = self.execute("SELECT answers, key_id FROM people WHERE id = ?", (pid,)).fetchone()
+        return self._answers(pid, row[0], row[1]) if row else {}
 
     def exists(self, pid: str) -> bool:
         return self.execute("SELECT 1 FROM people WHERE id = ?", (pid,)).fetchone() is not None
 
     def save(self, pid: str, result: Result, now: datetime, *, chat_id: int | None = None,
              content_version: str | None = None, text_steps: frozenset[tuple[str, str]] = frozenset()) -> None:
-        """Write one turn's result. Call inside a transaction. `text_steps` are answers a person wrote."""
+        """Write one turn's result. Call inside a transaction. (`text_steps` is no longer needed: every answer
+        is encrypted when a key is set.)"""
         stamp = iso(now)
-        profile_json = None
-        if result.profile:
-            row = self.execute("SELECT profile FROM people WHERE id = ?", (pid,)).fetchone()
-            profile = json.loads(row[0]) if row else {}
+        row = self.execute("SELECT profile, answers, completed, key_id FROM people WHERE id = ?", (pid,)).fetchone()
+        kid = self.cipher.current
+        # A row written under another key (or none), or not yet moved by m005, is rewritten whole.
+        whole = row is None or row[3] != kid or row[1] is None or row[2] is None
+        finished = [e.flow for e in result.events if e.name == "flow_completed" and e.flow]
+        values: dict[str, Any] = {"state": result.conversation.to_dict()}
+        if whole or result.profile:
+            profile = json.loads(self.unseal(row[0], row[3], pid, "profile")) if row else {}
             profile.update(result.profile)
-            profile_json = json.dumps(profile, sort_keys=True)
-        state = json.dumps(result.conversation.to_dict(), sort_keys=True)
-        self.execute(
-            """INSERT INTO people (id, chat_id, created_at, last_seen, agreed_at, profile, state, content_version)
-               VALUES (?, ?, ?, ?, ?, COALESCE(?, '{}'), ?, ?)
-               ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen, state = excluded.state,
-                 chat_id = COALESCE(excluded.chat_id, people.chat_id), active = 1,
-                 profile = COALESCE(?, people.profile),
-                 agreed_at = COALESCE(people.agreed_at, excluded.agreed_at),
-                 content_version = excluded.content_version""",
-            (pid, chat_id, stamp, stamp, stamp, profile_json, state, content_version, profile_json),
-        )
+            values["profile"] = profile
+        if whole or result.answers:
+            answers = self._answers(pid, row[1], row[3]) if row else {}
+            for (flow, step), value in result.answers.items():
+                answers.setdefault(flow, {})[step] = value
+            values["answers"] = answers
+        if whole or finished:
+            done = set(self._completed(pid, row[2], row[3]) if row else ())
+            values["completed"] = sorted(done | set(finished))
+        sealed = {name: self.seal(json.dumps(v, sort_keys=True, ensure_ascii=False), pid, name)[0]
+                  for name, v in values.items()}
+        if row is None:
+            self.execute(
+                """INSERT INTO people (id, chat_id, created_at, last_seen, agreed_at, profile, state, answers, completed,
+                                       key_id, content_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (pid, chat_id, stamp, stamp, stamp, sealed["profile"], sealed["state"], sealed["answers"],
+                 sealed["completed"], kid, content_version))
+        else:
+            names = sorted(sealed)
+            self.execute(
+                f"""UPDATE people SET {", ".join(f"{n} = ?" for n in names)}, key_id = ?, last_seen = ?,
+                      chat_id = COALESCE(?, chat_id), active = 1, agreed_at = COALESCE(agreed_at, ?),
+                      content_version = ? WHERE id = ?""",
+                (*(sealed[n] for n in names), kid, stamp, chat_id, stamp, content_version, pid))
+            if row[1] is None:
+                self.execute("DELETE FROM answers WHERE person = ?", (pid,))  # moved onto the row above
         if pid in self._unagreed:  # they agreed: what /exit should clear of their first messages is written now
             self._write_messages([(c, m, pid, at) for (c, m), at in self._unagreed.pop(pid).items()])
-        for (flow, step), value in result.answers.items():
-            raw = json.dumps(value, ensure_ascii=False)
-            kid = None
-            if (flow, step) in text_steps:
-                raw, kid = self.cipher.encrypt(raw, pid, f"answer:{flow}.{step}")
-            self.execute(
-                """INSERT INTO answers (person, flow, step, value, key_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(person, flow, step) DO UPDATE SET value = excluded.value, key_id = excluded.key_id,
-                   updated_at = excluded.updated_at""",
-                (pid, flow, step, raw, kid, stamp),
-            )
         for entry in result.journal:
             self.add_journal(pid, entry.flow, entry.step, entry.text, now)
-        for event in result.events:
-            if event.name == "flow_completed":
-                self.execute("INSERT INTO completions (person, flow, completed_at) VALUES (?, ?, ?)",
-                             (pid, event.flow, stamp))
+        for flow in finished:
+            value, row_kid = self.seal(flow, pid, "completion.flow")
+            self.execute("INSERT INTO completions (person, flow, completed_at, key_id) VALUES (?, ?, ?, ?)",
+                         (pid, value, stamp, row_kid))
+
+    def forget_answer(self, pid: str, flow: str, step: str, text: str) -> bool:
+        """Remove the answer at flow/step when it is `text` (a journal entry deleted by the person); True if so."""
+        row = self._row(pid)
+        if row is None or row["answers"].get(flow, {}).get(step) != text:
+            return False
+        del row["answers"][flow][step]
+        if not row["answers"][flow]:
+            del row["answers"][flow]
+        self._write_row(pid, row, "answers")
+        return True
+
+    def _row(self, pid: str) -> dict[str, Any] | None:
+        """The sealed part of a person's row, decrypted (for the rare writes outside `save`)."""
+        row = self.execute("SELECT state, profile, answers, completed, key_id FROM people WHERE id = ?",
+                           (pid,)).fetchone()
+        if row is None:
+            return None
+        state, profile, answers, completed, kid = row
+        return {"state": json.loads(self.unseal(state, kid, pid, "state")),
+                "profile": json.loads(self.unseal(profile, kid, pid, "profile")),
+                "answers": self._answers(pid, answers, kid), "completed": self._completed(pid, completed, kid),
+                "whole": kid != self.cipher.current or answers is None or completed is None}
+
+    def _write_row(self, pid: str, row: dict[str, Any], changed: str) -> None:
+        names = ["answers", "completed", "profile", "state"] if row["whole"] else [changed]
+        sealed = [self.seal(json.dumps(row[n], sort_keys=True, ensure_ascii=False), pid, n)[0] for n in names]
+        self.execute(f"UPDATE people SET {', '.join(f'{n} = ?' for n in names)}, key_id = ? WHERE id = ?",
+                     (*sealed, self.cipher.current, pid))
+        if row["whole"]:
+            self.execute("DELETE FROM answers WHERE person = ?", (pid,))  # moved onto the row
+
+    def completions(self, pid: str) -> list[tuple[str, str]]:
+        """(flow, completed_at) of every finished topic, oldest first, decrypted."""
+        return [(self.unseal(flow, kid, pid, "completion.flow"), at) for flow, at, kid in self.execute(
+            "SELECT flow, completed_at, key_id FROM completions WHERE person = ? ORDER BY completed_at, rowid", (pid,))]
 
     def add_journal(self, pid: str, flow: str, step: str, text: str, now: datetime) -> int:
-        value, kid = self.cipher.encrypt(text, pid, "journal")
+        if self.cipher.enabled:  # where it was written says much too: flow and step go inside the ciphertext
+            payload = json.dumps({"flow": flow, "step": step, "text": text}, ensure_ascii=False)
+            (value, kid), flow, step = self.seal(payload, pid, "journal.entry"), "", ""
+        else:
+            value, kid = text, None
         cur = self.execute("INSERT INTO journal (person, created_at, flow, step, text, key_id) VALUES (?, ?, ?, ?, ?, ?)",
                            (pid, iso(now), flow, step, value, kid))
         return int(cur.lastrowid or 0)
+
+    def _entry(self, pid: str, r: Any) -> dict[str, Any]:
+        entry = {"id": r[0], "created_at": r[1], "flow": r[2], "step": r[3]}
+        if r[5] is not None and r[2] == "":
+            return {**entry, **json.loads(self.cipher.decrypt(r[4], r[5], pid, "journal.entry"))}
+        return {**entry, "text": self.unseal(r[4], r[5], pid, "journal")}  # written before flow and step were sealed
 
     def journal(self, pid: str, *, offset: int = 0, limit: int = 5) -> list[dict[str, Any]]:
         rows = self.execute(
             "SELECT id, created_at, flow, step, text, key_id FROM journal WHERE person = ? "
             "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?", (pid, limit, offset)).fetchall()
-        return [{"id": r[0], "created_at": r[1], "flow": r[2], "step": r[3],
-                 "text": self.cipher.decrypt(r[4], r[5], pid, "journal")} for r in rows]
+        return [self._entry(pid, r) for r in rows]
 
     def journal_count(self, pid: str) -> int:
         return int(self.execute("SELECT count(*) FROM journal WHERE person = ?", (pid,)).fetchone()[0])
@@ -192,22 +274,21 @@ class Store:
         """One of this person's entries, or None (another person's id is as good as none)."""
         r = self.execute("SELECT id, created_at, flow, step, text, key_id FROM journal WHERE person = ? AND id = ?",
                          (pid, entry_id)).fetchone()
-        if r is None:
-            return None
-        return {"id": r[0], "created_at": r[1], "flow": r[2], "step": r[3],
-                "text": self.cipher.decrypt(r[4], r[5], pid, "journal")}
+        return None if r is None else self._entry(pid, r)
 
     def delete_journal(self, pid: str, entry_id: int) -> bool:
-        """Delete one entry (secure_delete overwrites it in the file); True when there was one."""
-        return self.execute("DELETE FROM journal WHERE person = ? AND id = ?", (pid, entry_id)).rowcount > 0
+        """Delete one entry (secure_delete overwrites it in the file; the WAL is folded and emptied after the
+        commit); True when there was one."""
+        gone = self.execute("DELETE FROM journal WHERE person = ? AND id = ?", (pid, entry_id)).rowcount > 0
+        self._checkpoint_after_commit |= gone
+        return gone
 
     def set_profile(self, pid: str, **values: Any) -> None:
-        row = self.execute("SELECT profile FROM people WHERE id = ?", (pid,)).fetchone()
+        row = self._row(pid)
         if row is None:
             return
-        profile = json.loads(row[0])
-        profile.update(values)
-        self.execute("UPDATE people SET profile = ? WHERE id = ?", (json.dumps(profile, sort_keys=True), pid))
+        row["profile"].update(values)
+        self._write_row(pid, row, "profile")
 
     def zone_of(self, pid: str) -> tzinfo:
         """The person's time zone (from their check-in schedule), else UTC: for dates shown to them."""
@@ -223,6 +304,42 @@ class Store:
         self.execute("UPDATE people SET active = ? WHERE id = ?", (1 if active else 0, pid))
         if not active:
             self.execute("UPDATE schedules SET next_due = NULL WHERE person = ?", (pid,))
+
+    # ---- check-ins and follow-ups (bot/features/checkins): rating and topic sealed, times plain for the sweep ----
+
+    def add_checkin(self, pid: str, now: datetime, rating: int | None, kind: str, flow: str | None) -> None:
+        stored: Any = rating
+        kid = self.cipher.current
+        if kid is not None:
+            stored = self.seal(json.dumps(rating), pid, "checkin.rating")[0]
+        topic = None if flow is None else self.seal(flow, pid, "checkin.flow")[0]
+        self.execute("INSERT INTO checkins (person, at, rating, kind, flow, key_id) VALUES (?, ?, ?, ?, ?, ?)",
+                     (pid, iso(now), stored, kind, topic, kid))
+
+    def checkins(self, pid: str, *, since: datetime | None = None) -> list[dict[str, Any]]:
+        """This person's check-in and follow-up rows, oldest first, decrypted."""
+        sql, params = "SELECT at, rating, kind, flow, key_id FROM checkins WHERE person = ?", [pid]
+        if since is not None:
+            sql += " AND at >= ?"
+            params.append(iso(since))
+        out = []
+        for at, rating, kind, flow, kid in self.execute(sql + " ORDER BY at, id", params):
+            if kid is not None:
+                rating = json.loads(self.cipher.decrypt(rating, kid, pid, "checkin.rating"))
+            out.append({"at": at, "rating": rating, "kind": kind, "flow": self.unseal(flow, kid, pid, "checkin.flow")})
+        return out
+
+    def add_followup(self, pid: str, flow: str, due: datetime) -> None:
+        value, kid = self.seal(flow, pid, "followup.flow")
+        self.execute("INSERT INTO followups (person, flow, due_at, key_id) VALUES (?, ?, ?, ?)",
+                     (pid, value, iso(due), kid))
+
+    def followups(self, pid: str, *, pending: bool = False) -> list[dict[str, Any]]:
+        """This person's follow-ups (only those not yet sent, when `pending`), by due time, decrypted."""
+        sql = "SELECT id, flow, due_at, sent_at, key_id FROM followups WHERE person = ?"
+        rows = self.execute(sql + (" AND sent_at IS NULL" if pending else "") + " ORDER BY due_at, id", (pid,))
+        return [{"id": r[0], "flow": self.unseal(r[1], r[4], pid, "followup.flow"), "due_at": r[2], "sent_at": r[3]}
+                for r in rows]
 
     # ---- erasure ------------------------------------------------------------------------------------
 
@@ -365,9 +482,12 @@ class Store:
     # ---- anonymous figures ---------------------------------------------------------------------------
 
     def bump(self, metric: str, now: datetime, *, flow: str = "", count: int = 1, total: float = 0.0) -> None:
+        """Add to a weekly figure. With a key, the metric and flow (a flow id or a crisis category) are stored
+        as keyed tags: in a database of few people, "crisis/strangulation" this week would point at someone.
+        `fulcrum stats` tags the names it knows to read them back (bot/ops/stats.py)."""
         self.execute(
             """INSERT INTO stats (week, metric, flow, count, total) VALUES (?, ?, ?, ?, ?)
                ON CONFLICT(week, metric, flow) DO UPDATE SET count = count + excluded.count,
                total = total + excluded.total""",
-            (week_of(now), metric, flow, count, total),
+            (week_of(now), self.cipher.tag(metric), self.cipher.tag(flow) if flow else "", count, total),
         )

@@ -94,7 +94,7 @@ def test_several_categories_show_a_block_each(store_path, content):
 
 def test_run_stops_with_one_line_without_a_default_country(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FULCRUM_", "TELEGRAM_"))}
-    env.update(TELEGRAM_BOT_TOKEN="123:abc", FULCRUM_DB=str(tmp_path / "r.db"))
+    env.update(TELEGRAM_BOT_TOKEN="123:abc", FULCRUM_DB=str(tmp_path / "r.db"), FULCRUM_ALLOW_PLAINTEXT="true")
     out = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 1

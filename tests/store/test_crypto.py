@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import subprocess
@@ -9,6 +10,7 @@ import tempfile
 
 import pytest
 
+from bot.core.figures import known_names
 from bot.store.crypto import Cipher, KeyError_, new_key
 from bot.features.privacy import check_keys, export_data, rekey
 from bot.store.store import Store
@@ -40,8 +42,9 @@ def test_with_a_key_the_text_never_appears_in_the_file_or_wal(store_path, conten
     app = make_app(store_path, content, data_key=new_key())
     chat, (flow, step) = _write(app)
     assert MARKER.encode() not in raw_bytes(store_path)  # WAL still holds the turn here
-    row = app.store.execute("SELECT value, key_id FROM answers WHERE flow = ? AND step = ?", (flow, step)).fetchone()
-    assert row[1] == app.store.cipher.current
+    row = app.store.execute("SELECT key_id FROM people WHERE id = ?", (chat.pid,)).fetchone()
+    assert row[0] == app.store.cipher.current
+    assert app.store.execute("SELECT count(*) FROM answers").fetchone()[0] == 0  # answers live, sealed, on the row
     assert app.store.execute("SELECT count(*) FROM journal WHERE key_id IS NULL").fetchone()[0] == 0
     # and it reads back for the person
     assert app.store.load(chat.pid).answers[flow][step] == MARKER
@@ -55,8 +58,9 @@ def test_rekey_old_key_to_new_key(store_path, content):
     old, new = new_key(), new_key()
     app = make_app(store_path, content, data_key=old)
     chat, (flow, step) = _write(app)
-    n = rekey(app.store, Cipher(new), app.text_steps)
-    assert n == 2  # the reflection answer and its journal entry
+    done = app.store.completions(chat.pid)
+    n = rekey(app.store, Cipher(new), known_names(content))
+    assert n == 2 + len(done)  # the person's row (state, profile, answers), the journal entry, finished flows
     app.store.close()
 
     with_new = Store(store_path, Cipher(new))
@@ -77,9 +81,11 @@ def test_rekey_from_plaintext_to_a_key(store_path, content):
     chat, (flow, step) = _write(app)
     assert MARKER.encode() in raw_bytes(store_path)
     key = new_key()
-    assert rekey(app.store, Cipher(key), app.text_steps) == 2
-    # option answers (ids, ratings) are not free text and stay as they were
-    assert app.store.execute("SELECT count(*) FROM answers WHERE key_id IS NULL").fetchone()[0] > 0
+    chosen = next(v for v in app.store.load(chat.pid).answers["signs"].values() if isinstance(v, list))[0]
+    assert f'"{chosen}"'.encode() in raw_bytes(store_path)
+    assert rekey(app.store, Cipher(key), known_names(content)) == 2 + len(app.store.completions(chat.pid))
+    assert app.store.execute("SELECT count(*) FROM people WHERE key_id IS NULL").fetchone()[0] == 0
+    assert f'"{chosen}"'.encode() not in raw_bytes(store_path)  # option ids are encrypted too now
     assert MARKER.encode() not in raw_bytes(store_path)  # secure_delete + checkpoint: the plaintext is gone
     app.store.close()
     again = Store(store_path, Cipher(key))
@@ -90,12 +96,13 @@ def test_rekey_from_plaintext_to_a_key(store_path, content):
 def test_fulcrum_rekey_command_counts_and_reminds(store_path, content):
     old, new = new_key(), new_key()
     app = make_app(store_path, content, data_key=old)
-    _write(app)
+    chat, _ = _write(app)
+    rows = 2 + len(app.store.completions(chat.pid))
     app.store.close()
     out = _cli("rekey", "--new-key", new, "--db", str(store_path), key=old)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0] == f"re-encrypted 2 values with key {Cipher(new).current}"
+    assert lines[0] == f"re-encrypted {rows} values with key {Cipher(new).current}"
     assert "FULCRUM_DATA_KEY" in lines[1]
     # the old key no longer opens it: one line naming the problem
     out = _cli("rekey", "--new-key", new_key(), "--db", str(store_path), key=old)
@@ -133,17 +140,15 @@ def test_a_value_copied_to_another_person_does_not_decrypt(store_path, content, 
     a, (flow, step) = _write(app, "a")
     b = Chat(app, "b")
     agree(b)
-    value, kid = app.store.execute("SELECT value, key_id FROM answers WHERE person = ? AND flow = ? AND step = ?",
-                                   (a.pid, flow, step)).fetchone()
+    value, kid = app.store.execute("SELECT answers, key_id FROM people WHERE id = ?", (a.pid,)).fetchone()
     with app.store.transaction():
-        app.store.execute("INSERT INTO answers (person, flow, step, value, key_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                          (b.pid, flow, step, value, kid, "2026-01-01"))
+        app.store.execute("UPDATE people SET answers = ? WHERE id = ?", (value, b.pid))
     with pytest.raises(KeyError_, match="could not be decrypted"):
         app.store.load(b.pid)
     # and to another field of the same person
     jtext = app.store.execute("SELECT text FROM journal WHERE person = ?", (a.pid,)).fetchone()[0]
     with pytest.raises(KeyError_):
-        app.store.cipher.decrypt(jtext, kid, a.pid, f"answer:{flow}.{step}")
+        app.store.cipher.decrypt(jtext, kid, a.pid, "answers")
     app.store.close()
 
 
@@ -164,4 +169,26 @@ def test_export_is_decrypted_for_the_person(store_path, content, now):
     data = export_data(app.store, chat.pid, now)
     assert data["answers"][flow][step] == MARKER
     assert data["journal"][0]["text"] == MARKER
+    app.store.close()
+
+
+def test_rows_from_before_the_move_are_read_then_sealed_at_the_next_turn(store_path, content):
+    app = make_app(store_path, content)
+    chat, (flow, step) = _write(app)
+    answers = app.store.load(chat.pid).answers
+    with app.store.transaction():  # the layout before m005: one plaintext row per answer, nothing on the person's row
+        app.store.execute("UPDATE people SET answers = NULL, completed = NULL WHERE id = ?", (chat.pid,))
+        for f, steps in answers.items():
+            for s, v in steps.items():
+                app.store.execute("INSERT INTO answers (person, flow, step, value, updated_at) VALUES (?, ?, ?, ?, '')",
+                                  (chat.pid, f, s, json.dumps(v)))
+    app.store.close()
+    app = make_app(store_path, content, data_key=new_key())
+    assert app.store.load(chat.pid).answers == answers
+    chat.app = app
+    chat.send("/menu")
+    assert app.store.execute("SELECT count(*) FROM answers").fetchone()[0] == 0
+    row = app.store.execute("SELECT key_id, answers, state FROM people WHERE id = ?", (chat.pid,)).fetchone()
+    assert row[0] == app.store.cipher.current and MARKER not in row[1] and "signs" not in row[2]
+    assert app.store.load(chat.pid).answers[flow][step] == MARKER
     app.store.close()

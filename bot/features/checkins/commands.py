@@ -64,6 +64,8 @@ def schedule_followup(env: Env, pid: str, topic: str, profile: dict[str, Any], p
                 due = slot_on(d, plan)
                 break
     store = env.store
-    store.execute("DELETE FROM followups WHERE person = ? AND flow = ? AND sent_at IS NULL", (pid, topic))
-    store.execute("INSERT INTO followups (person, flow, due_at) VALUES (?, ?, ?)", (pid, topic, iso(due)))
+    for old in store.followups(pid, pending=True):
+        if old["flow"] == topic:
+            store.execute("DELETE FROM followups WHERE id = ?", (old["id"],))
+    store.add_followup(pid, topic, due)
     return due

@@ -147,13 +147,13 @@ class Sweeper:
             started = _time.perf_counter()
             rows = store.execute(
                 """SELECT s.person, s.frequency, s.local_time, s.tz, s.quiet_days, s.next_due, s.pending_slot,
-                          p.chat_id, p.active, p.state, p.last_seen, p.profile
+                          p.chat_id, p.active, p.state, p.last_seen, p.profile, p.key_id
                    FROM schedules s JOIN people p ON p.id = s.person
                    WHERE s.next_due <= ? ORDER BY s.next_due LIMIT ?""", (stamp, self.batch)).fetchall()
             report.select_ms.append((_time.perf_counter() - started) * 1000)
             for r in rows:
                 row = dict(zip(("person", "frequency", "local_time", "tz", "quiet_days", "next_due",
-                                "pending_slot", "chat_id", "active", "state", "last_seen", "profile"), r))
+                                "pending_slot", "chat_id", "active", "state", "last_seen", "profile", "key_id"), r))
                 report.selected += 1
                 pid, slot = row["person"], row["next_due"]
                 if row["pending_slot"] == slot:  # sent (or maybe sent) before a crash: never again
@@ -169,7 +169,7 @@ class Sweeper:
                     report.deferred += 1
                     continue
                 store.execute("UPDATE schedules SET pending_slot = next_due WHERE person = ?", (pid,))
-                profile = json.loads(row["profile"] or "{}")
+                profile = self._open(pid, row["profile"], row["key_id"], "profile")
                 items.append(Item("checkin", pid, int(row["chat_id"]), prompt_reply(self.env, "checkin", profile), slot))
             room = self.batch - len(rows)
             if room > 0:
@@ -183,7 +183,7 @@ class Sweeper:
         if seen is None or now - seen >= BUSY_WINDOW:
             return None
         try:
-            state = json.loads(row["state"] or "{}")
+            state = self._open(row["person"], row["state"], row["key_id"], "state")
         except ValueError:
             return None
         flow = self.env.content.flows.get(str(state.get("flow") or ""))
@@ -197,34 +197,36 @@ class Sweeper:
     def _claim_followups(self, now: datetime, limit: int, report: SweepReport) -> list[Item]:
         store = self.env.store
         rows = store.execute(
-            """SELECT f.id, f.person, f.flow, p.chat_id, p.active, p.state, p.last_seen, p.profile
+            """SELECT f.id, f.person, f.flow, f.key_id, p.chat_id, p.active, p.state, p.last_seen, p.profile, p.key_id
                FROM followups f JOIN people p ON p.id = f.person
                WHERE f.sent_at IS NULL AND f.due_at <= ? ORDER BY f.due_at LIMIT ?""", (iso(now), limit)).fetchall()
         items = []
-        for fid, pid, topic, chat_id, active, state, last_seen, profile in rows:
+        for fid, pid, topic, topic_kid, chat_id, active, state, last_seen, profile, kid in rows:
             report.selected += 1
             if not active or chat_id is None:
                 store.execute("UPDATE followups SET sent_at = ? WHERE id = ?", (iso(now), fid))
                 continue
-            wait = self._busy_until({"state": state, "last_seen": last_seen}, now)
+            wait = self._busy_until({"person": pid, "state": state, "last_seen": last_seen, "key_id": kid}, now)
             if wait is not None:
                 store.execute("UPDATE followups SET due_at = ? WHERE id = ?", (iso(wait), fid))
                 report.deferred += 1
                 continue
             store.execute("UPDATE followups SET sent_at = ? WHERE id = ?", (iso(now), fid))  # intent first
+            topic = store.unseal(topic, topic_kid, pid, "followup.flow")
             items.append(Item("followup", pid, int(chat_id),
-                              prompt_reply(self.env, "followup", json.loads(profile or "{}"), topic), str(fid)))
+                              prompt_reply(self.env, "followup", self._open(pid, profile, kid, "profile"), topic),
+                              str(fid)))
         return items
 
     def _claim_summaries(self, now: datetime, limit: int, report: SweepReport) -> list[Item]:
         store = self.env.store
         rows = store.execute(
             """SELECT s.person, s.frequency, s.local_time, s.tz, s.quiet_days, s.next_summary, p.chat_id, p.active,
-                      p.profile
+                      p.profile, p.key_id
                FROM schedules s JOIN people p ON p.id = s.person
                WHERE s.next_summary <= ? ORDER BY s.next_summary LIMIT ?""", (iso(now), limit)).fetchall()
         items = []
-        for pid, frequency, local_time, tz, quiet_days, slot, chat_id, active, profile in rows:
+        for pid, frequency, local_time, tz, quiet_days, slot, chat_id, active, profile, kid in rows:
             report.selected += 1
             plan = row_plan({"frequency": frequency, "local_time": local_time, "tz": tz, "quiet_days": quiet_days})
             # Advance first (the intent): a crash after this misses one summary, never sends two.
@@ -232,9 +234,13 @@ class Sweeper:
                           (iso(summary_slot(plan, now + timedelta(hours=1))), pid))
             if not active or chat_id is None:
                 continue
-            reply = self._summary(pid, json.loads(profile or "{}"), now)
+            reply = self._summary(pid, self._open(pid, profile, kid, "profile"), now)
             items.append(Item("summary", pid, int(chat_id), reply, slot))
         return items
+
+    def _open(self, pid: str, value: str | None, kid: str | None, field: str) -> dict[str, Any]:
+        """A person's state or profile from their row, decrypted in this process (the sweep has the key)."""
+        return json.loads(self.env.store.unseal(value, kid, pid, field) or "{}")
 
     def _summary(self, pid: str, profile: dict[str, Any], now: datetime) -> Reply:
         """The weekly summary when one is wired in, else a neutral note with a /progress button."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from bot.core.clock import iso
 from bot.core.feature import TurnContext, before_wayouts
 from bot.features.checkins.plan import FOLLOWUP_RATINGS, PROFILE_KEYS, quiet_of, apply_plan, followup_topics
 from flows.model import Option
@@ -21,14 +20,12 @@ def record_answers(actx: TurnContext) -> None:
     result, store, now = actx.result, actx.store, actx.now
     rating = result.answers.get(("checkin", "rating"))
     if isinstance(rating, int):
-        store.execute("INSERT INTO checkins (person, at, rating, kind, flow) VALUES (?, ?, ?, 'checkin', 'checkin')",
-                      (actx.pid, iso(now), rating))
+        store.add_checkin(actx.pid, now, rating, "checkin", "checkin")
         store.bump("checkin_answered", now, total=float(rating))
     how = result.answers.get(("followup", "how"))
     if isinstance(how, str):
         topic = result.conversation.arg or actx.person.conversation.arg or ""
-        store.execute("INSERT INTO checkins (person, at, rating, kind, flow) VALUES (?, ?, ?, 'followup', ?)",
-                      (actx.pid, iso(now), FOLLOWUP_RATINGS.get(how), topic or None))
+        store.add_checkin(actx.pid, now, FOLLOWUP_RATINGS.get(how), "followup", topic or None)
         store.bump("followup_answered", now, flow=topic)
 
 
@@ -65,9 +62,7 @@ def offer_on_summary(actx: TurnContext) -> None:
         texts.append(notes["checkins_offer"])
         extra.append(Option("/checkins", labels["checkins_offer"]))
     if flow.id in followup_topics(env):
-        pending = env.store.execute("SELECT 1 FROM followups WHERE person = ? AND flow = ? AND sent_at IS NULL",
-                                    (actx.pid, flow.id)).fetchone()
-        if pending is None:
+        if not any(f["flow"] == flow.id for f in env.store.followups(actx.pid, pending=True)):
             texts.append(notes["followup_offer"])
             extra.append(Option(f"/ask_later {flow.id}", labels["followup_offer"]))
     if not extra:

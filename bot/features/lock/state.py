@@ -33,24 +33,25 @@ class Lock:
 def read(store: Store, pid: str) -> Lock | None:
     """The person's lock (a default one when they have none), or None when the person is not stored."""
     row = store.execute(
-        "SELECT p.last_seen, l.pin, l.key_id, l.locked, l.neutral, l.idle_minutes, l.failures, l.retry_at "
+        "SELECT p.last_seen, l.pin, l.pin_hash, l.key_id, l.locked, l.neutral, l.idle_minutes, l.failures, l.retry_at "
         "FROM people p LEFT JOIN locks l ON l.person = p.id WHERE p.id = ?", (pid,)).fetchone()
     if row is None:
         return None
-    last_seen, pin, kid, locked, neutral, idle, failures, retry_at = row
-    return Lock(pin=Stored.from_text(pin, kid) if pin else None, locked=bool(locked), neutral=bool(neutral),
+    last_seen, pin, digest, kid, locked, neutral, idle, failures, retry_at = row
+    return Lock(pin=Stored.from_columns(pin, digest, kid) if pin and digest else None, locked=bool(locked), neutral=bool(neutral),
                 idle_minutes=idle, failures=failures or 0, retry_at=from_iso(retry_at), last_seen=from_iso(last_seen))
 
 
 def write(store: Store, pid: str, lock: Lock) -> None:
     pin = lock.pin
     store.execute(
-        """INSERT INTO locks (person, pin, key_id, locked, neutral, idle_minutes, failures, retry_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT(person) DO UPDATE SET pin = excluded.pin, key_id = excluded.key_id,
+        """INSERT INTO locks (person, pin, pin_hash, key_id, locked, neutral, idle_minutes, failures, retry_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(person) DO UPDATE SET pin = excluded.pin, pin_hash = excluded.pin_hash,
+             key_id = excluded.key_id,
              locked = excluded.locked, neutral = excluded.neutral, idle_minutes = excluded.idle_minutes,
              failures = excluded.failures, retry_at = excluded.retry_at""",
-        (pid, pin.to_text() if pin else None, pin.key_id if pin else None, int(lock.locked), int(lock.neutral),
+        (pid, pin.params() if pin else None, pin.digest if pin else None, pin.key_id if pin else None, int(lock.locked), int(lock.neutral),
          lock.idle_minutes, lock.failures, iso(lock.retry_at)))
 
 

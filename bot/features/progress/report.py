@@ -40,23 +40,18 @@ def checkin_period(store: Store, pid: str) -> str:
 
 def ratings(store: Store, pid: str, tz: tzinfo = timezone.utc, *, since: datetime | None = None) -> list[Point]:
     """Rated check-ins (1..5), oldest first, in the person's time zone. Unrated rows (skipped) are left out."""
-    sql = "SELECT at, rating FROM checkins WHERE person = ? AND rating BETWEEN 1 AND 5"
-    params: list[object] = [pid]
-    if since is not None:
-        sql += " AND at >= ?"
-        params.append(iso(since))
-    rows = store.execute(sql + " ORDER BY at, id", params).fetchall()
-    return [(from_iso(at).astimezone(tz), int(rating)) for at, rating in rows]
+    rows = store.checkins(pid, since=since)  # ratings are encrypted: filtered here, not in SQL
+    return [(from_iso(r["at"]).astimezone(tz), r["rating"]) for r in rows
+            if isinstance(r["rating"], int) and 1 <= r["rating"] <= 5]
 
 
 def completed(store: Store, content: Content, pid: str, *, since: datetime | None = None) -> list[tuple[str, datetime]]:
     """Topics finished (each once, with the latest time), in the order they were last finished."""
-    sql = "SELECT flow, max(completed_at) FROM completions WHERE person = ?"
-    params: list[object] = [pid]
-    if since is not None:
-        sql += " AND completed_at >= ?"
-        params.append(iso(since))
-    rows = store.execute(sql + " GROUP BY flow ORDER BY max(completed_at), flow", params).fetchall()
+    latest: dict[str, str] = {}  # flow names are encrypted: grouped here, not in SQL
+    for flow, at in store.completions(pid):
+        if (since is None or at >= iso(since)) and at > latest.get(flow, ""):
+            latest[flow] = at
+    rows = sorted(latest.items(), key=lambda item: (item[1], item[0]))
     return [(flow, from_iso(at)) for flow, at in rows if flow in content.flows and content.flows[flow].is_menu]
 
 
