@@ -170,14 +170,15 @@ def seed_people(app, users: int, now: datetime) -> "Screens":
 
 
 async def run_ours(users: int, m: int, warmup: int, seed: int) -> dict:
-    from bot.compose import build
+    from bot.compose import build, features
     from bot.core.settings import Settings
     from bot.adapters.telegram import build_application
 
     with tempfile.TemporaryDirectory(prefix="fulcrum-bench-") as tmp:
         began = time.perf_counter()
         settings = Settings(db=Path(tmp) / "bench.db", telegram_bot_token=TOKEN, _env_file=None)
-        app = build(settings)
+        without = set(filter(None, os.environ.get("FULCRUM_BENCH_WITHOUT", "").split(",")))
+        app = build(settings, with_features=[f for f in features(settings) if f.name not in without])
         screens = seed_people(app, users, datetime.now(timezone.utc))
         application = build_application(settings, app, jobs=())
         ids = itertools.count(100)
@@ -334,6 +335,9 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="--floor and --baseline")
     parser.add_argument("--baseline-timeout", type=float, default=600, help="seconds before the baseline is given up")
     parser.add_argument("--variant", choices=sorted(VARIANTS), help="run one variant in this process (internal)")
+    parser.add_argument("--cost", nargs="+", metavar="FEATURE", default=[],
+                        help="what each named feature costs: ours with and without it, alternating, 3 pairs each; "
+                             "feature_cost = 1 - median(with / without)")
     parser.add_argument("--plaintext", action="store_true",
                         help="ours without FULCRUM_DATA_KEY (by default it runs with a key, as `fulcrum run` must)")
     args = parser.parse_args()
@@ -351,6 +355,18 @@ def main() -> None:
         common = ["--users", str(users), "--updates", str(args.updates), "--warmup", str(args.warmup),
                   "--seed", str(args.seed)]
         result = run_variant(script, "--variant", "ours", *common)
+        for name in args.cost:
+            ratios = []
+            for _ in range(3):
+                with_it = run_variant(script, "--variant", "ours", *common)["updates_per_s"]
+                os.environ["FULCRUM_BENCH_WITHOUT"] = name
+                try:
+                    without = run_variant(script, "--variant", "ours", *common)["updates_per_s"]
+                finally:
+                    os.environ.pop("FULCRUM_BENCH_WITHOUT", None)
+                ratios.append(with_it / without)
+            result.setdefault("feature_cost", {})[name] = round(1 - sorted(ratios)[1], 3)
+            result.setdefault("feature_ratios", {})[name] = [round(r, 3) for r in ratios]
         base = None
         if args.floor or args.all:
             floor = run_variant(script, "--variant", "floor", *common)

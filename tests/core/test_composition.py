@@ -16,6 +16,7 @@ from flows.content import ContentError
 from flows.model import Input
 from tests.conftest import CONTENT, make_app
 from tests.support.driver import Chat
+from tests.support.people import agree
 
 
 def test_two_features_claiming_one_name_is_refused():
@@ -118,3 +119,14 @@ async def test_the_default_build_schedules_every_named_job(store_path, content):
     await maintenance.callback(None)
     assert not app.store.exists("cli:gone")
     app.store.close()
+
+
+def test_the_lock_can_be_left_out_and_nothing_else_breaks(store_path, content):
+    """The lock adds a guard, a view under /about and a job; without it the same content builds and runs."""
+    without_lock = [f for f in compose.features(Settings(_env_file=None)) if f.name != "lock"]
+    app = make_app(store_path, content, features=without_lock)
+    assert app.features.guard is None and "lock-idle" not in {j.name for j in app.jobs}
+    chat = Chat(app, "nolock")
+    agree(chat)
+    about = chat.send("/about")
+    assert "opened recently" not in about and chat.last.flow == "about"

@@ -3,7 +3,7 @@
     pin.py     the PIN as a slow salted hash (scrypt), encrypted with the data key
     state.py   one person's lock in the `locks` table
     guard.py   the PIN pad, /lock and /unlock, and what is held back while locked (`LockGuard`)
-    idle.py    locking after the idle time, clearing the chat; the last visits shown in /about
+    idle.py    locking after the idle time, clearing the chat; the last visits drawn under /about
 
 The lock never stands between a person and help: the service answers danger before asking the guard, and
 flows content marks `open_when_locked` (crisis, check, help, seek_help, /delete) show while locked.
@@ -18,7 +18,7 @@ from bot.core.feature import Env, Feature, Job
 from bot.core.settings import Settings
 from bot.features.lock import state
 from bot.features.lock.guard import LockGuard
-from bot.features.lock.idle import idle_sweep, render_visits
+from bot.features.lock.idle import draw_visits, idle_sweep
 from flows.model import Reply
 
 
@@ -37,6 +37,6 @@ def unless_locked(settings: Settings, draw: Callable[[Env, str, datetime], Reply
 def feature(settings: Settings) -> Feature:
     guard = LockGuard(default_idle=settings.lock_idle_minutes)
     return Feature("lock", guard=guard, after_turn=(guard.after_turn,),
-                   renderers={"last_visits": render_visits},
+                   views={"about": draw_visits},
                    jobs=(Job("lock-idle", interval=settings.sweep_seconds, first=30,
                              run=idle_sweep(settings.lock_idle_minutes)),))

@@ -334,5 +334,7 @@ class LockGuard:
         if visits and lock.last_seen is not None and g.now - lock.last_seen < VISIT_GAP:
             return
         local = g.now.astimezone(g.store.zone_of(g.pid)).isoformat(timespec="minutes")
-        g.store.set_profile(g.pid, visits=[local, *visits][:VISITS_KEPT])
+        visits = [local, *visits][:VISITS_KEPT]
+        g.store.set_profile(g.pid, visits=visits)
+        g.person.profile["visits"] = visits  # this turn's /about shows it too
 

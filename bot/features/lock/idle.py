@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from bot.core.clock import short_date
-from bot.core.feature import Env, Sender
+from bot.core.feature import Env, Sender, TurnContext
 from bot.features.lock import state
-from flows.model import Context, Person
+from flows.model import Reply
 
 log = logging.getLogger("fulcrum")
 
@@ -39,8 +40,10 @@ def idle_sweep(default_idle: int) -> Callable[[Env, Sender], Awaitable[None]]:
     return run
 
 
-def render_visits(env: Env, person: Person, ctx: Context) -> str:
-    """'1 Dec 08:13 · 30 Nov 21:02': when Fulcrum was last opened, each kept in the person's zone of the time."""
-    visits = [datetime.fromisoformat(v) for v in person.profile.get("visits", []) if isinstance(v, str)]
-    return " · ".join(f"{short_date(env.content, v, v.tzinfo or timezone.utc)} {v:%H:%M}" for v in visits) \
-        or env.content.note("nothing_chosen")
+def draw_visits(ctx: TurnContext, reply: Reply) -> list[Reply]:
+    """/about with the last visits under it ('1 Dec 08:13 · 30 Nov 21:02'), each in the zone of its time."""
+    visits = [datetime.fromisoformat(v) for v in ctx.person.profile.get("visits", []) if isinstance(v, str)]
+    if not visits:
+        return [reply]
+    when = " · ".join(f"{short_date(ctx.content, v, v.tzinfo or timezone.utc)} {v:%H:%M}" for v in visits)
+    return [replace(reply, text=f"{reply.text}\n\n{ctx.content.note('lock_visits', visits=when)}")]
