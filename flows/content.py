@@ -29,7 +29,8 @@ DEFAULT_MAX_CHARS = 600
 # Names a text may use besides answers: filled in by the engine or from settings.
 CONTEXT_NAMES = frozenset(
     {"progress", "intake_url", "practice_name", "practice_phone", "practice_hours", "privacy_url",
-     "flows", "commands", "country", "value", "retention_days", "encrypted", "plaintext"}
+     "flows", "commands", "country", "value", "retention_days", "encrypted", "plaintext", "practice_offers",
+     "practice_after_intake", "practice_cost"}
 )
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it (start-up time)

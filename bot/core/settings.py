@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     practice_name: str = "our counselling practice"
     practice_phone: str | None = None
     practice_hours: str | None = None
+    practice_offers: str | None = None  # what the practice offers, in a line
+    practice_after_intake: str | None = None  # who answers an intake, and when; what happens next
+    practice_cost: str | None = None  # what it costs, or how to ask
     privacy_url: str | None = None
     default_country: str | None = None
     discreet: bool = True
@@ -41,6 +44,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
 
     @field_validator("intake_url", "privacy_url", "practice_phone", "practice_hours", "default_country",
+                     "practice_offers", "practice_after_intake", "practice_cost",
                      "telegram_bot_token", "data_key", "webhook_secret", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
@@ -59,6 +63,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8081/bot")
         return value
+
+    @field_validator("practice_offers", "practice_after_intake", "practice_cost")
+    @classmethod
+    def _line(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > 160 or "\n" in value):
+            raise ValueError("must be one line of at most 160 characters")
+        return value.strip() if value else value
 
     @field_validator("intake_url", "privacy_url")
     @classmethod
@@ -89,11 +100,18 @@ class Settings(BaseSettings):
             raise ValueError("must be a two-letter country code such as GB")
         return value.upper() if value else value
 
+    def missing_practice(self) -> list[str]:
+        """The practice settings a person would miss: how to reach it, and what it offers."""
+        missing = [] if self.intake_url or self.practice_phone else ["FULCRUM_INTAKE_URL or FULCRUM_PRACTICE_PHONE"]
+        return missing + [f"FULCRUM_{k.upper()}" for k in ("practice_offers", "practice_after_intake", "practice_cost")
+                          if getattr(self, k) is None]
+
     def text_values(self) -> dict[str, str]:
         """Settings a person may read (in seek_help and /about)."""
         values = {"practice_name": self.practice_name, "retention_days": str(self.retention_days)}
         values["encrypted" if self.data_key else "plaintext"] = "yes"
-        for key in ("intake_url", "practice_phone", "practice_hours", "privacy_url"):
+        for key in ("intake_url", "practice_phone", "practice_hours", "privacy_url", "practice_offers",
+                    "practice_after_intake", "practice_cost"):
             value = getattr(self, key)
             if value:
                 values[key] = value

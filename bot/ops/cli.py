@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -112,6 +113,9 @@ def run(webhook_url: str | None, listen: str, port: int, db: Path | None) -> Non
 
     secret = webhook_secret(cfg) if webhook_url else None
     configure(cfg, secret)
+    missing = cfg.missing_practice()
+    if missing:  # the bot runs, but people see less of the practice than they could
+        logging.getLogger("fulcrum").warning("practice settings not set: %s (see .env.example)", ", ".join(missing))
     app = open_app(db=db)
     try:
         application = build_application(cfg, app)
