@@ -220,7 +220,9 @@ class LockGuard:
         if not lock.locked and not lock.neutral:
             return None
         if result is not None and self._open(g, result):
-            if lock.neutral and not lock.locked:
+            # Help (or the neutral start itself) was the first thing shown after /exit: the person is here, and
+            # the next step is theirs; "Back to where I was" from help asks for the PIN, not for a second start.
+            if lock.neutral:
                 lock.neutral = False
                 state.write(g.store, g.pid, lock)
             return None
