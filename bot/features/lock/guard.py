@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.core.feature import Env, GuardContext, TurnContext
 from bot.features.lock import state
-from bot.features.lock.pin import MAX_DIGITS, Stored, as_pin, new_salt, derive
+from bot.features.lock.pin import MAX_DIGITS, Stored, as_pin, digits_only, new_salt, derive
 from bot.features.lock.state import Lock
 from flows.model import Input, Option, Reply, Result
 
@@ -101,7 +101,9 @@ class LockGuard:
             return self._key(g, lock, inp.value[len(PAD):])
         if inp.kind == "option" and inp.value.startswith(LOCK):
             return self._button(g, lock, inp.value[len(LOCK):])
-        if inp.kind == "text" and as_pin(inp.value) is not None and (entry is not None or lock.locked):
+        if inp.kind == "text" and digits_only(inp.value) and (entry is not None or lock.locked):
+            # Typed digits at a pad are a PIN, even of the wrong length: refused with the length note, never
+            # passed on as free text (which would offer to keep them in the journal).
             entry = entry or self._start(g.pid, "unlock")
             entry.digits = as_pin(inp.value) or ""
             return self._submit(g, lock, entry)
