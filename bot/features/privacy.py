@@ -15,6 +15,7 @@ from typing import Any
 from bot.store.crypto import Cipher, KeyError_
 from bot.core.feature import Feature, TurnContext
 from bot.core.clock import iso
+from bot.features.lock import state as lock_state
 from bot.store.store import Store
 from flows.model import Reply
 
@@ -109,7 +110,7 @@ def feature() -> Feature:
 
 def check_keys(store: Store) -> None:
     """Fail at start, in one line, when the database holds text the configured key cannot read."""
-    kids = {r[0] for t in TEXT_TABLES for r in store.execute(f"SELECT DISTINCT key_id FROM {t} WHERE key_id IS NOT NULL")}
+    kids = {r[0] for t in (*TEXT_TABLES, "locks") for r in store.execute(f"SELECT DISTINCT key_id FROM {t} WHERE key_id IS NOT NULL")}
     missing = sorted(k for k in kids if not store.cipher.has_key(k))
     if not missing:
         return
@@ -144,6 +145,7 @@ def rekey(store: Store, new: Cipher, text_steps: frozenset[tuple[str, str]]) -> 
             enc, new_kid = new.encrypt(plain, pid, "journal")
             store.execute("UPDATE journal SET text = ?, key_id = ? WHERE id = ?", (enc, new_kid, rid))
             count += 1
+        count += lock_state.rekey(store, new)  # the PIN hashes: encrypted with the key, never known in the clear
     store.checkpoint()  # the old ciphertexts (or plaintext) leave the WAL
     store.cipher = new
     return count

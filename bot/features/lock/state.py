@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.core.clock import from_iso, iso
-from bot.features.lock.pin import Stored
+from bot.features.lock.pin import FIELD, Stored
+from bot.store.crypto import Cipher
 from bot.store.store import Store
 
 
@@ -61,3 +62,16 @@ def idle_unlocked(store: Store, now: datetime, default_idle: int) -> list[str]:
         "WHERE l.pin IS NOT NULL AND l.locked = 0").fetchall()
     return [pid for pid, seen, idle in rows
             if seen and now - from_iso(seen) >= timedelta(minutes=idle or default_idle)]  # type: ignore[operator]
+
+
+def rekey(store: Store, new: Cipher) -> int:
+    """Every stored PIN hash re-encrypted with `new` (read with the store's cipher), for `fulcrum rekey`, inside
+    its transaction; the salt and parameters stay, so every PIN still matches. Returns how many."""
+    old, count = store.cipher, 0
+    for pid, text, kid in store.execute("SELECT person, pin, key_id FROM locks WHERE pin IS NOT NULL").fetchall():
+        pin = Stored.from_text(text, kid)
+        digest, new_kid = new.encrypt(old.decrypt(pin.digest, kid, pid, FIELD), pid, FIELD)
+        store.execute("UPDATE locks SET pin = ?, key_id = ? WHERE person = ?",
+                      (replace(pin, digest=digest).to_text(), new_kid, pid))
+        count += 1
+    return count
