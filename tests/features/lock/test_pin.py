@@ -226,3 +226,32 @@ def test_without_a_key_the_hash_is_stored_salted_and_slow(app):
     data, kid = stored(app, chat.pid)
     assert kid is None and PIN not in json.dumps(data)
     assert data["n"] >= 2**13 and len(base64.b64decode(data["salt"])) == 16
+
+
+def test_the_pin_survives_fulcrum_rekey(store_path, content):
+    """pin.py: the encryption is the pepper, and unlike a key mixed into the hash it survives a rekey."""
+    from bot.features.privacy import check_keys, rekey
+
+    old, new = new_key(), new_key()
+    app = make_app(store_path, content, data_key=old)
+    chat = agreed(app)
+    set_pin(chat)
+    chat.send("/lock now")
+    rekey(app.store, Cipher(new), app.text_steps)
+    app.store.close()
+    after = make_app(store_path, content, data_key=new)
+    check_keys(after.store)  # the new key reads everything, the PIN included
+    assert stored(after, chat.pid)[1] == Cipher(new).current
+    chat.app = after
+    chat.send("hello")
+    chat.send(PIN)
+    assert not is_locked(after, chat.pid)
+    after.store.close()
+    # a key that cannot read the PIN is found at start, like one that cannot read answers (here only the
+    # PIN is encrypted: this person wrote nothing)
+    from bot.store.store import Store
+    wrong = Store(store_path, Cipher(new_key()))
+    assert wrong.execute("SELECT count(*) FROM journal").fetchone()[0] == 0
+    with pytest.raises(Exception, match="encrypted with key"):
+        check_keys(wrong)
+    wrong.close()
