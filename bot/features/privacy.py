@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.store.crypto import Cipher, KeyError_
 from bot.core.feature import Feature, TurnContext
 from bot.core.clock import iso
-from bot.features.lock import state as lock_state
 from bot.store.store import Store
 from flows.model import Reply
 
@@ -119,8 +119,11 @@ def check_keys(store: Store) -> None:
                     "set it to the key the data was written with")
 
 
-def rekey(store: Store, new: Cipher, text_steps: frozenset[tuple[str, str]]) -> int:
-    """Re-encrypt every free-text value with `new`, in one transaction; returns how many values.
+def rekey(store: Store, new: Cipher, text_steps: frozenset[tuple[str, str]],
+          also: Sequence[Callable[[Store, Cipher], int]] = ()) -> int:
+    """Re-encrypt every free-text value with `new`, in one transaction; returns how many values. `also`: other
+    features' re-encryption (the lock's PIN hashes, `bot.features.lock.state.rekey`), run in that transaction
+    while the store still reads with the old key; `fulcrum rekey` passes them (a feature imports no other).
 
     Values are read with the store's cipher (the current key, or none for plaintext). Answers that are not
     free text (option ids, ratings) stay as they are unless they were encrypted.
@@ -145,7 +148,8 @@ def rekey(store: Store, new: Cipher, text_steps: frozenset[tuple[str, str]]) -> 
             enc, new_kid = new.encrypt(plain, pid, "journal")
             store.execute("UPDATE journal SET text = ?, key_id = ? WHERE id = ?", (enc, new_kid, rid))
             count += 1
-        count += lock_state.rekey(store, new)  # the PIN hashes: encrypted with the key, never known in the clear
+        for more in also:
+            count += more(store, new)
     store.checkpoint()  # the old ciphertexts (or plaintext) leave the WAL
     store.cipher = new
     return count

@@ -261,6 +261,7 @@ def rekey(new_key: str, db: Path | None) -> None:
     Example: fulcrum rekey --new-key "$(fulcrum keygen)"
     """
     from bot.store.crypto import Cipher, KeyError_
+    from bot.features.lock import state as lock_state
     from bot.features.privacy import rekey as rekey_store
 
     try:
@@ -269,7 +270,7 @@ def rekey(new_key: str, db: Path | None) -> None:
         raise Problem(str(exc).replace("FULCRUM_DATA_KEY", "--new-key")) from None
     app = open_app(db=db)
     try:
-        count = rekey_store(app.store, new, app.text_steps)
+        count = rekey_store(app.store, new, app.text_steps, also=(lock_state.rekey,))  # and the PIN hashes
     except KeyError_ as exc:
         raise Problem(str(exc).splitlines()[0]) from None
     finally:

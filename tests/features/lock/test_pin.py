@@ -230,15 +230,21 @@ def test_without_a_key_the_hash_is_stored_salted_and_slow(app):
 
 def test_the_pin_survives_fulcrum_rekey(store_path, content):
     """pin.py: the encryption is the pepper, and unlike a key mixed into the hash it survives a rekey."""
-    from bot.features.privacy import check_keys, rekey
+    from click.testing import CliRunner
+
+    from bot.features.privacy import check_keys
+    from bot.ops.cli import cli
 
     old, new = new_key(), new_key()
     app = make_app(store_path, content, data_key=old)
     chat = agreed(app)
     set_pin(chat)
     chat.send("/lock now")
-    rekey(app.store, Cipher(new), app.text_steps)
     app.store.close()
+    result = CliRunner().invoke(cli, ["rekey", "--new-key", new, "--db", str(store_path)],
+                                env={"FULCRUM_DATA_KEY": old})
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("re-encrypted 1 values")  # this person wrote nothing: only the PIN
     after = make_app(store_path, content, data_key=new)
     check_keys(after.store)  # the new key reads everything, the PIN included
     assert stored(after, chat.pid)[1] == Cipher(new).current
