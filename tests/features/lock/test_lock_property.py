@@ -212,7 +212,7 @@ def test_nothing_personal_shows_while_locked(shared_app, how, words, steps):
 
 @pytest.mark.slow
 @given(**locked_runs(30))
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 def test_nothing_personal_shows_while_locked_long(shared_app, how, words, steps):
     check_locked_run(shared_app, how, words, steps)
