@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.core.feature import Env, GuardContext, TurnContext
 from bot.features.lock import state
-from bot.features.lock.pin import MAX_DIGITS, Stored, as_pin, new_salt, derive
+from bot.features.lock.pin import MAX_DIGITS, Stored, as_pin, digits_only, new_salt, derive
 from bot.features.lock.state import Lock
 from flows.model import Input, Option, Reply, Result
 
@@ -101,7 +101,9 @@ class LockGuard:
             return self._key(g, lock, inp.value[len(PAD):])
         if inp.kind == "option" and inp.value.startswith(LOCK):
             return self._button(g, lock, inp.value[len(LOCK):])
-        if inp.kind == "text" and as_pin(inp.value) is not None and (entry is not None or lock.locked):
+        if inp.kind == "text" and digits_only(inp.value) and (entry is not None or lock.locked):
+            # Typed digits at a pad are a PIN, even of the wrong length: refused with the length note, never
+            # passed on as free text (which would offer to keep them in the journal).
             if g.outcome is not None:
                 g.outcome.delete_incoming = True  # a PIN typed into the chat leaves it after the commit
             entry = entry or self._start(g.pid, "unlock")
@@ -222,7 +224,9 @@ class LockGuard:
         if not lock.locked and not lock.neutral:
             return None
         if result is not None and self._open(g, result):
-            if lock.neutral and not lock.locked:
+            # Help (or the neutral start itself) was the first thing shown after /exit: the person is here, and
+            # the next step is theirs; "Back to where I was" from help asks for the PIN, not for a second start.
+            if lock.neutral:
                 lock.neutral = False
                 state.write(g.store, g.pid, lock)
             return None

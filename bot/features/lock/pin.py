@@ -30,6 +30,12 @@ def as_pin(text: str) -> str | None:
     return digits if digits.isascii() and digits.isdigit() and MIN_DIGITS <= len(digits) <= MAX_DIGITS else None
 
 
+def digits_only(text: str) -> bool:
+    """Digits and spaces only ('123', '1234 5678 9'): meant as a PIN, whether or not its length is one."""
+    digits = "".join(text.split())
+    return bool(digits) and digits.isascii() and digits.isdigit()
+
+
 @dataclass(frozen=True)
 class Stored:
     """What the locks table holds for a PIN: the scrypt parameters and salt in the clear, the hash encrypted."""
