@@ -64,17 +64,10 @@ class Env:
     store: Store
 
 
-@dataclass
-class TurnContext:
-    """One turn, for an action, a view or an after-turn hook (they run inside the turn's transaction)."""
+class _FromEnv:
+    """`store`, `content` and `settings` of a context's `env`, as a feature reads them."""
 
     env: Env
-    pid: str
-    person: Person
-    result: Result
-    now: datetime
-    outcome: Outcome
-    inp: Input | None = None  # what the person sent this turn (e.g. the text after /journal)
 
     @property
     def store(self) -> Store:
@@ -87,6 +80,19 @@ class TurnContext:
     @property
     def settings(self) -> Settings:
         return self.env.settings
+
+
+@dataclass
+class TurnContext(_FromEnv):
+    """One turn, for an action, a view or an after-turn hook (they run inside the turn's transaction)."""
+
+    env: Env
+    pid: str
+    person: Person
+    result: Result
+    now: datetime
+    outcome: Outcome
+    inp: Input | None = None  # what the person sent this turn (e.g. the text after /journal)
 
 
 @dataclass
@@ -140,7 +146,7 @@ class Job:
 
 
 @dataclass
-class GuardContext:
+class GuardContext(_FromEnv):
     """One input, before the turn runs, for a guard (the lock): it may take the turn or hold back its result.
 
     `run(inp)` computes what an input would do (the engine, or a feature's command) without the guards, so a
@@ -156,14 +162,6 @@ class GuardContext:
     run: Callable[[Input], Result]
     interrupt: Callable[[str], Result]  # open a system flow from where the person is, keeping their way back
     outcome: Outcome | None = None  # what the adapter will do after the commit (e.g. delete a typed PIN)
-
-    @property
-    def store(self) -> Store:
-        return self.env.store
-
-    @property
-    def content(self) -> Content:
-        return self.env.content
 
     @property
     def now(self) -> datetime:
