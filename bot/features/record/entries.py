@@ -138,7 +138,7 @@ def record_take(ctx: TurnContext) -> None:
         chosen = profile(ctx).get("record_pick")
         if edit is not None and field in TEXT_FIELDS and isinstance(chosen, int):
             ctx.outcome.delete_incoming = True
-            if _update(ctx, chosen, {field: _joined(ctx, field, str(edit))}, edited=True):
+            if _update(ctx, chosen, {field: _joined(ctx, field, str(edit), flow)}, edited=True):
                 before_step(ctx, Reply(ctx.content.note("record_changed")))
         return
     for field in TEXT_FIELDS:
@@ -147,13 +147,13 @@ def record_take(ctx: TurnContext) -> None:
             keep_in_entry(ctx, field, str(text))
 
 
-def _joined(ctx: TurnContext, field: str, text: str) -> str:
+def _joined(ctx: TurnContext, field: str, text: str, flow: str) -> str:
     """Words typed again at a step whose first words were kept through a crisis screen are added to them."""
     pending = [f for f in profile(ctx).get("record_append") or [] if isinstance(f, str)]
     if field not in pending:
         return text
     put(ctx, record_append=[f for f in pending if f != field])
-    key = "record_draft" if ctx.result.conversation.flow == "record_entry" else "record_pick"
+    key = "record_draft" if flow == "record_entry" else "record_pick"
     current = entry(ctx, key)
     before = str(current.get(field) or "") if current else ""
     return f"{before}\n\n{text}" if before else text
@@ -163,7 +163,8 @@ def keep_in_entry(ctx: TurnContext, field: str, text: str) -> None:
     """One typed answer of the walk into the entry being written (made when the first words arrive)."""
     ctx.outcome.delete_incoming = True
     draft = profile(ctx).get("record_draft")
-    if isinstance(draft, int) and _update(ctx, draft, {field: _joined(ctx, field, text)}, edited=False):
+    if isinstance(draft, int) and _update(ctx, draft, {field: _joined(ctx, field, text, "record_entry")},
+                                          edited=False):
         return
     zone = ctx.store.zone_of(ctx.pid)
     happened = profile(ctx).get("record_when") or now_local(ctx.now, zone)
@@ -193,7 +194,7 @@ def keep_through_a_crisis(ctx: TurnContext) -> None:
         if flow == "record":
             chosen = profile(ctx).get("record_pick")
             if isinstance(chosen, int):
-                _update(ctx, chosen, {field: value}, edited=True)
+                _update(ctx, chosen, {field: _joined(ctx, field, value, flow)}, edited=True)
         else:
             keep_in_entry(ctx, field, value)
         pending = [f for f in profile(ctx).get("record_append") or [] if f != field]
