@@ -4,6 +4,7 @@ font lacks shown as □; neutral name and metadata; a password pypdf needs; `rec
 from __future__ import annotations
 
 import io
+import logging
 import os
 import stat
 
@@ -39,7 +40,8 @@ def _three(chat) -> None:
         chat.press("menu")
 
 
-def test_a_date_range_holds_those_entries_only_with_both_dates(app):
+def test_a_date_range_holds_those_entries_only_with_both_dates(app, caplog):
+    caplog.set_level(logging.DEBUG)  # every logger, fpdf2's and fontTools' included
     chat = agreed(app)
     _three(chat)
     chat.send("/record_export")
@@ -63,6 +65,7 @@ def test_a_date_range_holds_those_entries_only_with_both_dates(app):
     assert meta.title == "Notes" and "Fulcrum" not in str(dict(meta)) and "abuse" not in str(dict(meta)).lower()
     chat.press("saved")
     assert chat.outcome.delete_pressed and chat.at == "record_export gone"
+    assert "Alderquist" not in caplog.text and "never again" not in caplog.text and "💔" not in caplog.text
 
 
 def test_picked_entries_a_title_and_a_password(app):
