@@ -47,6 +47,16 @@ class Option:
 
 
 @dataclass(frozen=True)
+class LaterDocument:
+    """A document still to be made (a PDF of someone's record): adapters call `make` off the event loop, after
+    the turn's commit, like `Reply.draw` for a chart. `label` is how the console names it: `LABEL: PATH`."""
+
+    name: str
+    make: Callable[[], bytes] = field(repr=False)  # holds the document's words: never in a repr or a log
+    label: str = "file"
+
+
+@dataclass(frozen=True)
 class Reply:
     """Something to show. A step reply carries the step it shows and its options; a note has neither."""
 
@@ -59,6 +69,7 @@ class Reply:
     image: bytes | None = None
     draw: Callable[[], bytes] | None = None  # an image still to be drawn (PNG); adapters call it off the event loop
     document: tuple[str, bytes] | None = None  # (file name, content)
+    document_later: LaterDocument | None = None  # a document still to be made (adapters: off the event loop)
     copy: tuple[str, str] | None = None  # (label, text): a button that copies the text (a phone number)
 
     @property

@@ -86,6 +86,9 @@ class Console:
         if reply.document is not None:
             name, data = reply.document
             lines.append(f"export: {self._write(name, data)}")
+        if reply.document_later is not None:
+            later = reply.document_later
+            lines.append(f"{later.label}: {self._write(later.name, later.make())}")
         for n, option in enumerate(reply.options, 1):
             lines.append(f"[{n}] {option.label}")
         self.out.write("\n".join(lines) + "\n\n")

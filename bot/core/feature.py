@@ -50,6 +50,9 @@ class Outcome:
     delete_incoming: bool = False
     delete_saved: list[tuple[int, int]] = field(default_factory=list)
     incoming: tuple[int, int] | None = None  # (chat id, message id) of the message of this turn, when known
+    # A button press whose message should leave the chat once the turn is committed: the PDF of a person's record
+    # carries "I've saved it", and pressing it removes the file from the chat (Telegram; the console has no chat).
+    delete_pressed: bool = False
     # The step this turn answered asks about danger (the crisis and check flows, a step marked `sensitive`):
     # the adapter leaves nothing of the chosen answer on the question's message (no "→ answer" mark).
     hide_answer: bool = False

@@ -69,7 +69,7 @@ def export_data(store: Store, pid: str, now: datetime) -> dict[str, Any]:
     person = store.load(pid)
     out: dict[str, Any] = {"exported_at": iso(now), "format": "fulcrum-export/1"}
     if row is None or person is None:
-        return {**out, "profile": {}, "answers": {}, "journal": [], "checkins": [], "completions": [],
+        return {**out, "profile": {}, "answers": {}, "journal": [], "record": [], "checkins": [], "completions": [],
                 "schedule": None, "followups": [], "conversation": None}
     out["account"] = {"created_at": row[0], "last_seen": row[1], "agreed_at": row[2], "active": bool(row[3]),
                       "content_version": row[4]}
@@ -78,6 +78,7 @@ def export_data(store: Store, pid: str, now: datetime) -> dict[str, Any]:
     out["answers"] = {flow: dict(sorted(steps.items())) for flow, steps in sorted(person.answers.items())}
     out["journal"] = [{k: e[k] for k in ("created_at", "flow", "step", "text")}
                       for e in reversed(store.journal(pid, limit=-1))]
+    out["record"] = [{k: e[k] for k in sorted(e) if k != "id"} for e in store.records(pid)]
     out["completions"] = [{"flow": flow, "completed_at": at} for flow, at in store.completions(pid)]
     out["checkins"] = store.checkins(pid)
     rows = _row(q("SELECT * FROM schedules WHERE person = ?", (pid,)))
@@ -99,7 +100,8 @@ def feature() -> Feature:
 # ---- keys ------------------------------------------------------------------------------------------------
 
 # Every table with a key id column: what `check_keys` and `rekey` cover.
-KEYED_TABLES = ("people", "answers", "journal", "checkins", "followups", "completions", "dead_letters", "locks")
+KEYED_TABLES = ("people", "answers", "journal", "records", "checkins", "followups", "completions", "dead_letters",
+                "locks")
 PIN_FIELD = "lock_pin"  # the lock's PIN hash (bot/features/lock/pin.py), sealed like any other value
 
 
@@ -128,6 +130,7 @@ def rekey(store: Store, new: Cipher, names: list[str]) -> int:
     with store.transaction():
         plain = {pid: store.load(pid) for (pid,) in store.execute("SELECT id FROM people").fetchall()}
         entries = [(pid, store.journal_entry(pid, rid)) for rid, pid in store.execute("SELECT id, person FROM journal")]
+        records = [(pid, store.record(pid, rid)) for rid, pid in store.execute("SELECT id, person FROM records")]
         checkins = {pid: store.checkins(pid) for (pid,) in store.execute("SELECT DISTINCT person FROM checkins")}
         followups = {pid: store.followups(pid) for (pid,) in store.execute("SELECT DISTINCT person FROM followups")}
         completions = {pid: store.completions(pid) for (pid,) in store.execute("SELECT DISTINCT person FROM completions")}
@@ -139,6 +142,7 @@ def rekey(store: Store, new: Cipher, names: list[str]) -> int:
         store.cipher = new
         try:
             count = _write_all(store, plain, entries, checkins, followups, completions, letters)
+            count += _write_records(store, records)
             for pid, digest in pins:
                 value, kid = store.seal(digest, pid, PIN_FIELD)
                 store.execute("UPDATE locks SET pin_hash = ?, key_id = ? WHERE person = ?", (value, kid, pid))
@@ -181,6 +185,13 @@ def _write_all(store: Store, people: dict, entries: list, checkins: dict, follow
         q("UPDATE dead_letters SET payload = ?, key_id = ? WHERE update_id = ?", (value, kid, uid))
     return (len(people) + len(entries) + sum(map(len, checkins.values())) + sum(map(len, followups.values()))
             + sum(map(len, completions.values())) + len(letters))
+
+
+def _write_records(store: Store, records: list) -> int:
+    """Each record entry sealed again with the store's (new) cipher, in place: its id and written-down time stay."""
+    for pid, entry in records:
+        store.update_record(pid, entry["id"], {k: v for k, v in entry.items() if k not in ("id", "created_at")})
+    return len(records)
 
 
 def _retag(store: Store, old: Cipher, new: Cipher, names: list[str], figures: list) -> None:

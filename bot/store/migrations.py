@@ -194,3 +194,23 @@ def m006_locks(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m007_records(db: Database) -> None:
+    """A person's record of what happened (bot/features/record): one row an entry. Only the row id, the person
+    and when it was written down are plain (to list, page and erase); everything else — when it happened, what,
+    where, who saw, how it affected them, where evidence is kept, when it was edited — is one value sealed with
+    the data key (field 'record.entry'), `key_id` NULL when no FULCRUM_DATA_KEY is set."""
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS records (
+            id INTEGER PRIMARY KEY,
+            person TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            body TEXT NOT NULL,
+            key_id TEXT
+        );
+        CREATE INDEX IF NOT EXISTS records_person ON records(person, created_at);
+        """
+    )

@@ -283,6 +283,48 @@ class Store:
         self._checkpoint_after_commit |= gone
         return gone
 
+    # ---- the record (bot/features/record): everything but id, person and created_at sealed as one value ----
+
+    RECORD_FIELD = "record.entry"
+
+    def add_record(self, pid: str, fields: dict[str, Any], now: datetime) -> int:
+        """A new entry written down at `now`; `fields` (when it happened, what, where…) are sealed together."""
+        value, kid = self.seal(json.dumps(fields, ensure_ascii=False, sort_keys=True), pid, self.RECORD_FIELD)
+        cur = self.execute("INSERT INTO records (person, created_at, body, key_id) VALUES (?, ?, ?, ?)",
+                           (pid, iso(now), value, kid))
+        return int(cur.lastrowid or 0)
+
+    def update_record(self, pid: str, record_id: int, fields: dict[str, Any]) -> bool:
+        """Replace an entry's sealed fields (its written-down time stays); True when there was one."""
+        value, kid = self.seal(json.dumps(fields, ensure_ascii=False, sort_keys=True), pid, self.RECORD_FIELD)
+        cur = self.execute("UPDATE records SET body = ?, key_id = ? WHERE person = ? AND id = ?",
+                           (value, kid, pid, record_id))
+        self._checkpoint_after_commit |= cur.rowcount > 0  # the old words leave the WAL too
+        return cur.rowcount > 0
+
+    def _record(self, pid: str, r: Any) -> dict[str, Any]:
+        return {**json.loads(self.unseal(r[2], r[3], pid, self.RECORD_FIELD)), "id": r[0], "created_at": r[1]}
+
+    def records(self, pid: str) -> list[dict[str, Any]]:
+        """Every entry of this person, decrypted, in the order they were written down (oldest first)."""
+        return [self._record(pid, r) for r in self.execute(
+            "SELECT id, created_at, body, key_id FROM records WHERE person = ? ORDER BY created_at, id", (pid,))]
+
+    def record(self, pid: str, record_id: int) -> dict[str, Any] | None:
+        """One of this person's entries, or None (another person's id is as good as none)."""
+        r = self.execute("SELECT id, created_at, body, key_id FROM records WHERE person = ? AND id = ?",
+                         (pid, record_id)).fetchone()
+        return None if r is None else self._record(pid, r)
+
+    def record_count(self, pid: str) -> int:
+        return int(self.execute("SELECT count(*) FROM records WHERE person = ?", (pid,)).fetchone()[0])
+
+    def delete_record(self, pid: str, record_id: int) -> bool:
+        """Delete one entry (overwritten in the file by secure_delete; the WAL folded after the commit)."""
+        gone = self.execute("DELETE FROM records WHERE person = ? AND id = ?", (pid, record_id)).rowcount > 0
+        self._checkpoint_after_commit |= gone
+        return gone
+
     def set_profile(self, pid: str, **values: Any) -> None:
         row = self._row(pid)
         if row is None:
@@ -345,7 +387,8 @@ class Store:
 
     def erase(self, pid: str) -> None:
         """Delete every row about a person (call inside a transaction; then `checkpoint()` after commit)."""
-        for table in ("answers", "journal", "completions", "checkins", "schedules", "followups", "messages", "locks"):
+        for table in ("answers", "journal", "records", "completions", "checkins", "schedules", "followups", "messages",
+                      "locks"):
             self.execute(f"DELETE FROM {table} WHERE person = ?", (pid,))
         self.execute("DELETE FROM people WHERE id = ?", (pid,))
         self._unagreed.pop(pid, None)

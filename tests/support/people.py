@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.support.driver import Chat
 
 WAYOUTS = {"back", "menu", "resume", "skip"}
-PERSON_TABLES = ("answers", "journal", "completions", "checkins", "schedules", "followups", "messages")
+PERSON_TABLES = ("answers", "journal", "records", "completions", "checkins", "schedules", "followups", "messages")
 
 
 def agreed(app, user: str = "p") -> Chat:

@@ -165,6 +165,10 @@ class TelegramAdapter:
         # A press the engine did not take (an old turn; someone no longer known, sent to onboarding) leaves its
         # message alone: it may already be gone, and what it showed is not what was answered.
         await self._delete_saved(chat_id, outcome, None)  # e.g. "Keep it in my journal": the kept text goes
+        if outcome.delete_pressed and not outcome.stale:  # e.g. "I've saved it" under a PDF: the file goes
+            await self._delete_saved(chat_id, Outcome(pid, delete_saved=[(chat_id, message.message_id)]), None)
+            await self._after(pid, chat_id, outcome, now)
+            return
         if outcome.stale or self._special(outcome) or not outcome.replies:
             await self._after(pid, chat_id, outcome, now)
             return
@@ -303,6 +307,9 @@ class TelegramAdapter:
             self._live_checklist.pop(chat_id, None)
         if reply.draw is not None and reply.image is None:
             reply = replace(reply, image=await asyncio.to_thread(reply.draw), draw=None)
+        if reply.document_later is not None and reply.document is None:  # a PDF: made in a worker thread
+            later = reply.document_later
+            reply = replace(reply, document=(later.name, await asyncio.to_thread(later.make)), document_later=None)
         if reply.image is not None or reply.document is not None:
             caption = pieces[0] if len(pieces) == 1 and len(pieces[0]) <= render.CAPTION_LIMIT else None
             msg = await self._call(lambda: self._send_media(chat_id, reply, caption, markup if caption else None))
@@ -379,7 +386,7 @@ class TelegramAdapter:
         False when it has to be sent anew: a picture or a document, text longer than one message, a pressed
         message that is not text, or one sent so long ago that /exit could no longer delete what it would show."""
         if (reply.image is not None or reply.document is not None or reply.draw is not None
-                or message.text is None or not self._deletable(message, now)):
+                or reply.document_later is not None or message.text is None or not self._deletable(message, now)):
             return False
         pieces = render.split_text(reply.text)
         if len(pieces) != 1:

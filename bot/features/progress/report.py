@@ -128,6 +128,9 @@ def report_lines(env: Env, pid: str, now: datetime, return_to: dict | None) -> t
             lines.append(content.note("progress_streak_none"))
         if len(points) < CHART_MIN:
             lines.append(content.note("progress_too_few", count=len(points)))
+    recorded = store.record_count(pid)  # a number only: the entries' words stay in /record, behind the lock
+    if recorded:
+        lines.append(content.note("progress_records", count=recorded))
     return lines, points[-CHART_MAX:]
 
 
