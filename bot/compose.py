@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.features import checkins, journal, lock, privacy, progress, retention
+from bot.features import checkins, journal, lock, plan, privacy, progress, retention
 from bot.core.feature import Feature
 from bot.store.crypto import Cipher
 from bot.core.service import Fulcrum
@@ -26,6 +26,7 @@ def features(settings: Settings) -> list[Feature]:
         privacy.feature(),
         journal.feature(),
         progress.feature(),
+        plan.feature(),
         checkins.feature(settings, summary=lock.unless_locked(settings, progress.weekly_summary)),
         retention.feature(),
         lock.feature(settings),
