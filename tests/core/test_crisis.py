@@ -16,7 +16,7 @@ from flows.model import Input
 from tests.conftest import make_app
 
 MENU_IDS = ["signs", "contexts", "causes", "communication", "boundaries", "support", "equity", "long_term",
-            "walk_away", "seek_help"]
+            "walk_away", "safety_plan", "seek_help"]
 RESUME = "Back to where I was"
 _ids = itertools.count()
 
