@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.features import checkins, journal, lock, privacy, progress, record, retention
+from bot.features import checkins, journal, lock, plan, privacy, progress, record, retention
 from bot.core.feature import Feature
 from bot.store.crypto import Cipher
 from bot.core.service import Fulcrum
@@ -27,6 +27,7 @@ def features(settings: Settings) -> list[Feature]:
         journal.feature(),
         record.feature(),
         progress.feature(),
+        plan.feature(),
         checkins.feature(settings, summary=lock.unless_locked(settings, progress.weekly_summary)),
         retention.feature(),
         lock.feature(settings),

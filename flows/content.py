@@ -80,6 +80,9 @@ class OptionSpec(Spec):
     menu: bool = False
     action: str | None = None  # something only the adapter can do: erase, exit, export, ...
     set: dict[str, Any] | None = None  # profile settings this option sets
+    # Shown only when this holds (e.g. `{arg: violence}` on the crisis screen, `{step: X, answered: true}`);
+    # choice, summary and input steps. A hidden option cannot be chosen (a press of it is stale).
+    when: Condition | list[Condition] | None = None
 
 
 class Block(Spec):
@@ -432,6 +435,11 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
         opts = step.option_specs()
         seen: set[str] = set()
         for o in opts:
+            if o.when is not None:
+                if step.kind not in ("choice", "summary", "input"):
+                    out.append((rel, sid, f"option '{o.id}': `when` works on choice, summary and input steps"))
+                for ref in _condition_refs(o.when):
+                    out += _check_ref(ref, flow, flows, rel, sid) or _check_kept(ref, flow, flows, rel, sid)
             if o.id in seen:
                 out.append((rel, sid, f"duplicate option '{o.id}'"))
             seen.add(o.id)

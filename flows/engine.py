@@ -41,7 +41,7 @@ class _Model:
 class _View:
     """What conditions may look at: the answers (including the one just given) and the context."""
 
-    def __init__(self, person: Person, flow: str, ctx: Context, conv: Conversation):
+    def __init__(self, person: Person, flow: str, ctx: Context | None, conv: Conversation):
         self.person, self.flow, self.ctx, self.conv = person, flow, ctx, conv
 
 
@@ -52,7 +52,7 @@ def holds(cond: Condition | list[Condition] | None, view: _View) -> bool:
         return all(holds(c, view) for c in cond)
     if cond.any is not None and not any(holds(c, view) for c in cond.any):
         return False
-    if cond.value is not None and not view.ctx.values.get(cond.value):
+    if cond.value is not None and not (view.ctx is not None and view.ctx.values.get(cond.value)):
         return False
     if cond.profile is not None and not view.person.profile.get(cond.profile):
         return False
@@ -265,7 +265,8 @@ class Engine:
             elif step.options_from:
                 source = self.option_sources.get(step.options_from)
                 out += [Option(oid, label) for oid, label in (source(person) if source else [])]
-            out += [Option(o.id, labels[o.id]) for o in step.option_specs()]
+            view = _View(person, flow.id, None, conv)  # options depend on answers, profile and arg, not the clock
+            out += [Option(o.id, labels[o.id]) for o in step.option_specs() if o.when is None or holds(o.when, view)]
             for fid in step.offers:
                 out.append(Option(fid, labels.get(fid) or self.content.flows[fid].title))
             if step.kind == "reflection":

@@ -71,6 +71,9 @@ class Reply:
     document: tuple[str, bytes] | None = None  # (file name, content)
     document_later: LaterDocument | None = None  # a document still to be made (adapters: off the event loop)
     copy: tuple[str, str] | None = None  # (label, text): a button that copies the text (a phone number)
+    # Seconds after which the sent message should leave the chat (a safety plan on screen): the Telegram adapter
+    # records the due time with the message id and a periodic job deletes it; never edited into a pressed message.
+    expires_after: float | None = None
 
     @property
     def is_step(self) -> bool:

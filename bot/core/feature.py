@@ -115,11 +115,13 @@ class CommandContext:
 
 @dataclass
 class Directive:
-    """What a command asks the service to do: open a system flow (with a way back), or stay with a note."""
+    """What a command asks the service to do: open a flow (a system flow keeps a way back; a topic opens as
+    /flow would), or stay with a note."""
 
     open_flow: str | None = None
     arg: str = ""
     note: str | None = None  # shown before the person's step
+    note_expires: float | None = None  # seconds after which the note leaves the chat (`Reply.expires_after`)
     profile: dict[str, Any] = field(default_factory=dict)  # remembered with the turn
 
 

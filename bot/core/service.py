@@ -35,6 +35,10 @@ log = logging.getLogger("fulcrum")
 _UNPREPARED: Any = object()
 DANGER = "__danger__"  # an internal command: "crisis:violence,strangulation" from an edit or a caption
 DANGER_FLOWS = ("crisis", "check")  # every step of these asks about danger (see `asks_danger`)
+# Screens that put the emergency number first themselves (`{emergency}`), so `{resources}` leaves it out; and the
+# flows about serious harm from another person, whose lines start with the abuse lines as after violence.
+EMERGENCY_FIRST = ("crisis", "check", "danger_check")
+HARM_FLOWS = ("danger_check", "safety_plan")
 KEEP_NOTE = "keep_note"  # the option under a step that saves text typed there to the journal
 
 
@@ -262,12 +266,15 @@ class Fulcrum:
 
     def _directed(self, person: Person, directive: Directive, ctx: Context) -> Result:
         """Carry out what a feature's command asked: open a system flow, or stay with a note."""
-        if directive.open_flow is not None:
+        target = self.content.flows.get(directive.open_flow or "")
+        if target is not None and target.is_menu:  # a topic opens as /flow ID opens it
+            result = self.engine.handle(person, Input.command("flow", target.id), ctx)
+        elif directive.open_flow is not None:
             result = self.engine.interrupt(person, directive.open_flow, directive.arg, ctx)
         else:
             result = self.engine.handle(person, Input.open(), ctx)
         if directive.note is not None:
-            result.replies.insert(0, Reply(directive.note))
+            result.replies.insert(0, Reply(directive.note, expires_after=directive.note_expires))
         result.profile.update(directive.profile)
         return result
 
@@ -293,14 +300,14 @@ class Fulcrum:
 
     def _offer_to_copy(self, person: Person, outcome: Outcome) -> None:
         """The crisis and check screens carry a button that copies the emergency number (Telegram)."""
-        if not any(r.flow in ("crisis", "check") for r in outcome.replies):
+        if not any(r.flow in DANGER_FLOWS for r in outcome.replies):
             return
         entry = self.resources.for_country(self.country(person))
         if entry.emergency is None:
             return
         number = entry.emergency.first
         outcome.replies = [replace(r, copy=(self.content.note("copy_number", phone=number), number))
-                           if r.is_step and r.flow in ("crisis", "check") else r for r in outcome.replies]
+                           if r.is_step and r.flow in DANGER_FLOWS else r for r in outcome.replies]
 
     def _with_keep_option(self, pid: str, reply: Reply) -> Reply:
         held = self._held.get(pid)
@@ -376,15 +383,18 @@ class Fulcrum:
         return str(code).upper() if code else None
 
     def _render_resources(self, env: Env, person: Person, ctx: Context) -> str:
-        crisis = person.conversation.flow in ("crisis", "check")
+        flow = person.conversation.flow
+        crisis = flow in ("crisis", "check")
         categories, kinds = _split_arg(person.conversation.arg if crisis else "")
         if "child_self" in kinds:
             categories = ("child_self", *categories)
+        if not categories and flow in HARM_FLOWS:
+            categories = ("violence",)
         chosen = bool(person.profile.get("country"))
         return render_resources(self.content, self.resources, self.country(person), categories=categories,
                                 relationship=person.profile.get("relationship"),
                                 from_default=not chosen and bool(self.settings.default_country),
-                                emergency=not crisis)  # the crisis screen opens with it already
+                                emergency=flow not in EMERGENCY_FIRST)  # those screens open with it already
 
     def _render_emergency(self, env: Env, person: Person, ctx: Context) -> str:
         """The first number on the crisis and check screens: the person's country's emergency number."""

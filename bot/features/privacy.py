@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.store.crypto import Cipher, KeyError_
-from bot.core.feature import Feature, TurnContext
+from bot.core.feature import Env, Feature, Job, Sender, TurnContext
 from bot.core.clock import from_iso, iso
 from bot.store.store import Store
 from flows.model import Reply
@@ -92,9 +92,31 @@ def _row(cursor: Any) -> list[dict[str, Any]]:
     return [dict(zip(names, r)) for r in cursor.fetchall()]
 
 
+# ---- messages that leave the chat after a while (`Reply.expires_after`: the safety plan on screen) ----------
+
+EXPIRY_JOB = "expiring-messages"
+EXPIRY_SWEEP = 30.0  # seconds between sweeps: a message leaves at most this late
+
+
+async def delete_expired(env: Env, sender: Sender) -> None:
+    """One job for everyone: delete the messages whose time is up, then forget them. A crash in between deletes
+    them again next time (Telegram then says they are gone, which is logged and skipped); nothing is slept on."""
+    store, now = env.store, sender.clock()
+    with store.transaction():
+        due = store.expired_messages(now)
+    if not due:
+        return
+    await sender.delete_messages(due)
+    with store.transaction():
+        store.forget_message_ids(due)
+    log.info("expired messages: %d deleted from chats", len(due))
+
+
 def feature() -> Feature:
-    """/exit, /delete and /export: what the engine names in `Result.actions`, done inside the turn."""
-    return Feature("privacy", actions={"exit": quick_exit, "erase": erase, "export": export})
+    """/exit, /delete and /export: what the engine names in `Result.actions`, done inside the turn; and the job
+    that deletes messages marked to leave the chat."""
+    return Feature("privacy", actions={"exit": quick_exit, "erase": erase, "export": export},
+                   jobs=(Job(EXPIRY_JOB, interval=EXPIRY_SWEEP, first=15, run=delete_expired),))
 
 
 # ---- keys ------------------------------------------------------------------------------------------------

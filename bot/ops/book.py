@@ -31,6 +31,7 @@ ACTION_WORDS = {
     "exit": "clears the chat from the screen",
     "export": "sends the person their data",
     "agree": "records that the person agreed to the notice",
+    "plan_show": "shows the whole safety plan as one message that leaves the chat after about 10 minutes",
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 
@@ -211,7 +212,8 @@ class Book:
         rows = []
         for opt in step.option_specs():
             label = st.options.get(opt.id, opt.id) if st else opt.id
-            rows.append(f"<tr><td>{_e(label)}</td><td>{self.option_target(flow, step, opt)}</td></tr>")
+            shown = "" if opt.when is None else f" <span class=when>(shown when {self.condition(flow, opt.when)})</span>"
+            rows.append(f"<tr><td>{_e(label)}{shown}</td><td>{self.option_target(flow, step, opt)}</td></tr>")
         if step.options_from == "menu":
             for f in self.c.menu_flows():
                 rows.append(f"<tr><td>{_e(f.title)}</td><td>→ {self.flow_link(f.id)}</td></tr>")

@@ -214,3 +214,16 @@ def m007_records(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS records_person ON records(person, created_at);
         """
     )
+
+
+@migrations()
+def m008_expiring_messages(db: Database) -> None:
+    """A message that should leave the chat after a while (the safety plan shown by /plan): when it is due, beside
+    its id in `messages`. A periodic job (bot/features/privacy.py) deletes the due ones; the partial index keeps
+    that query off every other message."""
+    db.executescript(
+        """
+        ALTER TABLE messages ADD COLUMN expires_at TEXT;
+        CREATE INDEX IF NOT EXISTS messages_expiring ON messages(expires_at) WHERE expires_at IS NOT NULL;
+        """
+    )

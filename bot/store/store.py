@@ -72,7 +72,8 @@ class Store:
         self.cipher = cipher or Cipher()
         self._lock = threading.RLock()
         self._last_update_at = ""
-        self._tracked: list[tuple[int, int, str, str, str]] = []  # message ids not yet written (see track_message)
+        # message ids not yet written (see track_message): (chat id, message id, person, sent at, expires at or None)
+        self._tracked: list[tuple[int, int, str, str, str | None]] = []
         # Message ids in the chats of people who have not agreed: kept in memory only, never written, until they
         # agree (`save` moves them into `messages`), so /exit can clear a chat from its first message.
         self._unagreed: OrderedDict[str, dict[tuple[int, int], str]] = OrderedDict()
@@ -473,11 +474,13 @@ class Store:
     UNAGREED_PEOPLE = 10_000  # people whose message ids are held in memory (the oldest are forgotten first)
     UNAGREED_MESSAGES = 500  # ids held per person (the oldest are forgotten first)
 
-    def track_message(self, pid: str, chat_id: int, message_id: int, now: datetime) -> None:
+    def track_message(self, pid: str, chat_id: int, message_id: int, now: datetime, *,
+                      expires_at: datetime | None = None) -> None:
         """Remember a message id for /exit. It is written at the start of the next transaction (any turn, or
         the minute sweep), which saves a commit per sent message; a crash before then can only leave those
-        few ids unremembered. Ids of someone who has not agreed are held in memory instead (see `save`)."""
-        self._tracked.append((chat_id, message_id, pid, iso(now), pid))
+        few ids unremembered. Ids of someone who has not agreed are held in memory instead (see `save`).
+        `expires_at`: when the message should leave the chat (`expired_messages`)."""
+        self._tracked.append((chat_id, message_id, pid, iso(now), iso(expires_at) if expires_at else None))
 
     def _flush_tracked(self) -> None:
         rows, self._tracked = self._tracked, []
@@ -489,15 +492,20 @@ class Store:
             chunk = pids[i:i + 500]
             known.update(r[0] for r in self.conn.execute(
                 f"SELECT id FROM people WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-        self._write_messages([r[:4] for r in rows if r[2] in known])
+        self._write_messages([r for r in rows if r[2] in known])
         for chat_id, message_id, pid, at, _ in rows:
             if pid not in known:
                 self._hold_message(pid, chat_id, message_id, at)
 
-    def _write_messages(self, rows: list[tuple[int, int, str, str]]) -> None:
+    def _write_messages(self, rows: list[tuple]) -> None:
+        """(chat id, message id, person, sent at[, expires at]); a message seen again keeps its first sending time
+        and gains a due time if it has one now."""
         if rows:
             self.conn.executemany(
-                "INSERT OR IGNORE INTO messages (chat_id, message_id, person, sent_at) VALUES (?, ?, ?, ?)", rows)
+                """INSERT INTO messages (chat_id, message_id, person, sent_at, expires_at) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT(chat_id, message_id) DO UPDATE SET
+                   expires_at = COALESCE(excluded.expires_at, messages.expires_at)""",
+                [(*r[:4], r[4] if len(r) > 4 else None) for r in rows])
 
     def _hold_message(self, pid: str, chat_id: int, message_id: int, at: str) -> None:
         held = self._unagreed.setdefault(pid, {})
@@ -517,6 +525,16 @@ class Store:
                 "SELECT chat_id, message_id FROM messages WHERE person = ? AND sent_at >= ?", (pid, since))}
             held = {key for key, at in self._unagreed.get(pid, {}).items() if at >= since}
         return sorted(stored | held, key=lambda m: (m[1], m[0]))
+
+    def expired_messages(self, now: datetime, *, limit: int = 500) -> list[tuple[int, int]]:
+        """(chat id, message id) of messages due to leave the chat (`track_message(expires_at=...)`), oldest first."""
+        return [(r[0], r[1]) for r in self.execute(
+            "SELECT chat_id, message_id FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? "
+            "ORDER BY expires_at LIMIT ?", (iso(now), limit))]
+
+    def forget_message_ids(self, ids: list[tuple[int, int]]) -> None:
+        """Forget these messages (deleted from the chat, or no longer deletable)."""
+        self.conn.executemany("DELETE FROM messages WHERE chat_id = ? AND message_id = ?", ids)
 
     def forget_messages(self, pid: str) -> None:
         self.execute("DELETE FROM messages WHERE person = ?", (pid,))

@@ -16,7 +16,7 @@ from flows.model import Input
 from tests.conftest import make_app
 
 MENU_IDS = ["signs", "contexts", "causes", "communication", "boundaries", "support", "equity", "long_term",
-            "walk_away", "someone_else", "seek_help"]
+            "walk_away", "safety_plan", "someone_else", "seek_help"]
 RESUME = "Back to where I was"
 _ids = itertools.count()
 

@@ -71,7 +71,7 @@ def _keep_answering(engine: Engine, person: Person, limit: int = 30) -> bool:
 
 
 MENU_IDS = ["signs", "contexts", "causes", "communication", "boundaries", "support", "equity", "long_term",
-            "walk_away", "someone_else", "seek_help"]
+            "walk_away", "safety_plan", "someone_else", "seek_help"]
 COMMANDS = st.sampled_from(["menu", "back", "restart", "help", "start", "exit", "progress", "nonsense",
                             "flow", "flow nowhere", "flow onboarding", "flow menu", "start walk_away",
                             *[f"flow {f}" for f in MENU_IDS]])

@@ -12,7 +12,7 @@ from pathlib import Path
 from tests.conftest import CONTENT, ROOT
 
 MENU_ORDER = ["signs", "contexts", "causes", "communication", "boundaries", "support", "equity", "long_term",
-              "walk_away", "someone_else", "seek_help"]
+              "walk_away", "safety_plan", "someone_else", "seek_help"]
 
 
 def fulcrum(*args: str, stdin: str = "", cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:

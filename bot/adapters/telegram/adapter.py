@@ -11,7 +11,7 @@ import logging
 import traceback
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -285,9 +285,14 @@ class TelegramAdapter:
         self._foreground += 1
         self._idle.clear()
         sent: list[int] = list(incoming)
+        expiring: list[tuple[list[int], float]] = []  # a reply that should leave the chat (a safety plan)
         try:
             for reply in replies:
-                sent += await self.send_reply(chat_id, reply)
+                ids = await self.send_reply(chat_id, reply)
+                if reply.expires_after is not None:
+                    expiring.append((ids, reply.expires_after))
+                else:
+                    sent += ids
         except Blocked:
             self._set_active(pid, False)
         finally:
@@ -295,6 +300,8 @@ class TelegramAdapter:
             if self._foreground == 0:
                 self._idle.set()
             self._track(pid, chat_id, sent, now)
+            for ids, seconds in expiring:  # due while Telegram still lets a bot delete it
+                self._track(pid, chat_id, ids, now, expires_at=now + timedelta(seconds=min(seconds, DELETABLE_FOR)))
 
     # ---- sending ------------------------------------------------------------------------------------
 
@@ -386,7 +393,9 @@ class TelegramAdapter:
         False when it has to be sent anew: a picture or a document, text longer than one message, a pressed
         message that is not text, or one sent so long ago that /exit could no longer delete what it would show."""
         if (reply.image is not None or reply.document is not None or reply.draw is not None
-                or reply.document_later is not None or message.text is None or not self._deletable(message, now)):
+                or reply.document_later is not None
+                or reply.expires_after is not None  # a message that will leave the chat is always a new one
+                or message.text is None or not self._deletable(message, now)):
             return False
         pieces = render.split_text(reply.text)
         if len(pieces) != 1:
@@ -478,12 +487,13 @@ class TelegramAdapter:
 
     # ---- the store ----------------------------------------------------------------------------------
 
-    def _track(self, pid: str, chat_id: int, ids: Iterable[int], now: datetime) -> None:
+    def _track(self, pid: str, chat_id: int, ids: Iterable[int], now: datetime, *,
+               expires_at: datetime | None = None) -> None:
         ids = list(ids)
         if not ids:
             return
         for mid in ids:
-            self.app.store.track_message(pid, chat_id, mid, now)
+            self.app.store.track_message(pid, chat_id, mid, now, expires_at=expires_at)
 
     def _set_active(self, pid: str, active: bool) -> None:
         with self.app.store.transaction():
