@@ -99,7 +99,7 @@ def test_typed_digits_while_locked_never_reach_the_journal(app):
     chat = agreed(app)
     set_pin(chat)
     chat.send("/exit")
-    out = chat.send("12")
+    out = chat.send("123")  # three digits: too short for a PIN, too many for an option number
     assert on_pad(chat) and LENGTH in out
     assert app.store.journal(chat.pid) == []
 

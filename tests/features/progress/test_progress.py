@@ -37,7 +37,7 @@ def test_no_data_at_all_gives_gentle_notes_and_no_chart(app):
     assert all(r.image is None and r.draw is None for r in replies)
     step = replies[-1]
     assert (step.flow, step.step) == ("progress", "report")
-    assert "0 of 11 topics explored." in step.text
+    assert "0 of 12 topics explored." in step.text
     assert "haven't finished a topic yet" in step.text
     assert "none yet" in step.text
     assert [o.id for o in step.options] == ["journal", "resume", "menu"]
@@ -101,7 +101,7 @@ def test_a_finished_topic_walk_is_counted(app):
         chat.send(line)
     chat.send("The holiday was booked without asking me.")
     assert chat.at == "signs summary"
-    assert "1 of 11 topics explored." in chat.last.text
+    assert "1 of 12 topics explored." in chat.last.text
     text = progress(chat)[-1].text
     assert "• Noticing the signs (28 Nov)" in text
 
