@@ -43,12 +43,12 @@ UNSAFE_MODES = ("caveat", "hide")
 
 
 def profile_test(spec: str, profile: dict[str, Any]) -> bool:
-    """`KEY` holds when the profile key is set (truthy); `KEY=A,B` when its value is one of A, B."""
+    """`KEY` holds when the profile key is set (truthy); `KEY=A|B` when its value is one of A, B (a bar, not a comma: commas end a YAML `{…}`)."""
     key, sep, values = spec.partition("=")
     value = profile.get(key.strip())
     if not sep:
         return bool(value)
-    return value is not None and str(value) in {v.strip() for v in values.split(",")}
+    return value is not None and str(value) in {v.strip() for v in values.split("|")}
 
 
 class Spec(BaseModel):
@@ -67,7 +67,7 @@ class Condition(Spec):
     at_most: int | None = None
     answered: bool | None = None
     value: str | None = None  # a context value (e.g. intake_url) that must be set
-    profile: str | None = None  # a profile key that must be set, or `KEY=VALUE[,VALUE…]` (one of these values)
+    profile: str | None = None  # a profile key that must be set, or `KEY=VALUE[|VALUE…]` (one of these values)
     not_profile: str | None = None  # … the same test, which must not hold (unset, or another value)
     returning: bool | None = None  # the person has a place to return to
     arg: str | None = None  # what the system flow was started with (e.g. a crisis category): one of its parts

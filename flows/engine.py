@@ -416,7 +416,7 @@ class Engine:
             target = dest[len(EXIT_FLOW):]
             into = self.content.flows[target]
             self._enter(person, target, ctx, res, interrupt=into.spec.keeps_place or not into.is_menu,
-                        arg=conv.arg if flow.spec.passes_arg else "")
+                        arg=conv.arg if flow.spec.passes_arg else "", picked=True)
         elif dest != step.id:
             conv.history.append(step.id)
             self._arrive(person, flow, dest, ctx, res)
@@ -439,10 +439,12 @@ class Engine:
             person.completed = frozenset({*person.completed, flow.id})
 
     def _enter(self, person: Person, flow_id: str, ctx: Context, res: Result, *, interrupt: bool,
-               arg: str = "", exact: bool = False) -> None:
+               arg: str = "", exact: bool = False, picked: bool = False) -> None:
+        """`picked`: chosen on a screen (the menu, a summary's offers), where a flow's `before:` question is asked
+        first. A flow opened by name (/flow ID, a /start link) starts at once: the link promised that topic."""
         conv = person.conversation
         flow = self.content.flows[flow_id]
-        first = self._before(person, flow, ctx) if not interrupt and not exact else None
+        first = self._before(person, flow, ctx) if picked and not interrupt and not exact else None
         if first is not None:  # e.g. "who is this about?": that flow first, this one when it resumes
             conv.after = flow_id
             self._enter(person, first, ctx, res, interrupt=False)
@@ -451,10 +453,12 @@ class Engine:
         if exact and current is not None and conv.flow != flow_id and conv.step:
             # Crisis: come back to exactly this step (a check-in, help), which keeps its own way back.
             conv.return_to = _nested({**_mark(conv), "arg": conv.arg, "return_to": conv.return_to})
+            conv.after = None  # kept in the mark: a topic waiting behind a question waits until they are back
         elif interrupt and current is not None and conv.flow != flow_id and conv.step:
             # One return point: an interruption of an interruption keeps the deeper origin.
             if current.is_menu or conv.return_to is None:
                 conv.return_to = _mark(conv)
+                conv.after = None
         elif flow.is_menu:
             conv.return_to = None
         conv.flow = flow_id
@@ -504,6 +508,7 @@ class Engine:
             conv.arg = str(back.get("arg") or "")
             conv.turn += 1
             conv.draft = [str(x) for x in back.get("draft") or []]
+            conv.after = back.get("after") or None
             outer = back.get("return_to")
             conv.return_to = outer if isinstance(outer, dict) else None
             return
@@ -644,7 +649,10 @@ def _copy_conversation(conv: Conversation) -> Conversation:
 
 def _mark(conv: Conversation) -> dict[str, Any]:
     """The one return point: exactly where the person is, unconfirmed checklist ticks included."""
-    return {"flow": conv.flow, "step": conv.step, "history": list(conv.history), "draft": list(conv.draft)}
+    mark = {"flow": conv.flow, "step": conv.step, "history": list(conv.history), "draft": list(conv.draft)}
+    if conv.after:  # a flow waiting behind a question asked first (`before:`, onboarding)
+        mark["after"] = conv.after
+    return mark
 
 
 def _nested(mark: dict[str, Any], depth: int = 3) -> dict[str, Any]:
