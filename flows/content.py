@@ -43,7 +43,8 @@ UNSAFE_MODES = ("caveat", "hide")
 
 
 def profile_test(spec: str, profile: dict[str, Any]) -> bool:
-    """`KEY` holds when the profile key is set (truthy); `KEY=A|B` when its value is one of A, B (a bar, not a comma: commas end a YAML `{…}`)."""
+    """`KEY` holds when the profile key is set (truthy); `KEY=A|B` when its value is one of A, B (a bar, not a
+    comma: a comma ends a YAML `{…}`)."""
     key, sep, values = spec.partition("=")
     value = profile.get(key.strip())
     if not sep:
