@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.features import checkins, journal, lock, plan, privacy, progress, record, retention
+from bot.features import checkins, journal, lock, plan, privacy, progress, record, retention, signal
 from bot.core.feature import Feature
 from bot.store.crypto import Cipher
 from bot.core.service import Fulcrum
@@ -24,6 +24,7 @@ def features(settings: Settings) -> list[Feature]:
     """Every feature Fulcrum runs with, in the order their after-turn hooks run."""
     return [
         privacy.feature(),
+        signal.feature(),
         journal.feature(),
         record.feature(),
         progress.feature(),

@@ -34,6 +34,23 @@ CONTEXT_NAMES = frozenset(
 )
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it (start-up time)
+# Profile keys content tests and sets (they are stored encrypted, like the whole profile).
+RELATIONSHIP = "relationship"  # partner, work, family, other, unsaid (flows/resources.py RELATIONSHIP_KINDS)
+# The safety signal: set when a person says they are afraid, feels unsafe, says it is getting worse, or the crisis
+# screen opened (a short word saying what set it; empty when cleared). While it is set, options tagged
+# `unsafe_when_afraid` are hidden or carry their caveat, and topics re-frame what they ask (docs/adding-a-feature.md).
+SAFETY_SIGNAL = "safety_signal"
+UNSAFE_MODES = ("caveat", "hide")
+
+
+def profile_test(spec: str, profile: dict[str, Any]) -> bool:
+    """`KEY` holds when the profile key is set (truthy); `KEY=A|B` when its value is one of A, B (a bar, not a
+    comma: a comma ends a YAML `{…}`)."""
+    key, sep, values = spec.partition("=")
+    value = profile.get(key.strip())
+    if not sep:
+        return bool(value)
+    return value is not None and str(value) in {v.strip() for v in values.split("|")}
 
 
 class Spec(BaseModel):
@@ -52,7 +69,8 @@ class Condition(Spec):
     at_most: int | None = None
     answered: bool | None = None
     value: str | None = None  # a context value (e.g. intake_url) that must be set
-    profile: str | None = None  # a profile key that must be set
+    profile: str | None = None  # a profile key that must be set, or `KEY=VALUE[|VALUE…]` (one of these values)
+    not_profile: str | None = None  # … the same test, which must not hold (unset, or another value)
     returning: bool | None = None  # the person has a place to return to
     arg: str | None = None  # what the system flow was started with (e.g. a crisis category): one of its parts
     not_arg: str | None = None  # … and this one is not among them
@@ -79,10 +97,15 @@ class OptionSpec(Spec):
     resume: bool = False
     menu: bool = False
     action: str | None = None  # something only the adapter can do: erase, exit, export, ...
-    set: dict[str, Any] | None = None  # profile settings this option sets
-    # Shown only when this holds (e.g. `{arg: violence}` on the crisis screen, `{step: X, answered: true}`);
-    # choice, summary and input steps. A hidden option cannot be chosen (a press of it is stale).
+    # Profile settings this option sets (at a checklist: when Done is pressed with it ticked).
+    set: dict[str, Any] | None = None
+    # Shown only when this holds (e.g. `{arg: violence}` on the crisis screen, `{step: X, answered: true}`,
+    # `{profile: relationship=work}`). A hidden option cannot be chosen (a press of it is stale).
     when: Condition | list[Condition] | None = None
+    # While the safety signal is set: `caveat` shows the option with its caveat (the texts' `caveats:`) under the
+    # step's message; `hide` leaves it out. Either way the caveat text is required: it says why.
+    unsafe_when_afraid: str | None = None
+    no_followup: bool = False  # choosing it means "not acting on this now": no "ask me how it went" offer
 
 
 class Block(Spec):
@@ -104,6 +127,7 @@ class StepSpec(Spec):
     validate_as: str | None = Field(default=None, alias="validate")  # input: a validator name
     profile_key: str | None = None  # input / choice: store the answer in the profile under this key
     action: str | None = None  # done on entering the step
+    set: dict[str, Any] | None = None  # profile settings set on entering the step (e.g. the safety signal)
     end: bool = False  # a step that may end a system flow without a `next`
     # A question about danger or safety: a button pressed on it never leaves the chosen answer on its message
     # (the crisis and check flows are always treated so; bot/core/service.py `asks_danger`).
@@ -131,6 +155,9 @@ class FlowSpec(Spec):
     start: str
     wayouts: list[str] | None = None
     completes: bool | None = None  # reaching a summary counts as finishing (default: topic flows)
+    # Hand-overs before the flow starts: the first rule whose `when` holds opens its (system) flow first, and the
+    # flow itself starts when that one resumes (e.g. "who is this about?", asked once, before any topic).
+    before: list[Rule] = Field(default_factory=list)
     keeps_place: bool = False  # a hand-over into this flow keeps a way back (e.g. help), like a system flow
     passes_arg: bool = False  # a hand-over from this flow passes its arg on (the check question → crisis screen)
     open_when_locked: bool = False  # shown while the chat is locked: help, never anything the person wrote
@@ -146,6 +173,7 @@ class StepText(Spec):
     text: str
     options: dict[str, str] = Field(default_factory=dict)
     blocks: dict[str, str] = Field(default_factory=dict)
+    caveats: dict[str, str] = Field(default_factory=dict)  # option id → caveat (options `unsafe_when_afraid`)
     continue_: str | None = Field(default=None, alias="continue")
     low: str | None = None
     high: str | None = None
@@ -435,11 +463,6 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
         opts = step.option_specs()
         seen: set[str] = set()
         for o in opts:
-            if o.when is not None:
-                if step.kind not in ("choice", "summary", "input"):
-                    out.append((rel, sid, f"option '{o.id}': `when` works on choice, summary and input steps"))
-                for ref in _condition_refs(o.when):
-                    out += _check_ref(ref, flow, flows, rel, sid) or _check_kept(ref, flow, flows, rel, sid)
             if o.id in seen:
                 out.append((rel, sid, f"duplicate option '{o.id}'"))
             seen.add(o.id)
@@ -470,6 +493,11 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
             for rule in step.next:
                 for ref in _condition_refs(rule.when):
                     out += _check_ref(ref, flow, flows, rel, sid) or _check_kept(ref, flow, flows, rel, sid)
+        for o in opts:
+            for ref in _condition_refs(o.when):
+                out += _check_ref(ref, flow, flows, rel, sid) or _check_kept(ref, flow, flows, rel, sid)
+            if o.unsafe_when_afraid is not None and o.unsafe_when_afraid not in UNSAFE_MODES:
+                out.append((rel, sid, f"option '{o.id}': unsafe_when_afraid must be one of {', '.join(UNSAFE_MODES)}"))
         has_way = bool(targets or flow_targets or leaves or step.options_from or step.end)
         if step.kind != "summary" and not has_way:
             out.append((rel, sid, "no way out: give it a `next`, options that lead somewhere, or `end: true`"))
@@ -484,7 +512,14 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
         for b in step.blocks:
             if b.key not in st.blocks:
                 out.append((trel, sid, f"no text for block '{b.key}'"))
-        for piece in [st.text, *st.blocks.values()]:
+        tagged = {o.id for o in opts if o.unsafe_when_afraid}
+        for oid in sorted(tagged):
+            if not (st.caveats.get(oid) or "").strip():
+                out.append((trel, sid, f"option '{oid}' is unsafe_when_afraid: it needs its text under caveats:"))
+        for oid in st.caveats:
+            if oid not in tagged:
+                out.append((trel, sid, f"caveat for '{oid}', which is not an option tagged unsafe_when_afraid"))
+        for piece in [st.text, *st.blocks.values(), *st.caveats.values()]:
             if len(piece) > max_chars:
                 out.append((trel, sid, f"message is {len(piece)} characters; keep it under {max_chars}"))
             out += _check_placeholders(piece, flow, flows, trel, sid, free)
@@ -494,6 +529,11 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
     for sid in text.steps:
         if sid not in flow.steps:
             out.append((trel, sid, "text for a step that does not exist"))
+    for rule in spec.before:
+        if not rule.flow or rule.flow not in flows or rule.flow == spec.id or flows[rule.flow].is_menu:
+            out.append((rel, "-", f"before: hands over to '{rule.flow}', which is not another system flow"))
+        for ref in _condition_refs(rule.when):
+            out += _check_ref(ref, flow, flows, rel, "-")
     if spec.start in flow.steps:
         out += _reachability(flow, rel)
     return out

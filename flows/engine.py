@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import copy
 import string
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
 from transitions import Machine
 
-from flows.content import CONTEXT_NAMES, Condition, Content, Flow, Next, OptionSpec, Rule, StepSpec
+from flows.content import (CONTEXT_NAMES, SAFETY_SIGNAL, Condition, Content, Flow, Next, OptionSpec, Rule, StepSpec,
+                           profile_test)
 from flows.model import Context, Conversation, Event, Input, JournalEntry, Option, Person, Reply, Result
 
 TICK = "✓"
@@ -54,7 +56,9 @@ def holds(cond: Condition | list[Condition] | None, view: _View) -> bool:
         return False
     if cond.value is not None and not (view.ctx is not None and view.ctx.values.get(cond.value)):
         return False
-    if cond.profile is not None and not view.person.profile.get(cond.profile):
+    if cond.profile is not None and not profile_test(cond.profile, view.person.profile):
+        return False
+    if cond.not_profile is not None and profile_test(cond.not_profile, view.person.profile):
         return False
     if cond.returning is not None and bool(view.conv.return_to) != cond.returning:
         return False
@@ -216,11 +220,11 @@ class Engine:
         res.replies.append(self.render(person, ctx))
         return res
 
-    def options(self, person: Person) -> list[Option]:
+    def options(self, person: Person, ctx: Context | None = None) -> list[Option]:
         conv = person.conversation
         flow = self.content.flows[conv.flow]
         step = flow.steps[conv.step]
-        return self._options(flow, step, person)
+        return self._options(flow, step, person, ctx)
 
     def render(self, person: Person, ctx: Context) -> Reply:
         conv = person.conversation
@@ -232,13 +236,27 @@ class Engine:
         for block in step.blocks:
             if holds(block.when, view):
                 parts.append(self._fill(st.blocks[block.key], flow, person, ctx))
+        options = tuple(self._options(flow, step, person, ctx))
+        if afraid(person):  # an option shown while the signal is set never goes bare: its caveat is on the screen
+            shown = {o.id for o in options}
+            for spec in step.option_specs():
+                caveat = st.caveats.get(spec.id)
+                if spec.unsafe_when_afraid and spec.id in shown and caveat and caveat not in parts:
+                    parts.append(caveat)
         text = "\n\n".join(p for p in parts if p.strip())
-        return Reply(text=text, options=tuple(self._options(flow, step, person)), flow=flow.id, step=step.id,
-                     kind=step.kind, turn=conv.turn)
+        return Reply(text=text, options=options, flow=flow.id, step=step.id, kind=step.kind, turn=conv.turn)
+
+    def shown_specs(self, flow: Flow, step: StepSpec, person: Person, ctx: Context | None = None) -> list[OptionSpec]:
+        """The step's own options this person is shown: those whose `when` holds, and while the safety signal is
+        set, not those tagged `unsafe_when_afraid: hide`."""
+        view = _View(person, flow.id, ctx or Context(now=_EPOCH), person.conversation)
+        scared = afraid(person)
+        return [o for o in step.option_specs()
+                if holds(o.when, view) and not (scared and o.unsafe_when_afraid == "hide")]
 
     # ---- steps and options --------------------------------------------------------------------
 
-    def _options(self, flow: Flow, step: StepSpec, person: Person) -> list[Option]:
+    def _options(self, flow: Flow, step: StepSpec, person: Person, ctx: Context | None = None) -> list[Option]:
         labels = flow.text.steps[step.id].options
         common = self.content.common.options
         conv = person.conversation
@@ -255,7 +273,7 @@ class Engine:
                     label = f"5 – {st.high}"
                 out.append(Option(n, label))
         elif step.kind == "checklist":
-            for opt in step.option_specs():
+            for opt in self.shown_specs(flow, step, person, ctx):
                 ticked = opt.id in conv.draft
                 out.append(Option(opt.id, f"{TICK} {labels[opt.id]}" if ticked else labels[opt.id], ticked))
             out.append(Option("done", common["done"]))
@@ -265,8 +283,7 @@ class Engine:
             elif step.options_from:
                 source = self.option_sources.get(step.options_from)
                 out += [Option(oid, label) for oid, label in (source(person) if source else [])]
-            view = _View(person, flow.id, None, conv)  # options depend on answers, profile and arg, not the clock
-            out += [Option(o.id, labels[o.id]) for o in step.option_specs() if o.when is None or holds(o.when, view)]
+            out += [Option(o.id, labels[o.id]) for o in self.shown_specs(flow, step, person, ctx)]
             for fid in step.offers:
                 out.append(Option(fid, labels.get(fid) or self.content.flows[fid].title))
             if step.kind == "reflection":
@@ -291,7 +308,7 @@ class Engine:
             return
         flow = self.content.flows[conv.flow]
         step = flow.steps[conv.step]
-        valid = {o.id for o in self._options(flow, step, person)}
+        valid = {o.id for o in self._options(flow, step, person, ctx)}
         if inp.value not in valid:
             res.stale = True
             res.replies.append(Reply(self.content.note("stale")))
@@ -302,7 +319,7 @@ class Engine:
         conv = person.conversation
         flow = self.content.flows[conv.flow]
         step = flow.steps[conv.step]
-        options = self._options(flow, step, person)
+        options = self._options(flow, step, person, ctx)
         wanted = _plain(text)
         for opt in options:
             if wanted and wanted == _plain(opt.label):
@@ -344,6 +361,9 @@ class Engine:
         value: Any = option
         if step.kind == "checklist":
             value = list(conv.draft)
+            for ticked in step.option_specs():
+                if ticked.set and ticked.id in value:
+                    _set_profile(person, res, ticked.set)
         elif step.kind == "scale":
             value = int(option)
         if step.keep and (step.kind in ("choice", "checklist", "scale") or (step.options_from and spec is None)):
@@ -357,8 +377,7 @@ class Engine:
             trigger = option
         if spec is not None:
             if spec.set:
-                res.profile.update(spec.set)
-                person.profile.update(spec.set)
+                _set_profile(person, res, spec.set)
             if spec.action:
                 self._act(person, spec.action, ctx, res)
                 if spec.action in ("agree", "erase"):
@@ -397,7 +416,7 @@ class Engine:
             target = dest[len(EXIT_FLOW):]
             into = self.content.flows[target]
             self._enter(person, target, ctx, res, interrupt=into.spec.keeps_place or not into.is_menu,
-                        arg=conv.arg if flow.spec.passes_arg else "")
+                        arg=conv.arg if flow.spec.passes_arg else "", picked=True)
         elif dest != step.id:
             conv.history.append(step.id)
             self._arrive(person, flow, dest, ctx, res)
@@ -411,6 +430,8 @@ class Engine:
         if step.kind == "checklist":
             prev = person.answers.get(flow.id, {}).get(step_id)
             conv.draft = [str(x) for x in prev] if isinstance(prev, list) else []
+        if step.set:
+            _set_profile(person, res, step.set)
         if step.action:
             self._act(person, step.action, ctx, res)
         if step.kind == "summary" and flow.completes:
@@ -418,17 +439,26 @@ class Engine:
             person.completed = frozenset({*person.completed, flow.id})
 
     def _enter(self, person: Person, flow_id: str, ctx: Context, res: Result, *, interrupt: bool,
-               arg: str = "", exact: bool = False) -> None:
+               arg: str = "", exact: bool = False, picked: bool = False) -> None:
+        """`picked`: chosen on a screen (the menu, a summary's offers), where a flow's `before:` question is asked
+        first. A flow opened by name (/flow ID, a /start link) starts at once: the link promised that topic."""
         conv = person.conversation
         flow = self.content.flows[flow_id]
+        first = self._before(person, flow, ctx) if picked and not interrupt and not exact else None
+        if first is not None:  # e.g. "who is this about?": that flow first, this one when it resumes
+            conv.after = flow_id
+            self._enter(person, first, ctx, res, interrupt=False)
+            return
         current = self.content.flows.get(conv.flow)
         if exact and current is not None and conv.flow != flow_id and conv.step:
             # Crisis: come back to exactly this step (a check-in, help), which keeps its own way back.
             conv.return_to = _nested({**_mark(conv), "arg": conv.arg, "return_to": conv.return_to})
+            conv.after = None  # kept in the mark: a topic waiting behind a question waits until they are back
         elif interrupt and current is not None and conv.flow != flow_id and conv.step:
             # One return point: an interruption of an interruption keeps the deeper origin.
             if current.is_menu or conv.return_to is None:
                 conv.return_to = _mark(conv)
+                conv.after = None
         elif flow.is_menu:
             conv.return_to = None
         conv.flow = flow_id
@@ -437,9 +467,20 @@ class Engine:
         res.events.append(Event("flow_started", flow_id))
         self._arrive(person, flow, flow.spec.start, ctx, res)
 
+    def _before(self, person: Person, flow: Flow, ctx: Context) -> str | None:
+        """The system flow to open before `flow` starts (its first `before:` rule that holds), or None."""
+        if not flow.spec.before or not person.agreed:
+            return None
+        view = _View(person, flow.id, ctx, person.conversation)
+        for rule in flow.spec.before:
+            if rule.flow and rule.flow in self.content.flows and rule.flow != flow.id and holds(rule.when, view):
+                return rule.flow
+        return None
+
     def _to_menu(self, person: Person, ctx: Context, res: Result) -> None:
         """The menu keeps a way back to the topic the person left."""
         conv = person.conversation
+        conv.after = None  # a topic waiting behind a question asked first is not started after all
         if self.content.flows[conv.flow].is_menu:
             conv.return_to = _mark(conv)
         self._enter(person, "menu", ctx, res, interrupt=False)
@@ -467,6 +508,7 @@ class Engine:
             conv.arg = str(back.get("arg") or "")
             conv.turn += 1
             conv.draft = [str(x) for x in back.get("draft") or []]
+            conv.after = back.get("after") or None
             outer = back.get("return_to")
             conv.return_to = outer if isinstance(outer, dict) else None
             return
@@ -582,6 +624,19 @@ class Engine:
         return labels.get(str(value), str(value))
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def afraid(person: Person) -> bool:
+    """The safety signal is set (flows/content.py SAFETY_SIGNAL)."""
+    return bool(person.profile.get(SAFETY_SIGNAL))
+
+
+def _set_profile(person: Person, res: Result, values: dict[str, Any]) -> None:
+    res.profile.update(values)
+    person.profile.update(values)
+
+
 def _copy_answers(answers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """A copy the turn may change: answers are replaced, never mutated in place, so one level deeper is enough."""
     return {flow: dict(steps) for flow, steps in answers.items()}
@@ -594,7 +649,10 @@ def _copy_conversation(conv: Conversation) -> Conversation:
 
 def _mark(conv: Conversation) -> dict[str, Any]:
     """The one return point: exactly where the person is, unconfirmed checklist ticks included."""
-    return {"flow": conv.flow, "step": conv.step, "history": list(conv.history), "draft": list(conv.draft)}
+    mark = {"flow": conv.flow, "step": conv.step, "history": list(conv.history), "draft": list(conv.draft)}
+    if conv.after:  # a flow waiting behind a question asked first (`before:`, onboarding)
+        mark["after"] = conv.after
+    return mark
 
 
 def _nested(mark: dict[str, Any], depth: int = 3) -> dict[str, Any]:

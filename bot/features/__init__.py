@@ -6,5 +6,6 @@ May import bot.core, bot.store and flows/; never another feature, an adapter or 
     journal      /journal: reflections and notes, paged; deleting an entry
     progress/    /progress (report, chart) and the weekly summary
     checkins/    /checkins settings, /checkin, follow-ups, and the sweep that sends reminders
+    signal/      the safety signal: set when the crisis screen opens, or by a content action; cleared in /about
     retention    the daily job: erase people inactive past the retention period, forget old ids
 """

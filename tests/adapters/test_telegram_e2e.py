@@ -125,6 +125,9 @@ async def agreed(bot: Harness, chat: int = USER) -> None:
     await bot.settle()
     await press(bot, "I understand, let's begin", chat)
     assert bot.where(chat) == ("menu", "home")
+    # As if they had already said who the topics are about (asked before the first topic picked in the menu:
+    # content/flows/relationship.yaml), so a press on a topic opens it.
+    bot.app.store.set_profile(f"tg:{chat}", relationship="partner")
 
 
 def original(rec) -> tuple[str, list[str]]:
@@ -156,7 +159,11 @@ async def test_start_onboarding_agree_menu_and_signs_by_buttons(bot: Harness) ->
     assert menu_label(bot, "signs") in [t for t, _ in fake.buttons(USER, after.message_id)]
     assert bot.where() == ("menu", "home")
     await press(bot, menu_label(bot, "signs"))
+    # the first topic picked in the menu asks, once, who the topics are about; the answer opens the topic
+    assert bot.where() == ("relationship", "who")
+    await press(bot, "Someone at work")
     assert bot.where() == ("signs", "intro")
+    assert bot.app.store.load(f"tg:{USER}").profile["relationship"] == "work"
     await press(bot, "Let's start")
     checklist = last_with_buttons(fake)
     await press(bot, "Decisions get made for me")
@@ -775,6 +782,7 @@ async def test_exit_after_agreeing_clears_what_came_before_agreeing_too(bot: Har
     tracked = {m for _, m in bot.app.store.tracked_messages(f"tg:{USER}", bot.adapter.clock())}
     assert tracked == {r.message_id for r in left_in_chat(fake)}
     await press(bot, menu_label(bot, "signs"))
+    await press(bot, "A partner")  # who the topics are about, asked before the first topic
     await press(bot, "Let's start")
     fake.user_command(USER, "/exit")
     await bot.settle()

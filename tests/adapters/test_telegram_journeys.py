@@ -123,6 +123,8 @@ class Person:
         await self.command("/start")
         await self.press("I understand, let's begin")
         assert self.at() == "menu home"
+        # As if they had already said who the topics are about (content/flows/relationship.yaml).
+        self.bot.app.store.set_profile(f"tg:{self.user}", relationship="partner")
 
 
 def assert_clean(fake: FakeTelegram) -> None:

@@ -1,6 +1,7 @@
 """Conversations as data (tests/journeys/*.yaml), replayed in-process and through `fulcrum chat` itself.
 
-Each turn's expectations are checked against that turn's own output, never against the whole conversation:
+Each turn's expectations (`expect`: phrases shown; `absent`: phrases that must not be) are checked against that
+turn's own output, never against the whole conversation:
 a phrase that only appears three turns later (or appeared earlier) fails the turn that promised it.
 """
 
@@ -78,6 +79,8 @@ def test_journey_in_process(path: Path, app):
         out = chat.send(str(turn["send"]))
         for piece in turn.get("expect", []):
             assert piece in out, f"{path.name} turn {i} ({turn['send']!r}): {piece!r} not in:\n{out}"
+        for piece in turn.get("absent", []):  # e.g. an option that must not be offered on the afraid path
+            assert piece not in out, f"{path.name} turn {i} ({turn['send']!r}): {piece!r} shown in:\n{out}"
         if "at" in turn:
             assert chat.at == turn["at"], f"{path.name} turn {i} ({turn['send']!r}): at {chat.at}"
 
@@ -95,6 +98,8 @@ def test_journey_through_the_console_turn_by_turn(path: Path, app):
         assert len(trace) == 1 and trace[0].startswith("@ "), f"{where}: one trace line per input, got {trace}"
         for piece in turn.get("expect", []):
             assert piece in out, f"{where}: {piece!r} not in this turn's output:\n{out}"
+        for piece in turn.get("absent", []):
+            assert piece not in out, f"{where}: {piece!r} shown in this turn's output:\n{out}"
         if "at" in turn:
             assert trace[0].split()[1:3] == turn["at"].split(), f"{where}: {trace[0]}"
         check_option_lines(out)

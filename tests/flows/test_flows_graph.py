@@ -169,7 +169,7 @@ def test_walk_away_unsafe_offers_help_before_anything_else(engine):
 
 
 def test_communication_worried_is_steered_to_support_not_to_talk(engine):
-    p = Person(agreed=True)
+    p = Person(agreed=True, profile={"relationship": "partner"})  # else support asks who it is about first
     reply = _walk(engine, p, [Input.command("flow", "communication"), Input.option("continue"),
                               Input.option("worried")])
     assert reply.step == "unsafe"

@@ -142,8 +142,8 @@ def _arg_blocks(env: Env, flow: str, step: str) -> list[str]:
     keys = []
     for block in spec.blocks:
         when = block.when
-        if when is not None and not isinstance(when, list) and when.arg:
-            keys.append(when.arg)
+        if when is not None and not isinstance(when, list) and when.arg and when.arg not in keys:
+            keys.append(when.arg)  # once: a question may have variants (e.g. while the safety signal is set)
     return keys
 
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from bot.core.feature import TurnContext, before_wayouts
 from bot.features.checkins.plan import FOLLOWUP_RATINGS, PROFILE_KEYS, quiet_of, apply_plan, followup_topics
+from flows.content import SAFETY_SIGNAL, Flow
 from flows.model import Option
 
 log = logging.getLogger("fulcrum.checkins")
@@ -61,10 +62,26 @@ def offer_on_summary(actx: TurnContext) -> None:
     if "checkins" not in profile and done <= {flow.id}:
         texts.append(notes["checkins_offer"])
         extra.append(Option("/checkins", labels["checkins_offer"]))
-    if flow.id in followup_topics(env):
+    if flow.id in followup_topics(env) and not holds_back(flow, actx, profile):
         if not any(f["flow"] == flow.id for f in env.store.followups(actx.pid, pending=True)):
             texts.append(notes["followup_offer"])
             extra.append(Option(f"/ask_later {flow.id}", labels["followup_offer"]))
     if not extra:
         return
     outcome.replies[-1] = replace(before_wayouts(last, *extra), text="\n\n".join([last.text, *texts]))
+
+
+def holds_back(flow: Flow, actx: TurnContext, profile: dict) -> bool:
+    """No "ask me in a few days how it went" while the safety signal is set, or after an answer content marks
+    `no_followup` ("I'm afraid of how they'd react", "Not yet, it's just for me"): asking how a talk or a boundary
+    went presumes the person raised it with someone they may be afraid of."""
+    if profile.get(SAFETY_SIGNAL):
+        return True
+    answers = {**actx.person.answers.get(flow.id, {}),
+               **{step: value for (fid, step), value in actx.result.answers.items() if fid == flow.id}}
+    for step in flow.steps.values():
+        chosen = answers.get(step.id)
+        chosen = chosen if isinstance(chosen, list) else [chosen]
+        if any(o.no_followup and o.id in chosen for o in step.option_specs()):
+            return True
+    return False
