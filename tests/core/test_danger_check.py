@@ -184,3 +184,18 @@ def test_it_stays_open_while_the_chat_is_locked(app, content):
     assert chat.at == "danger_check warning" and "warning sign of serious harm" in out
     chat.press("plan")  # the plan itself stays behind the PIN
     assert chat.last.kind == "pad"
+
+
+
+
+@pytest.mark.parametrize("answers, expected", [({}, None), ({"threat": "sign_unsure"}, "danger")])
+def test_a_warning_sign_sets_the_safety_signal_and_an_all_no_ending_does_not(app, answers, expected):
+    """The warning ending carries into every topic as the safety signal (bot/features/signal), as a fear answer
+    does; answering every question "no" sets nothing. The crisis screen that opened the check set the signal
+    itself, so it is cleared here first, as "Things have changed" in /about would."""
+    chat = agreed(app)
+    into_check(chat)
+    with app.store.transaction():
+        app.store.set_profile(chat.pid, safety_signal="")
+    answer_all(chat, answers)
+    assert (app.store.load(chat.pid).profile.get("safety_signal") or None) == expected
