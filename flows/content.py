@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 STEP_KINDS = ("message", "choice", "checklist", "scale", "reflection", "input", "summary")
 WAYOUTS = ("back", "menu", "resume")
-RESERVED_OPTIONS = frozenset({*WAYOUTS, "continue", "done", "skip", "answer"})
+KEEP_ANSWER, WRITE_AGAIN = "keep_answer", "write_again"  # the engine's own, at a text step (flows/engine.py)
+RESERVED_OPTIONS = frozenset({*WAYOUTS, "continue", "done", "skip", "answer", KEEP_ANSWER, WRITE_AGAIN})
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 SCHEMA_VERSION = 1
@@ -354,12 +355,15 @@ def load_content(root: str | Path, lang: str = "en", max_chars: int = DEFAULT_MA
         flows[spec.id] = Flow(spec, text, steps)
 
     if common is not None:
-        for key in ("back", "menu", "resume", "continue", "done", "skip"):
+        for key in ("back", "menu", "resume", "continue", "done", "skip", KEEP_ANSWER, WRITE_AGAIN):
             if key not in common.options:
                 problems.append((f"{lang}/common.yaml", "-", f"options.{key} is missing"))
         for key, label in common.options.items():
             if _shown_length(label) > MAX_LABEL:
                 problems.append((f"{lang}/common.yaml", "-", _long_label(key, label, _shown_length(label))))
+        for key in ("you_wrote", "number_check"):
+            if key not in common.notes:
+                problems.append((f"{lang}/common.yaml", "-", f"notes.{key} is missing"))
         for name in common.unlisted:
             if name not in common.commands:
                 problems.append((f"{lang}/common.yaml", "-", f"command '{name}' is hidden but not a command"))
