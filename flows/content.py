@@ -139,6 +139,9 @@ class FlowSpec(Spec):
     keeps_place: bool = False  # a hand-over into this flow keeps a way back (e.g. help), like a system flow
     passes_arg: bool = False  # a hand-over from this flow passes its arg on (the check question → crisis screen)
     open_when_locked: bool = False  # shown while the chat is locked: help, never anything the person wrote
+    # A flow offered under topics' summaries (the follow-up): topic → what the person's answers must show for the
+    # offer to be made (e.g. a plan to act, not "it's just for me"). Topics not named here are offered it always.
+    offered_when: dict[str, Union[Condition, list[Condition]]] = Field(default_factory=dict)
     steps: list[StepSpec]
 
     def default_wayouts(self) -> list[str]:
@@ -522,6 +525,14 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
             out.append((trel, sid, "text for a step that does not exist"))
     if flow.is_menu and len(text.title) > MAX_LABEL:
         out.append((trel, "-", f"title '{text.title}' is a menu button: keep it to {MAX_LABEL} characters"))
+    for topic, when in spec.offered_when.items():
+        if topic not in flows:
+            out.append((rel, "-", f"offered_when names unknown flow '{topic}'"))
+            continue
+        for ref in _condition_refs(when):
+            if "." not in ref:
+                ref = f"{topic}.{ref}"
+            out += _check_ref(ref, flow, flows, rel, "-") or _check_kept(ref, flow, flows, rel, "-")
     if spec.start in flow.steps:
         out += _reachability(flow, rel)
     return out

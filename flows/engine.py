@@ -90,6 +90,11 @@ def holds(cond: Condition | list[Condition] | None, view: _View) -> bool:
     return True
 
 
+def answers_hold(cond: Condition | list[Condition] | None, person: Person, flow: str, ctx: Context) -> bool:
+    """Whether a condition holds over a person's answers (`step` meaning a step of `flow`), outside a turn."""
+    return holds(cond, _View(person, flow, ctx, person.conversation))
+
+
 def _rules(nxt: Next) -> list[Rule]:
     if nxt is None:
         return []
@@ -211,14 +216,15 @@ class Engine:
             res.replies.append(self.render(person, ctx))
         return res
 
-    def interrupt(self, person: Person, flow_id: str, arg: str, ctx: Context) -> Result:
-        """Start a system flow (e.g. crisis) from wherever the person is, keeping their way back."""
+    def interrupt(self, person: Person, flow_id: str, arg: str, ctx: Context, *, exact: bool = True) -> Result:
+        """Start a system flow (e.g. crisis) from wherever the person is, keeping their way back: to exactly this
+        step (`exact`), or, like any interruption, to the deeper origin when this is already a system flow."""
         person = replace(person, answers=_copy_answers(person.answers), profile=dict(person.profile))
         conv = _copy_conversation(person.conversation)
         person.conversation = conv
         res = Result(conversation=conv)
         self._repair(person, res)
-        self._enter(person, flow_id, ctx, res, interrupt=True, arg=arg, exact=True)
+        self._enter(person, flow_id, ctx, res, interrupt=True, arg=arg, exact=exact)
         res.replies.append(self.render(person, ctx))
         return res
 

@@ -263,7 +263,7 @@ class Fulcrum:
     def _directed(self, person: Person, directive: Directive, ctx: Context) -> Result:
         """Carry out what a feature's command asked: open a system flow, or stay with a note."""
         if directive.open_flow is not None:
-            result = self.engine.interrupt(person, directive.open_flow, directive.arg, ctx)
+            result = self.engine.interrupt(person, directive.open_flow, directive.arg, ctx, exact=directive.exact)
         else:
             result = self.engine.handle(person, Input.open(), ctx)
         if directive.note is not None:

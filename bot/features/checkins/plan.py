@@ -129,6 +129,15 @@ def render_overview(env: Env, person: Person, ctx: Context) -> str:
     return "\n".join(lines)
 
 
+def followup_lines(env: Env, pid: str, person: Person) -> list[str]:
+    """One line per follow-up still to come ("I'll ask how … went, around …"), for the settings screen."""
+    plan = plan_of(person.profile, quiet_of(person))
+    flows = env.content.flows
+    return [env.content.note("checkins_status_followup", title=flows[f["flow"]].title if f["flow"] in flows else f["flow"],
+                             date=short_date(env, from_iso(f["due_at"]), plan))
+            for f in env.store.followups(pid, pending=True) if from_iso(f["due_at"]) is not None]
+
+
 def short_date(env: Env, moment: datetime, plan: Plan) -> str:
     local = moment.astimezone(plan.zone)
     days = env.content.flows["checkins"].text.steps["quiet"].options

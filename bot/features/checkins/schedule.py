@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-FREQUENCIES: dict[str, int] = {"daily": 1, "few_days": 3, "weekly": 7}  # frequency → days between slots
+# frequency → days between slots. The same set is offered wherever content speaks of reviews (long_term's "every
+# two weeks / every month" are set here). "monthly" falls on the same day of each month (the last day of a shorter
+# month when that day does not exist), so its 30 is only a nominal length.
+FREQUENCIES: dict[str, int] = {"daily": 1, "few_days": 3, "weekly": 7, "fortnightly": 14, "monthly": 30}
+MONTHLY = "monthly"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # weekday ids, Monday = 0
 SUMMARY_WEEKDAY = 6  # weekly summaries go out on Sundays (or the next day that is not quiet)
 DEFAULT_TIME = "19:00"
@@ -95,6 +99,18 @@ def _zones() -> list[str]:
     return _ZONES
 
 
+def add_month(day: date) -> date:
+    """The same day of the next month, or that month's last day (31 Jan → 28 or 29 Feb)."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return date(year, month, min(day.day, (following - timedelta(days=1)).day))
+
+
+def _after(day: date, plan: Plan) -> date:
+    """The next slot's date counted from `day`: N days later, or a calendar month for monthly plans."""
+    return add_month(day) if plan.frequency == MONTHLY else day + timedelta(days=plan.every or 1)
+
+
 def slot_on(day: date, plan: Plan) -> datetime:
     """The UTC instant of the plan's local time on a local date."""
     local = datetime.combine(day, plan.clock, tzinfo=plan.zone)
@@ -139,9 +155,9 @@ def next_slot(plan: Plan, last: datetime | None, now: datetime) -> datetime | No
     if last is None:
         return first_slot(plan, now)
     zone = plan.zone
-    day = last.astimezone(zone).date() + timedelta(days=every)
+    day = _after(last.astimezone(zone).date(), plan)
     today = now.astimezone(zone).date()
-    if day < today - timedelta(days=every):  # long downtime: jump whole periods instead of walking them
+    if plan.frequency != MONTHLY and day < today - timedelta(days=every):  # long downtime: jump whole periods
         day += timedelta(days=((today - day).days // every) * every)
     for _ in range(64):
         d = _allowed(day, plan)
@@ -150,7 +166,7 @@ def next_slot(plan: Plan, last: datetime | None, now: datetime) -> datetime | No
         slot = slot_on(d, plan)
         if slot > now:
             return slot
-        day = d + timedelta(days=every)
+        day = _after(d, plan)
     return first_slot(plan, now)
 
 

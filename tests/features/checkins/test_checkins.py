@@ -379,3 +379,55 @@ def test_erasing_a_person_removes_their_schedule(app, chat):
     with app.store.transaction():
         app.store.erase(chat.pid)
     assert schedule(app, chat.pid) is None
+
+
+def test_a_follow_up_asked_for_is_listed_in_the_settings(app, chat):
+    _boundaries(chat)
+    chat.press("/ask_later boundaries")
+    out = chat.send("/checkins")
+    assert "Regular check-ins are off right now." in out
+    assert 'Follow-up: I\'ll ask how "Setting a boundary" went, around' in out
+
+
+def test_done_for_now_ends_a_check_in_started_from_the_settings(app, chat):
+    chat.send("/checkins")
+    chat.press("daily")
+    chat.press("t0800")
+    chat.press("london")
+    chat.press("done")
+    assert chat.at == "checkins reminders"
+    chat.send("/checkin")
+    chat.press("3")
+    chat.press("skip")
+    chat.press("finish")
+    assert chat.at == "menu home"
+
+
+def test_done_for_now_returns_to_the_topic_a_check_in_interrupted(app, chat):
+    chat.send("/flow signs")
+    chat.send("/checkin")
+    chat.press("4")
+    chat.press("skip")
+    chat.press("finish")
+    assert chat.at == "signs intro"
+
+
+def test_a_follow_up_is_offered_only_after_a_plan_to_act(app, chat):
+    chat.send("/flow boundaries")
+    for line in ("1", "My evenings are mine", "I need my evenings for myself."):
+        chat.send(line)
+    chat.press("say_again")
+    chat.press("fine")
+    chat.press("not_yet")  # "Not yet, it's just for me"
+    assert chat.at == "boundaries summary"
+    assert "/ask_later boundaries" not in [o.id for o in chat.last.options]
+    chat.send("/flow communication")
+    chat.press("continue")
+    chat.press("worried")
+    chat.press("just_for_me")
+    chat.send("Money")
+    chat.press("done")
+    chat.press("understand")
+    chat.press("skip")
+    assert chat.at == "communication summary"
+    assert not any(o.id.startswith("/ask_later") for o in chat.last.options)
