@@ -110,6 +110,7 @@ class StepSpec(Spec):
     profile_key: str | None = None  # input / choice: store the answer in the profile under this key
     action: str | None = None  # done on entering the step
     end: bool = False  # a step that may end a system flow without a `next`
+    pick_single: bool = False  # choice with `options_from`: when the source offers exactly one, it is chosen at once
     # A question about danger or safety: a button pressed on it never leaves the chosen answer on its message
     # (the crisis and check flows are always treated so; bot/core/service.py `asks_danger`).
     sensitive: bool = False
@@ -454,6 +455,8 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
             seen.add(o.id)
             if not ID_RE.match(o.id) or o.id in RESERVED_OPTIONS:
                 out.append((rel, sid, f"option id '{o.id}' is reserved or not a short lower-case id"))
+        if step.pick_single and (step.kind != "choice" or not step.options_from):
+            out.append((rel, sid, "pick_single needs a choice step with options_from"))
         if step.kind in ("choice", "checklist") and not opts and not step.options_from:
             out.append((rel, sid, f"a {step.kind} step needs options"))
         if opts and step.kind not in ("choice", "checklist", "summary", "input"):

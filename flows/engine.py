@@ -456,6 +456,15 @@ class Engine:
             conv.draft = [str(x) for x in prev] if isinstance(prev, list) else []
         if step.action:
             self._act(person, step.action, ctx, res)
+        if step.pick_single and step.options_from in self.option_sources:
+            offered = self.option_sources[step.options_from](person)
+            if len(offered) == 1:  # one to choose from: chosen, and Back later skips this step
+                self._choose(person, flow, step, offered[0][0], ctx, res)
+                if step_id in conv.history:
+                    conv.history.reverse()
+                    conv.history.remove(step_id)
+                    conv.history.reverse()
+                return
         if step.kind == "summary" and flow.completes:
             res.events.append(Event("flow_completed", flow.id))
             person.completed = frozenset({*person.completed, flow.id})

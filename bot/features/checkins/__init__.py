@@ -28,7 +28,7 @@ from bot.core.feature import Env, Feature, TurnContext
 from bot.features.checkins.commands import cmd_ask_later, cmd_checkin, cmd_followup, cmd_pause, cmd_stop, \
     schedule_followup
 from bot.features.checkins.plan import apply_plan, followup_lines, plan_of, render_overview, validate_time, \
-    validate_zone
+    validate_zone, zones_here, zones_typed
 from bot.features.checkins.schedule import Plan, first_slot
 from bot.features.checkins.sweeper import SWEEP_JOB, AdapterSender, Item, PromptSender, SweepReport, Sweeper, \
     prompt_reply, switch_off, sweep_job
@@ -55,6 +55,7 @@ def feature(settings: Any, *, summary: Callable[[Env, str, datetime], Reply | No
         validators={"local_time": validate_time, "timezone": validate_zone},
         renderers={"reminders": render_overview},  # `{reminders}` in the checkins flow
         views={"checkins": draw_settings},
+        option_sources={"zones": zones_here, "zones_typed": zones_typed},
         jobs=(sweep_job(settings.sweep_seconds, summary),),
     )
 

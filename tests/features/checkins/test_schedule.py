@@ -164,3 +164,15 @@ def test_one_set_of_frequencies_everywhere(content):
         if rhythm == "not_now":
             continue
         assert rhythm in FREQUENCIES and settable[rhythm] == label, rhythm
+
+
+def test_countries_and_their_zones_come_from_tzdata():
+    from bot.features.checkins.schedule import country_zones, find_country, parse_place
+
+    assert find_country("india") == "IN" and find_country("UK") == "GB" and find_country("Korea (South)") == "KR"
+    assert parse_place("india") == "Asia/Kolkata"  # one zone: chosen directly
+    assert parse_place("Germany") == "Europe/Berlin"  # Büsingen keeps Berlin's time: one choice
+    assert parse_place("europe/berlin") == "Europe/Berlin"  # typed IANA names still work
+    assert parse_place("spain") == "ES" and country_zones("ES") == ["Europe/Madrid", "Atlantic/Canary"]
+    assert country_zones("US")[:3] == ["America/New_York", "America/Chicago", "America/Denver"]
+    assert parse_place("Atlantis") is None
