@@ -21,11 +21,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 STEP_KINDS = ("message", "choice", "checklist", "scale", "reflection", "input", "summary")
 WAYOUTS = ("back", "menu", "resume")
-RESERVED_OPTIONS = frozenset({*WAYOUTS, "continue", "done", "skip", "answer"})
+KEEP_ANSWER, WRITE_AGAIN = "keep_answer", "write_again"  # the engine's own, at a text step (flows/engine.py)
+RESERVED_OPTIONS = frozenset({*WAYOUTS, "continue", "done", "skip", "answer", KEEP_ANSWER, WRITE_AGAIN})
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 SCHEMA_VERSION = 1
 DEFAULT_MAX_CHARS = 600
+# A button label, as shown: Telegram clients cut longer ones on narrow phones, and translations run longer.
+MAX_LABEL = 32
+TICK_PREFIX = 2  # a ticked checklist option shows "✓ " before its label (flows/engine.py)
+SCALE_PREFIX = 4  # the ends of a scale show as "1 – low" and "5 – high"
+# A summary is read as one message: its text and every block that can show with it, measured as written, with
+# each placeholder counted as this many characters (a label or a short answer; the person's own long answers
+# are theirs). Within DEFAULT_MAX_CHARS that is about a phone screen, so the next steps stay in sight.
+PLACEHOLDER_CHARS = 20
 # Names a text may use besides answers: filled in by the engine or from settings.
 CONTEXT_NAMES = frozenset(
     {"progress", "intake_url", "practice_name", "practice_phone", "practice_hours", "privacy_url",
@@ -129,6 +138,7 @@ class StepSpec(Spec):
     action: str | None = None  # done on entering the step
     set: dict[str, Any] | None = None  # profile settings set on entering the step (e.g. the safety signal)
     end: bool = False  # a step that may end a system flow without a `next`
+    pick_single: bool = False  # choice with `options_from`: when the source offers exactly one, it is chosen at once
     # A question about danger or safety: a button pressed on it never leaves the chosen answer on its message
     # (the crisis and check flows are always treated so; bot/core/service.py `asks_danger`).
     sensitive: bool = False
@@ -161,6 +171,9 @@ class FlowSpec(Spec):
     keeps_place: bool = False  # a hand-over into this flow keeps a way back (e.g. help), like a system flow
     passes_arg: bool = False  # a hand-over from this flow passes its arg on (the check question → crisis screen)
     open_when_locked: bool = False  # shown while the chat is locked: help, never anything the person wrote
+    # A flow offered under topics' summaries (the follow-up): topic → what the person's answers must show for the
+    # offer to be made (e.g. a plan to act, not "it's just for me"). Topics not named here are offered it always.
+    offered_when: dict[str, Union[Condition, list[Condition]]] = Field(default_factory=dict)
     steps: list[StepSpec]
 
     def default_wayouts(self) -> list[str]:
@@ -378,9 +391,15 @@ def load_content(root: str | Path, lang: str = "en", max_chars: int = DEFAULT_MA
         flows[spec.id] = Flow(spec, text, steps)
 
     if common is not None:
-        for key in ("back", "menu", "resume", "continue", "done", "skip"):
+        for key in ("back", "menu", "resume", "continue", "done", "skip", KEEP_ANSWER, WRITE_AGAIN):
             if key not in common.options:
                 problems.append((f"{lang}/common.yaml", "-", f"options.{key} is missing"))
+        for key, label in common.options.items():
+            if _shown_length(label) > MAX_LABEL:
+                problems.append((f"{lang}/common.yaml", "-", _long_label(key, label, _shown_length(label))))
+        for key in ("you_wrote", "number_check"):
+            if key not in common.notes:
+                problems.append((f"{lang}/common.yaml", "-", f"notes.{key} is missing"))
         for name in common.unlisted:
             if name not in common.commands:
                 problems.append((f"{lang}/common.yaml", "-", f"command '{name}' is hidden but not a command"))
@@ -390,7 +409,7 @@ def load_content(root: str | Path, lang: str = "en", max_chars: int = DEFAULT_MA
                 problems.append((f"{lang}/common.yaml", "-", f"command '{name}': name must be 1–32 of a-z, 0-9 "
                                  "and _, with a description of 1–256 characters"))
     for flow in flows.values():
-        problems += _check_flow(flow, flows, lang, max_chars, free)
+        problems += _check_flow(flow, flows, lang, max_chars, free, common)
     if "menu" not in flows:
         problems.append(("flows/menu.yaml", "-", "missing: the main menu is a flow"))
     if problems:
@@ -441,7 +460,7 @@ def step_targets(step: StepSpec) -> tuple[list[str], list[str], bool]:
 
 
 def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
-                free: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+                free: list[tuple[str, str, str]], common: CommonText | None = None) -> list[tuple[str, str, str]]:
     spec, text = flow.spec, flow.text
     rel, trel = f"flows/{spec.id}.yaml", f"{lang}/{spec.id}.yaml"
     out: list[tuple[str, str, str]] = []
@@ -468,6 +487,8 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
             seen.add(o.id)
             if not ID_RE.match(o.id) or o.id in RESERVED_OPTIONS:
                 out.append((rel, sid, f"option id '{o.id}' is reserved or not a short lower-case id"))
+        if step.pick_single and (step.kind != "choice" or not step.options_from):
+            out.append((rel, sid, "pick_single needs a choice step with options_from"))
         if step.kind in ("choice", "checklist") and not opts and not step.options_from:
             out.append((rel, sid, f"a {step.kind} step needs options"))
         if opts and step.kind not in ("choice", "checklist", "summary", "input"):
@@ -501,6 +522,8 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
         has_way = bool(targets or flow_targets or leaves or step.options_from or step.end)
         if step.kind != "summary" and not has_way:
             out.append((rel, sid, "no way out: give it a `next`, options that lead somewhere, or `end: true`"))
+        if step.kind == "summary" and not (opts or step.offers or step.options_from):
+            out.append((rel, sid, "a summary needs a next step: at least one option or `offers:` besides the way-outs"))
         # texts
         st = text.steps.get(sid)
         if st is None:
@@ -523,9 +546,27 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
             if len(piece) > max_chars:
                 out.append((trel, sid, f"message is {len(piece)} characters; keep it under {max_chars}"))
             out += _check_placeholders(piece, flow, flows, trel, sid, free)
-        for label in [*st.options.values(), st.continue_ or ""]:
-            if len(label) > 60:
-                out.append((trel, sid, f"option label '{label[:20]}…' is over 60 characters"))
+        shown = [(key, label, _shown_length(label) + (TICK_PREFIX if step.kind == "checklist" else 0))
+                 for key, label in st.options.items()]
+        shown += [(key, label, _shown_length(label) + SCALE_PREFIX) for key, label in (("low", st.low), ("high", st.high))
+                  if label]
+        if st.continue_:
+            shown.append(("continue", st.continue_, _shown_length(st.continue_)))
+        for key, label, length in shown:
+            if length > MAX_LABEL:
+                out.append((trel, sid, _long_label(key, label, length)))
+        for fid in step.offers:
+            if fid in flows and fid not in st.options and len(flows[fid].title) > MAX_LABEL:
+                out.append((trel, sid, f"offer '{fid}' shows its flow's title, which is over {MAX_LABEL} "
+                            "characters: give it a shorter label under options"))
+        if step.kind == "summary":
+            length = summary_length(step, st)
+            if length > max_chars:
+                out.append((trel, sid, f"summary is up to {length} characters with the blocks that can show together "
+                            f"(each placeholder counted as {PLACEHOLDER_CHARS}); keep it to {max_chars}"))
+        if step.kind == "checklist" and common is not None and not _names(st.text, common.options.get("done", "")):
+            out.append((trel, sid, "a checklist's text must say what ticking means and how to finish, naming the "
+                        f"'{common.options.get('done', '')}' button (e.g. \"Pick any that fit, then tap Done.\")"))
     for sid in text.steps:
         if sid not in flow.steps:
             out.append((trel, sid, "text for a step that does not exist"))
@@ -534,9 +575,111 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
             out.append((rel, "-", f"before: hands over to '{rule.flow}', which is not another system flow"))
         for ref in _condition_refs(rule.when):
             out += _check_ref(ref, flow, flows, rel, "-")
+    if flow.is_menu and len(text.title) > MAX_LABEL:
+        out.append((trel, "-", f"title '{text.title}' is a menu button: keep it to {MAX_LABEL} characters"))
+    for topic, when in spec.offered_when.items():
+        if topic not in flows:
+            out.append((rel, "-", f"offered_when names unknown flow '{topic}'"))
+            continue
+        for ref in _condition_refs(when):
+            if "." not in ref:
+                ref = f"{topic}.{ref}"
+            out += _check_ref(ref, flow, flows, rel, "-") or _check_kept(ref, flow, flows, rel, "-")
     if spec.start in flow.steps:
         out += _reachability(flow, rel)
     return out
+
+
+def _shown_length(label: str) -> int:
+    """A label's length as shown: a placeholder (e.g. `{minutes}`) counts as two characters."""
+    try:
+        parts = list(string.Formatter().parse(label))
+    except ValueError:
+        return len(label)
+    return sum(len(literal) + (2 if name is not None else 0) for literal, name, _, _ in parts)
+
+
+def _long_label(key: str, label: str, length: int) -> str:
+    return f"button label '{key}' is {length} characters as shown; keep it to {MAX_LABEL}: \"{label}\""
+
+
+def _names(text: str, label: str) -> bool:
+    """The text names the button `label` as a word (case-insensitive)."""
+    return bool(label) and re.search(rf"(?<!\w){re.escape(label)}(?!\w)", text, re.IGNORECASE) is not None
+
+
+def _literal_length(text: str) -> int:
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError:
+        return len(text)
+    return sum(len(literal) + (PLACEHOLDER_CHARS if name is not None else 0) for literal, name, _, _ in parts)
+
+
+def _answer_range(when: Condition | list[Condition] | None) -> tuple[str, tuple[Any, ...]] | None:
+    """(step, what the block needs of that step's answer) when a block shows only for some answers of one step:
+    `is:`, `answered:`, or a count range. Blocks whose needs cannot both hold never show together."""
+    conds = when if isinstance(when, list) else [when] if when is not None else []
+    for cond in conds:
+        if cond.profile or cond.not_profile:  # one profile key's values: a relationship's blocks never meet
+            key, sep, values = (cond.profile or cond.not_profile or "").partition("=")
+            if sep:
+                return f"profile:{key.strip()}", ("in", frozenset(v.strip() for v in values.split("|")),
+                                                  bool(cond.not_profile))
+            return f"profile:{key.strip()}", ("set", not cond.not_profile)
+        if not cond.step:
+            continue
+        if cond.is_ is not None:
+            return cond.step, ("is", str(cond.is_))
+        if cond.answered is not None:
+            return cond.step, ("answered", cond.answered)
+        if cond.count_at_least is not None or cond.count_at_most is not None:
+            return cond.step, ("count", cond.count_at_least or 0, cond.count_at_most)
+    return None
+
+
+def _exclusive(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    if a[0] == b[0] == "in":
+        (values1, negated1), (values2, negated2) = a[1:], b[1:]
+        if negated1 == negated2:
+            return not negated1 and not values1 & values2
+        return (values1 if not negated1 else values2) <= (values2 if negated2 else values1)
+    if a[0] == b[0] == "set":
+        return a[1] != b[1]
+    if a[0] == b[0] == "is":
+        return a[1] != b[1]
+    if a[0] == b[0] == "answered":
+        return a[1] != b[1]
+    if {a[0], b[0]} == {"is", "answered"}:
+        return (a if a[0] == "answered" else b)[1] is False
+    if a[0] == b[0] == "count":
+        (lo1, hi1), (lo2, hi2) = a[1:], b[1:]
+        return (hi1 is not None and hi1 < lo2) or (hi2 is not None and hi2 < lo1)
+    return False
+
+
+def summary_length(step: StepSpec, st: StepText) -> int:
+    """The longest a summary's message can be as written: its text and the blocks that can show together."""
+    always = [_literal_length(st.text)]
+    groups: dict[str, list[tuple[tuple[Any, ...], int]]] = {}
+    for block in step.blocks:
+        if block.key not in st.blocks:
+            continue
+        size = _literal_length(st.blocks[block.key])
+        on = _answer_range(block.when)
+        if on is None:
+            always.append(size)
+        else:
+            groups.setdefault(on[0], []).append((on[1], size + 2))
+    total = sum(always) + 2 * (len(always) - 1)
+    for blocks in groups.values():  # the heaviest set of blocks on one step that can all show (a few at most)
+        best = 0
+        for mask in range(1, 1 << len(blocks)):
+            chosen = [blocks[i] for i in range(len(blocks)) if mask >> i & 1]
+            if all(not _exclusive(x[0], y[0]) for i, x in enumerate(chosen) for y in chosen[i + 1:]):
+                best = max(best, sum(size for _, size in chosen))
+        total += best
+    return total
 
 
 def _check_ref(ref: str, flow: Flow, flows: dict[str, Flow], rel: str, sid: str) -> list[tuple[str, str, str]]:

@@ -12,13 +12,14 @@ import copy
 import string
 from datetime import datetime, timezone
 from collections.abc import Callable, Iterable
+import re
 from dataclasses import replace
 from typing import Any
 
 from transitions import Machine
 
-from flows.content import (CONTEXT_NAMES, SAFETY_SIGNAL, Condition, Content, Flow, Next, OptionSpec, Rule, StepSpec,
-                           profile_test)
+from flows.content import (CONTEXT_NAMES, KEEP_ANSWER, SAFETY_SIGNAL, WRITE_AGAIN, Condition, Content, Flow, Next,
+                           OptionSpec, Rule, StepSpec, profile_test)
 from flows.model import Context, Conversation, Event, Input, JournalEntry, Option, Person, Reply, Result
 
 TICK = "✓"
@@ -29,6 +30,9 @@ EXIT_RESUME, EXIT_MENU, EXIT_FLOW = "exit_resume", "exit_menu", "exit_flow_"
 # phone-privacy checks it leads to), and the privacy commands that onboarding names.
 BEFORE_AGREEING = frozenset({"onboarding", "crisis", "check", "seek_help", "tech_safety", "about", "delete"})
 Validator = Callable[[str], "tuple[bool, str]"]
+# A number on its own, typed at a text step, is more often meant for a button than for the answer: asked first.
+LONE_NUMBER = re.compile(r"^\s*[#(\[]?\d{1,3}[.)\]]?\s*$")
+QUOTE_MAX = 300  # how much of an earlier answer "You wrote: …" shows
 
 
 class _Model:
@@ -86,6 +90,11 @@ def holds(cond: Condition | list[Condition] | None, view: _View) -> bool:
     if cond.at_most is not None and (number is None or number > cond.at_most):
         return False
     return True
+
+
+def answers_hold(cond: Condition | list[Condition] | None, person: Person, flow: str, ctx: Context) -> bool:
+    """Whether a condition holds over a person's answers (`step` meaning a step of `flow`), outside a turn."""
+    return holds(cond, _View(person, flow, ctx, person.conversation))
 
 
 def _rules(nxt: Next) -> list[Rule]:
@@ -209,14 +218,15 @@ class Engine:
             res.replies.append(self.render(person, ctx))
         return res
 
-    def interrupt(self, person: Person, flow_id: str, arg: str, ctx: Context) -> Result:
-        """Start a system flow (e.g. crisis) from wherever the person is, keeping their way back."""
+    def interrupt(self, person: Person, flow_id: str, arg: str, ctx: Context, *, exact: bool = True) -> Result:
+        """Start a system flow (e.g. crisis) from wherever the person is, keeping their way back: to exactly this
+        step (`exact`), or, like any interruption, to the deeper origin when this is already a system flow."""
         person = replace(person, answers=_copy_answers(person.answers), profile=dict(person.profile))
         conv = _copy_conversation(person.conversation)
         person.conversation = conv
         res = Result(conversation=conv)
         self._repair(person, res)
-        self._enter(person, flow_id, ctx, res, interrupt=True, arg=arg, exact=True)
+        self._enter(person, flow_id, ctx, res, interrupt=True, arg=arg, exact=exact)
         res.replies.append(self.render(person, ctx))
         return res
 
@@ -236,6 +246,10 @@ class Engine:
         for block in step.blocks:
             if holds(block.when, view):
                 parts.append(self._fill(st.blocks[block.key], flow, person, ctx))
+        if step.kind in TEXT_KINDS and conv.pending:
+            parts = [self.content.note("number_check", number=conv.pending)]
+        elif self._earlier_text(person, flow, step) is not None:
+            parts.append(self.content.note("you_wrote", text=_quote(self._earlier_text(person, flow, step) or "")))
         options = tuple(self._options(flow, step, person, ctx))
         if afraid(person):  # an option shown while the signal is set never goes bare: its caveat is on the screen
             shown = {o.id for o in options}
@@ -277,7 +291,11 @@ class Engine:
                 ticked = opt.id in conv.draft
                 out.append(Option(opt.id, f"{TICK} {labels[opt.id]}" if ticked else labels[opt.id], ticked))
             out.append(Option("done", common["done"]))
+        elif step.kind in TEXT_KINDS and conv.pending:
+            out += [Option(KEEP_ANSWER, common[KEEP_ANSWER]), Option(WRITE_AGAIN, common[WRITE_AGAIN])]
         else:
+            if self._earlier_text(person, flow, step) is not None:
+                out.append(Option(KEEP_ANSWER, common[KEEP_ANSWER]))
             if step.options_from == "menu":
                 out += [Option(f.id, self.content.flows[f.id].title) for f in self.content.menu_flows()]
             elif step.options_from:
@@ -300,6 +318,13 @@ class Engine:
                 continue
             out.append(Option(w, common[w]))
         return out
+
+    def _earlier_text(self, person: Person, flow: Flow, step: StepSpec) -> str | None:
+        """What the person wrote at this text step, when they came back to it with Back (to show and keep)."""
+        if step.kind not in TEXT_KINDS or not person.conversation.back:
+            return None
+        value = person.answers.get(flow.id, {}).get(step.id)
+        return value if isinstance(value, str) and value.strip() else None
 
     def _option(self, person: Person, inp: Input, ctx: Context, res: Result) -> None:
         conv = person.conversation
@@ -325,6 +350,11 @@ class Engine:
             if wanted and wanted == _plain(opt.label):
                 self._choose(person, flow, step, opt.id, ctx, res)
                 return
+        checked = step.kind == "reflection" or (step.kind == "input" and not step.validate_as)
+        if checked and not conv.pending and LONE_NUMBER.match(text):
+            conv.pending = text.strip()  # asked first: "Did you mean to write 6 here?"
+            conv.turn += 1
+            return
         if step.kind == "reflection" and text.strip():
             self._answer(person, flow, step, text.strip(), ctx, res)
             return
@@ -352,6 +382,17 @@ class Engine:
             return
         if option == "menu":
             self._to_menu(person, ctx, res)
+            return
+        if option == WRITE_AGAIN:
+            conv.pending = ""
+            conv.turn += 1
+            return
+        if option == KEEP_ANSWER:
+            if conv.pending:  # the number was meant: it is the answer
+                typed, conv.pending = conv.pending, ""
+                self._answer(person, flow, step, typed, ctx, res)
+            else:  # back at an answered step: keep what was written and go on, as it was
+                self._fire(person, flow, step, "answer", ctx, res)
             return
         spec = next((o for o in step.option_specs() if o.id == option), None)
         if step.kind == "checklist" and option != "done":
@@ -425,6 +466,7 @@ class Engine:
         conv = person.conversation
         conv.step = step_id
         conv.draft = []
+        conv.back, conv.pending = False, ""
         conv.turn += 1
         step = flow.steps[step_id]
         if step.kind == "checklist":
@@ -434,6 +476,15 @@ class Engine:
             _set_profile(person, res, step.set)
         if step.action:
             self._act(person, step.action, ctx, res)
+        if step.pick_single and step.options_from in self.option_sources:
+            offered = self.option_sources[step.options_from](person)
+            if len(offered) == 1:  # one to choose from: chosen, and Back later skips this step
+                self._choose(person, flow, step, offered[0][0], ctx, res)
+                if step_id in conv.history:
+                    conv.history.reverse()
+                    conv.history.remove(step_id)
+                    conv.history.reverse()
+                return
         if step.kind == "summary" and flow.completes:
             res.events.append(Event("flow_completed", flow.id))
             person.completed = frozenset({*person.completed, flow.id})
@@ -488,8 +539,10 @@ class Engine:
     def _back(self, person: Person, res: Result) -> None:
         conv = person.conversation
         flow = self.content.flows[conv.flow]
+        conv.pending = ""
         if conv.history:
             conv.step = conv.history.pop()
+            conv.back = True
             conv.turn += 1
             prev = person.answers.get(flow.id, {}).get(conv.step)
             conv.draft = [str(x) for x in prev] if isinstance(prev, list) else []
@@ -504,6 +557,7 @@ class Engine:
             return
         if back and back.get("flow") in self.content.flows and back.get("step") in self.content.flows[back["flow"]].steps:
             conv.flow, conv.step = back["flow"], back["step"]
+            conv.back, conv.pending = False, ""
             conv.history = list(back.get("history") or [])
             conv.arg = str(back.get("arg") or "")
             conv.turn += 1
@@ -666,6 +720,14 @@ def _nested(mark: dict[str, Any], depth: int = 3) -> dict[str, Any]:
         node["return_to"] = node = dict(inner)
     node["return_to"] = None
     return out
+
+
+TEXT_KINDS = ("reflection", "input")
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX - 1].rstrip() + "…"
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"'})

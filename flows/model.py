@@ -92,6 +92,8 @@ class Conversation:
     return_to: dict[str, Any] | None = None  # {"flow", "step", "history"}
     after: str | None = None  # a flow to enter once the current system flow ends (e.g. onboarding → /flow ID)
     arg: str = ""  # what a system flow was started with (e.g. the crisis category)
+    back: bool = False  # came to this step with Back: a text step shows what was written there, to keep
+    pending: str = ""  # a lone number typed at a text step, waiting to be confirmed before it is an answer
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +105,8 @@ class Conversation:
             "return_to": self.return_to,
             "after": self.after,
             "arg": self.arg,
+            "back": self.back,
+            "pending": self.pending,
         }
 
     @classmethod
@@ -118,6 +122,8 @@ class Conversation:
             return_to=data.get("return_to"),
             after=data.get("after"),
             arg=str(data.get("arg") or ""),
+            back=bool(data.get("back")),
+            pending=str(data.get("pending") or ""),
         )
 
 

@@ -123,6 +123,10 @@ class Directive:
     note: str | None = None  # shown before the person's step
     note_expires: float | None = None  # seconds after which the note leaves the chat (`Reply.expires_after`)
     profile: dict[str, Any] = field(default_factory=dict)  # remembered with the turn
+    # True: come back to exactly the step the flow was opened from (a help screen, a settings screen). False: like
+    # any interruption, keep the deeper origin when opened from another system flow, so e.g. a check-in started
+    # from the check-in settings ends where the person was before the settings, not in them.
+    exact: bool = True
 
 
 class Sender(Protocol):

@@ -270,7 +270,7 @@ class Fulcrum:
         if target is not None and target.is_menu:  # a topic opens as /flow ID opens it
             result = self.engine.handle(person, Input.command("flow", target.id), ctx)
         elif directive.open_flow is not None:
-            result = self.engine.interrupt(person, directive.open_flow, directive.arg, ctx)
+            result = self.engine.interrupt(person, directive.open_flow, directive.arg, ctx, exact=directive.exact)
         else:
             result = self.engine.handle(person, Input.open(), ctx)
         if directive.note is not None:

@@ -598,7 +598,7 @@ async def test_telegram_and_console_walks_of_signs_show_the_same_texts_and_optio
     await press(bot, "Decisions get made for me")
     await press(bot, "Done")
     await press(bot, "2")
-    await press(bot, "It's subtle, hard to put into words")
+    await press(bot, "Subtle, hard to put into words")
     await say(bot, "It was a small thing.")
     tg: list[tuple[str, list[str]]] = []
     for rec in fake.sent(USER):

@@ -74,6 +74,24 @@ CASES = {
     "unknown hand-over": (lambda f: f["steps"][2].update(offers=["nope"]), None, "c", "unknown flow"),
     "bad placeholder": (None, lambda t: t["steps"]["c"].update(text="You said {missing_step}."), "c", "placeholder"),
     "unknown field": (lambda f: f["steps"][0].update(colour="red"), None, "a", "unknown field"),
+    # Button labels: at most 32 characters as shown (phones cut longer ones; translations run longer).
+    "over-long button label": (None, lambda t: t["steps"]["a"].update({"continue": "Yes, let's carry on to the next part"}),
+                               "a", "button label 'continue' is 36 characters"),
+    "checklist label with its tick": (
+        lambda f: f["steps"].__setitem__(1, {"id": "b", "kind": "checklist", "options": ["x"], "next": "c"}),
+        lambda t: t["steps"].__setitem__("b", {"text": "Pick any that fit, then tap Done.",
+                                                 "options": {"x": "Exactly thirty-one characters.."}}),
+        "b", "button label 'x' is 33 characters as shown"),
+    # A summary, read as one message: its text and every block that can show with it.
+    "over-long summary": (
+        lambda f: f["steps"][2].update(blocks=[{"key": "one"}, {"key": "two", "when": {"step": "b", "answered": True}}]),
+        lambda t: t["steps"]["c"].update(text="Done. " * 40, blocks={"one": "More. " * 40, "two": "Again. " * 30}),
+        "c", "summary is up to"),
+    "checklist without what ticking means": (
+        lambda f: f["steps"].__setitem__(1, {"id": "b", "kind": "checklist", "options": ["x", "y"], "next": "c"}),
+        lambda t: t["steps"].__setitem__("b", {"text": "Which of these?", "options": {"x": "X", "y": "Y"}}),
+        "b", "a checklist's text must say what ticking means"),
+    "summary without a next step": (lambda f: f["steps"][2].pop("offers"), None, "c", "a summary needs a next step"),
 }
 
 
@@ -112,3 +130,43 @@ def test_a_condition_on_an_answer_that_is_not_kept_is_a_problem(folder: Path):
     write(folder, *mutate(flow_change, text_change))
     found = problems(folder)
     assert any(f.endswith("demo.yaml") and s == "c" and "not kept" in p for f, s, p in found), found
+
+
+def test_blocks_that_never_show_together_are_measured_apart(folder: Path):
+    """Two blocks for different answers of one step count as the longer of the two, not both."""
+    def flow_change(f):
+        f["steps"][1] = {"id": "b", "kind": "choice", "options": ["x", "y"], "next": "c"}
+        f["steps"][2]["blocks"] = [{"key": "said_x", "when": {"step": "b", "is": "x"}},
+                                   {"key": "said_y", "when": {"step": "b", "is": "y"}}]
+
+    def text_change(t):
+        t["steps"]["b"] = {"text": "Pick.", "options": {"x": "X", "y": "Y"}}
+        t["steps"]["c"].update(text="Done. " * 40, blocks={"said_x": "You picked X. " * 20, "said_y": "You picked Y. " * 20})
+
+    write(folder, *mutate(flow_change, text_change))
+    assert "demo" in load_content(folder).flows
+
+
+def test_a_long_common_label_is_refused_in_one_line(folder: Path):
+    path = folder / "en" / "common.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('checkin_pause: "Pause for a week"',
+                                                              'checkin_pause: "Pause these reminders for one whole week"'),
+                    encoding="utf-8")
+    found = problems(folder)
+    assert any(f == "en/common.yaml" and "checkin_pause" in p and "32" in p for f, _, p in found), found
+
+
+def test_a_menu_title_is_a_button_too(folder: Path):
+    write(folder, *mutate(None, lambda t: t.update(title="A demo topic with a very long title indeed")))
+    found = problems(folder)
+    assert any(f == "en/demo.yaml" and s == "-" and "menu button" in p for f, s, p in found), found
+
+
+def test_each_problem_is_one_line_naming_file_and_step(folder: Path):
+    write(folder, *mutate(lambda f: f["steps"][2].pop("offers"),
+                          lambda t: t["steps"]["a"].update({"continue": "Yes, let's carry on to the next part"})))
+    with pytest.raises(ContentError) as err:
+        load_content(folder)
+    lines = str(err.value).splitlines()
+    assert "flows/demo.yaml: c: a summary needs a next step: at least one option or `offers:` besides the way-outs" in lines
+    assert any(line.startswith("en/demo.yaml: a: button label 'continue'") for line in lines), lines

@@ -164,3 +164,52 @@ def test_a_press_from_another_turn_is_flagged_stale_on_every_path(engine):
     assert turn(engine, p, Input.option("continue", turn=current)).stale
     stranger = Person()  # e.g. erased a moment ago: sent to onboarding, and the press still counts as stale
     assert turn(engine, stranger, Input.option("delete_all", turn=7)).stale
+
+
+def _to_i_statement(engine):
+    p = Person(agreed=True)
+    turn(engine, p, Input.command("flow", "boundaries"))
+    turn(engine, p, Input.option("continue"))
+    turn(engine, p, Input.text("I decide about my money"))
+    return p
+
+
+def test_back_to_a_text_step_shows_what_was_written_and_keeps_it(engine):
+    p = _to_i_statement(engine)
+    res = turn(engine, p, Input.option("back"))
+    reply = res.replies[-1]
+    assert reply.step == "limit" and 'You wrote: "I decide about my money"' in reply.text
+    assert [o.id for o in reply.options][0] == "keep_answer"
+    res = turn(engine, p, Input.option("keep_answer"))
+    assert res.replies[-1].step == "i_statement" and not res.answers and not res.journal
+    assert p.answers["boundaries"]["limit"] == "I decide about my money"
+    assert "You wrote" not in res.replies[-1].text  # arrived forwards: nothing to show
+
+
+def test_back_then_typing_replaces_the_answer(engine):
+    p = _to_i_statement(engine)
+    turn(engine, p, Input.option("back"))
+    res = turn(engine, p, Input.text("I'm not shouted at"))
+    assert res.answers[("boundaries", "limit")] == "I'm not shouted at"
+    assert res.replies[-1].step == "i_statement"
+
+
+def test_a_lone_number_at_a_text_step_is_asked_about_before_it_is_an_answer(engine):
+    p = _to_i_statement(engine)
+    res = turn(engine, p, Input.text("6"))
+    reply = res.replies[-1]
+    assert reply.step == "i_statement" and not res.answers
+    assert 'Did you mean to write "6" here?' in reply.text
+    assert [o.id for o in reply.options][:2] == ["keep_answer", "write_again"]
+    res = turn(engine, p, Input.option("write_again"))
+    assert res.replies[-1].step == "i_statement" and "Did you mean" not in res.replies[-1].text and not res.answers
+    turn(engine, p, Input.text("6"))
+    res = turn(engine, p, Input.option("keep_answer"))
+    assert res.answers[("boundaries", "i_statement")] == "6" and res.replies[-1].step == "crossed"
+
+
+def test_words_typed_after_the_number_question_are_the_answer(engine):
+    p = _to_i_statement(engine)
+    turn(engine, p, Input.text("2."))
+    res = turn(engine, p, Input.text("I need to choose for myself."))
+    assert res.answers[("boundaries", "i_statement")] == "I need to choose for myself."

@@ -22,15 +22,27 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.core.feature import Env, Feature
+from dataclasses import replace
+
+from bot.core.feature import Env, Feature, TurnContext
 from bot.features.checkins.commands import cmd_ask_later, cmd_checkin, cmd_followup, cmd_pause, cmd_stop, \
     schedule_followup
-from bot.features.checkins.plan import apply_plan, plan_of, render_overview, validate_time, validate_zone
+from bot.features.checkins.plan import apply_plan, followup_lines, plan_of, render_overview, validate_time, \
+    validate_zone, zones_here, zones_typed
 from bot.features.checkins.schedule import Plan, first_slot
 from bot.features.checkins.sweeper import SWEEP_JOB, AdapterSender, Item, PromptSender, SweepReport, Sweeper, \
     prompt_reply, switch_off, sweep_job
 from bot.features.checkins.turns import offer_on_summary, record_answers, update_schedule
 from flows.model import Reply
+
+
+def draw_settings(ctx: TurnContext, reply: Reply) -> list[Reply]:
+    """The settings screen lists the follow-ups still to come under what is set (a follow-up asked for under a
+    topic's summary is a reminder too, whether or not regular check-ins are on)."""
+    if reply.step != "reminders":
+        return [reply]
+    lines = followup_lines(ctx.env, ctx.pid, ctx.person)
+    return [replace(reply, text="\n".join([reply.text, *lines]))] if lines else [reply]
 
 
 def feature(settings: Any, *, summary: Callable[[Env, str, datetime], Reply | None] | None = None) -> Feature:
@@ -42,6 +54,8 @@ def feature(settings: Any, *, summary: Callable[[Env, str, datetime], Reply | No
         after_turn=(record_answers, update_schedule, offer_on_summary),
         validators={"local_time": validate_time, "timezone": validate_zone},
         renderers={"reminders": render_overview},  # `{reminders}` in the checkins flow
+        views={"checkins": draw_settings},
+        option_sources={"zones": zones_here, "zones_typed": zones_typed},
         jobs=(sweep_job(settings.sweep_seconds, summary),),
     )
 

@@ -21,11 +21,11 @@ log = logging.getLogger("fulcrum.checkins")
 def cmd_checkin(c: CommandContext) -> Directive:
     keys = questions(c.env)
     key = keys[checkin_count(c.env, c.pid) % len(keys)] if keys else ""
-    return Directive(open_flow="checkin", arg=key)
+    return Directive(open_flow="checkin", arg=key, exact=False)  # "Done for now" ends it, never in the settings
 
 
 def cmd_followup(c: CommandContext) -> Directive:
-    return Directive(open_flow="followup", arg=c.inp.arg if c.inp.arg in followup_topics(c.env) else "")
+    return Directive(open_flow="followup", arg=c.inp.arg if c.inp.arg in followup_topics(c.env) else "", exact=False)
 
 
 def cmd_pause(c: CommandContext) -> Directive:

@@ -11,7 +11,8 @@ from typing import Any
 
 from bot.core.clock import from_iso, iso
 from bot.core.feature import Env
-from bot.features.checkins.schedule import DAYS, Plan, next_slot, parse_local_time, parse_zone, summary_slot
+from bot.features.checkins.schedule import DAYS, MAX_ZONES, Plan, city, countries, country_zones, next_slot, \
+    parse_local_time, parse_place, summary_slot
 from flows.model import Context, Person, Result
 
 log = logging.getLogger("fulcrum.checkins")
@@ -98,8 +99,40 @@ def validate_time(text: str) -> tuple[bool, str]:
 
 
 def validate_zone(text: str) -> tuple[bool, str]:
-    zone = parse_zone(text)
-    return (True, zone) if zone else (False, "checkins_bad_zone")
+    """A zone name or a country: its zone, or its ISO code when it keeps several times (a short list follows)."""
+    place = parse_place(text)
+    return (True, place) if place else (False, "checkins_bad_zone")
+
+
+# The zones offered when the person's country is not known (labels: the checkins flow's `zone` step texts).
+COMMON_ZONES = (("Europe/London", "london"), ("Europe/Berlin", "berlin"), ("America/New_York", "new_york"),
+                ("America/Los_Angeles", "los_angeles"), ("Australia/Sydney", "sydney"))
+
+
+def _zone_options(code: str) -> list[tuple[str, str]]:
+    zones = country_zones(code)[:MAX_ZONES]
+    if len(zones) == 1:
+        return [(zones[0], countries().get(code.upper(), city(zones[0])))]
+    return [(zone, city(zone)) for zone in zones]
+
+
+def zones_here(env: Env, person: Person) -> list[tuple[str, str]]:
+    """`options_from: zones`: the time zones of the person's country (the one chosen for help lines, else the
+    service's default), or a few common ones when no country is known."""
+    code = str(person.profile.get("country") or env.settings.default_country or "")
+    options = _zone_options(code) if code else []
+    if options:
+        return options
+    labels = env.content.flows["checkins"].text.steps["zone"].options
+    return [(zone, labels.get(key, zone)) for zone, key in COMMON_ZONES]
+
+
+def zones_typed(env: Env, person: Person) -> list[tuple[str, str]]:
+    """`options_from: zones_typed`: the zone typed, or the zones of the country typed (`checkins.zone_typed`)."""
+    place = str(person.answers.get("checkins", {}).get("zone_typed") or "")
+    if "/" in place or place == "UTC":
+        return [(place, city(place))]
+    return _zone_options(place) if place else []
 
 
 def render_overview(env: Env, person: Person, ctx: Context) -> str:
@@ -127,6 +160,15 @@ def render_overview(env: Env, person: Person, ctx: Context) -> str:
     if not is_discreet(env, profile):
         lines.append(notes["checkins_status_descriptive"])
     return "\n".join(lines)
+
+
+def followup_lines(env: Env, pid: str, person: Person) -> list[str]:
+    """One line per follow-up still to come ("I'll ask how … went, around …"), for the settings screen."""
+    plan = plan_of(person.profile, quiet_of(person))
+    flows = env.content.flows
+    return [env.content.note("checkins_status_followup", title=flows[f["flow"]].title if f["flow"] in flows else f["flow"],
+                             date=short_date(env, from_iso(f["due_at"]), plan))
+            for f in env.store.followups(pid, pending=True) if from_iso(f["due_at"]) is not None]
 
 
 def short_date(env: Env, moment: datetime, plan: Plan) -> str:

@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-FREQUENCIES: dict[str, int] = {"daily": 1, "few_days": 3, "weekly": 7}  # frequency → days between slots
+# frequency → days between slots. The same set is offered wherever content speaks of reviews (long_term's "every
+# two weeks / every month" are set here). "monthly" falls on the same day of each month (the last day of a shorter
+# month when that day does not exist), so its 30 is only a nominal length.
+FREQUENCIES: dict[str, int] = {"daily": 1, "few_days": 3, "weekly": 7, "fortnightly": 14, "monthly": 30}
+MONTHLY = "monthly"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # weekday ids, Monday = 0
 SUMMARY_WEEKDAY = 6  # weekly summaries go out on Sundays (or the next day that is not quiet)
 DEFAULT_TIME = "19:00"
@@ -95,6 +99,18 @@ def _zones() -> list[str]:
     return _ZONES
 
 
+def add_month(day: date) -> date:
+    """The same day of the next month, or that month's last day (31 Jan → 28 or 29 Feb)."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return date(year, month, min(day.day, (following - timedelta(days=1)).day))
+
+
+def _after(day: date, plan: Plan) -> date:
+    """The next slot's date counted from `day`: N days later, or a calendar month for monthly plans."""
+    return add_month(day) if plan.frequency == MONTHLY else day + timedelta(days=plan.every or 1)
+
+
 def slot_on(day: date, plan: Plan) -> datetime:
     """The UTC instant of the plan's local time on a local date."""
     local = datetime.combine(day, plan.clock, tzinfo=plan.zone)
@@ -139,9 +155,9 @@ def next_slot(plan: Plan, last: datetime | None, now: datetime) -> datetime | No
     if last is None:
         return first_slot(plan, now)
     zone = plan.zone
-    day = last.astimezone(zone).date() + timedelta(days=every)
+    day = _after(last.astimezone(zone).date(), plan)
     today = now.astimezone(zone).date()
-    if day < today - timedelta(days=every):  # long downtime: jump whole periods instead of walking them
+    if plan.frequency != MONTHLY and day < today - timedelta(days=every):  # long downtime: jump whole periods
         day += timedelta(days=((today - day).days // every) * every)
     for _ in range(64):
         d = _allowed(day, plan)
@@ -150,7 +166,7 @@ def next_slot(plan: Plan, last: datetime | None, now: datetime) -> datetime | No
         slot = slot_on(d, plan)
         if slot > now:
             return slot
-        day = d + timedelta(days=every)
+        day = _after(d, plan)
     return first_slot(plan, now)
 
 
@@ -170,3 +186,120 @@ def summary_slot(plan: Plan, now: datetime) -> datetime | None:
     return None
 
 
+
+
+# ---- time zones from a country (tzdata's zone1970.tab and iso3166.tab) ------------------------------------------
+
+MAX_ZONES = 12  # the most a country's list shows as buttons (Russia keeps 11 times); beyond, a zone name is typed
+COUNTRY_ALIASES = {  # names people type that iso3166.tab spells otherwise
+    "uk": "GB", "united kingdom": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "northern ireland": "GB", "usa": "US", "us": "US", "america": "US", "united states of america": "US",
+    "holland": "NL", "south korea": "KR", "north korea": "KP", "czech republic": "CZ",
+}
+
+
+def _tab(name: str) -> list[list[str]]:
+    """Rows of a tzdata table, read from the installed tzdata package (importlib.resources)."""
+    from importlib.resources import files
+
+    text = files("tzdata").joinpath("zoneinfo", name).read_text(encoding="utf-8")
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
+_COUNTRIES: dict[str, str] = {}
+
+
+def countries() -> dict[str, str]:
+    """ISO code → country name, as iso3166.tab spells it ("IN" → "India", "GB" → "Britain (UK)")."""
+    if not _COUNTRIES:
+        _COUNTRIES.update({row[0]: row[1] for row in _tab("iso3166.tab") if len(row) >= 2})
+    return _COUNTRIES
+
+
+def find_country(text: str) -> str | None:
+    """A country as typed ("india", "Germany", "UK", "Korea (South)", "de") → its ISO code, or None."""
+    wanted = " ".join((text or "").replace("_", " ").split()).casefold().strip(".")
+    if not wanted:
+        return None
+    if wanted in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[wanted]
+    for code, name in countries().items():
+        plain = name.casefold()
+        bare = plain.split(" (")[0]
+        inside = plain[plain.find("(") + 1:plain.find(")")] if "(" in plain else ""
+        if wanted in (code.casefold(), plain, bare, inside.replace("&", "and")) or wanted == plain.replace("&", "and"):
+            return code
+    return None
+
+
+def _behaviour(zone: str, year: int) -> tuple[object, ...]:
+    """How a zone keeps time over two years: its offsets on the 1st and 15th of each month."""
+    tz = ZoneInfo(zone)
+    return tuple(datetime(y, m, d, 12, tzinfo=timezone.utc).astimezone(tz).utcoffset()
+                 for y in (year, year + 1) for m in range(1, 13) for d in (1, 15))
+
+
+_BY_COUNTRY: dict[tuple[str, int], list[str]] = {}
+
+
+def country_zones(code: str, year: int | None = None) -> list[str]:
+    """The zones of a country that keep different times, one each (zones that keep the same time now and next
+    year are one choice), most populous areas first as zone1970.tab lists them."""
+    code = (code or "").upper()
+    year = year or date.today().year
+    if (code, year) in _BY_COUNTRY:
+        return _BY_COUNTRY[(code, year)]
+    rows = [row for row in _tab("zone1970.tab") if len(row) >= 3 and code in row[0].split(",")]
+    # Rows that name this country first (Germany is Berlin, not Zurich's Büsingen row; Australia has no Tokyo).
+    rows = [row for row in rows if row[0].split(",")[0] == code] or rows
+    principal = _principal()
+
+    # Of the zones that keep the same time, the one zonenow.tab names for it, else a "most areas" one, speaks.
+    def rank(item: tuple[int, list[str]]) -> tuple[int, int, int]:
+        i, row = item
+        comment = row[3] if len(row) > 3 else ""
+        return (0 if row[2] in principal else 1, 0 if "most" in comment or not comment else 1, i)
+
+    chosen: dict[tuple[object, ...], tuple[tuple[int, int, int], str, int]] = {}
+    for i, row in enumerate(rows):
+        try:
+            key = _behaviour(row[2], year)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            continue
+        r = rank((i, row))
+        first = chosen[key][2] if key in chosen else i
+        if key not in chosen or r < chosen[key][0]:
+            chosen[key] = (r, row[2], first)
+    zones = [zone for _, zone, _ in sorted(chosen.values(), key=lambda v: v[2])]
+    _BY_COUNTRY[(code, year)] = zones
+    return zones
+
+
+_PRINCIPAL: set[str] = set()
+
+
+def _principal() -> set[str]:
+    """The zones zonenow.tab lists: one for each way clocks are planned to agree from now on."""
+    if not _PRINCIPAL:
+        _PRINCIPAL.update(row[2] for row in _tab("zonenow.tab") if len(row) >= 3)
+    return _PRINCIPAL
+
+
+def city(zone: str) -> str:
+    """'America/New_York' → 'New York'."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def parse_place(text: str) -> str | None:
+    """A zone name, or a country: its one zone, or its ISO code when it keeps several times. None if neither."""
+    zone = parse_zone(text)
+    if zone is not None and "/" in zone:
+        return zone
+    code = find_country(text)
+    if code is not None:
+        zones = country_zones(code)
+        if len(zones) == 1:
+            return zones[0]
+        if zones:
+            return code
+    return zone

@@ -9,7 +9,8 @@ from dataclasses import replace
 from bot.core.feature import TurnContext, before_wayouts
 from bot.features.checkins.plan import FOLLOWUP_RATINGS, PROFILE_KEYS, quiet_of, apply_plan, followup_topics
 from flows.content import SAFETY_SIGNAL, Flow
-from flows.model import Option
+from flows.engine import answers_hold
+from flows.model import Context, Option
 
 log = logging.getLogger("fulcrum.checkins")
 
@@ -39,6 +40,18 @@ def update_schedule(actx: TurnContext) -> None:
     apply_plan(actx.env, actx.pid, profile, quiet_of(actx.person, result), actx.now)
 
 
+def _planned(actx: TurnContext, topic: str) -> bool:
+    """The person's answers in this topic show a plan to act (followup.yaml `offered_when`), this turn's included."""
+    when = actx.env.content.flows["followup"].spec.offered_when.get(topic)
+    if when is None:
+        return True
+    answers = {flow: dict(steps) for flow, steps in actx.person.answers.items()}
+    for (flow, step), value in actx.result.answers.items():
+        answers.setdefault(flow, {})[step] = value
+    person = replace(actx.person, answers=answers)
+    return answers_hold(when, person, topic, Context(now=actx.now))
+
+
 def offer_on_summary(actx: TurnContext) -> None:
     """The first finished topic offers check-ins; boundaries and communication offer a follow-up.
 
@@ -62,7 +75,7 @@ def offer_on_summary(actx: TurnContext) -> None:
     if "checkins" not in profile and done <= {flow.id}:
         texts.append(notes["checkins_offer"])
         extra.append(Option("/checkins", labels["checkins_offer"]))
-    if flow.id in followup_topics(env) and not holds_back(flow, actx, profile):
+    if flow.id in followup_topics(env) and _planned(actx, flow.id) and not holds_back(flow, actx, profile):
         if not any(f["flow"] == flow.id for f in env.store.followups(actx.pid, pending=True)):
             texts.append(notes["followup_offer"])
             extra.append(Option(f"/ask_later {flow.id}", labels["followup_offer"]))

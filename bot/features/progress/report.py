@@ -32,10 +32,14 @@ CHART_MAX = 120  # the most recent ratings drawn; older ones would only crowd a 
 # ---- facts from the store -----------------------------------------------------------------------------
 
 
-def checkin_period(store: Store, pid: str) -> str:
-    """'week' for people who check in weekly, else 'day'."""
+def checkin_period(store: Store, pid: str) -> str | None:
+    """'week' for people who check in weekly, None for longer rhythms (every two weeks, every month: a run of
+    days or weeks in a row is not theirs to keep), else 'day'."""
     row = store.execute("SELECT frequency FROM schedules WHERE person = ?", (pid,)).fetchone()
-    return "week" if row and "week" in str(row[0] or "") else "day"
+    frequency = str(row[0] or "") if row else ""
+    if frequency in ("fortnightly", "monthly"):
+        return None
+    return "week" if frequency == "weekly" else "day"
 
 
 def ratings(store: Store, pid: str, tz: tzinfo = timezone.utc, *, since: datetime | None = None) -> list[Point]:
@@ -112,16 +116,21 @@ def report_lines(env: Env, pid: str, now: datetime, return_to: dict | None) -> t
                                                date=short_date(content, at, tz)) for f, at in done)]))
     else:
         lines.append(content.note("progress_none_done"))
-    where = (return_to or {}).get("flow")
+    where, step = (return_to or {}).get("flow"), (return_to or {}).get("step")
     if where in content.flows and content.flows[where].is_menu:
-        lines.append(content.note("progress_current", title=content.flows[where].title))
+        at = content.flows[where].steps.get(str(step))
+        if at is not None and at.kind != "summary":  # at its summary the topic is finished, listed above
+            lines.append(content.note("progress_current", title=content.flows[where].title))
     points = ratings(store, pid, tz)
     if not points:
         lines.append(content.note("progress_no_checkins"))
+    elif (period := checkin_period(store, pid)) is None:
+        lines.append(content.note("progress_checkins_count", count=len(points),
+                                  date=short_date(content, points[-1][0], tz)))
     else:
-        days = streak([t for t, _ in points], now, tz, checkin_period(store, pid))
+        days = streak([t for t, _ in points], now, tz, period)
         if days >= 2:
-            lines.append(content.note(f"progress_streak_{checkin_period(store, pid)}s", count=days))
+            lines.append(content.note(f"progress_streak_{period}s", count=days))
         elif days == 1:
             lines.append(content.note("progress_streak_one"))
         else:

@@ -79,7 +79,7 @@ def test_setting_up_daily_check_ins_asks_time_zone_and_quiet_days(app, chat):
     assert chat.at == "checkins time"
     chat.press("t0800")
     assert chat.at == "checkins zone"
-    chat.press("berlin")
+    chat.press("Europe/Berlin")
     assert chat.at == "checkins quiet"
     chat.press("sat")
     chat.press("sun")
@@ -108,7 +108,7 @@ def test_typed_time_and_zone_are_validated_with_a_hint(app, chat):
     assert chat.at == "checkins zone"
     chat.press("other")
     out = chat.send("Mars/Olympus_Mons")
-    assert "don't know that time zone" in out and chat.at == "checkins zone_typed"
+    assert "don't know that country or time zone" in out and chat.at == "checkins zone_typed"
     chat.send("america/chicago")
     assert chat.at == "checkins quiet"
     chat.press("done")
@@ -118,7 +118,7 @@ def test_typed_time_and_zone_are_validated_with_a_hint(app, chat):
 
 def test_weekly_summary_is_off_by_default_and_one_tap(app, chat):
     chat.send("/checkins")
-    chat.press("daily"), chat.press("t1800"), chat.press("london"), chat.press("done")
+    chat.press("daily"), chat.press("t1800"), chat.press("Europe/London"), chat.press("done")
     assert schedule(app, chat.pid)["summary"] == 0
     chat.press("more")
     out = chat.press("summary_on")
@@ -182,7 +182,7 @@ def test_prompts_are_neutral_unless_the_person_chose_otherwise(app):
 
 def test_reminder_buttons_work_whatever_the_person_did_since(app, chat):
     chat.send("/checkins")
-    chat.press("daily"), chat.press("t0800"), chat.press("london"), chat.press("done")
+    chat.press("daily"), chat.press("t0800"), chat.press("Europe/London"), chat.press("done")
     chat.send("/flow signs")
     chat.send("1")
     where = chat.at
@@ -375,7 +375,98 @@ def test_a_reply_during_a_large_sweep_is_not_queued_behind_it(app):
 
 def test_erasing_a_person_removes_their_schedule(app, chat):
     chat.send("/checkins")
-    chat.press("daily"), chat.press("t0800"), chat.press("london"), chat.press("done")
+    chat.press("daily"), chat.press("t0800"), chat.press("Europe/London"), chat.press("done")
     with app.store.transaction():
         app.store.erase(chat.pid)
     assert schedule(app, chat.pid) is None
+
+
+def test_a_follow_up_asked_for_is_listed_in_the_settings(app, chat):
+    _boundaries(chat)
+    chat.press("/ask_later boundaries")
+    out = chat.send("/checkins")
+    assert "Regular check-ins are off right now." in out
+    assert 'Follow-up: I\'ll ask how "Setting a boundary" went, around' in out
+
+
+def test_done_for_now_ends_a_check_in_started_from_the_settings(app, chat):
+    chat.send("/checkins")
+    chat.press("daily")
+    chat.press("t0800")
+    chat.press("Europe/London")
+    chat.press("done")
+    assert chat.at == "checkins reminders"
+    chat.send("/checkin")
+    chat.press("3")
+    chat.press("skip")
+    chat.press("finish")
+    assert chat.at == "menu home"
+
+
+def test_done_for_now_returns_to_the_topic_a_check_in_interrupted(app, chat):
+    chat.send("/flow signs")
+    chat.send("/checkin")
+    chat.press("4")
+    chat.press("skip")
+    chat.press("finish")
+    assert chat.at == "signs intro"
+
+
+def test_a_follow_up_is_offered_only_after_a_plan_to_act(app, chat):
+    chat.send("/flow boundaries")
+    for line in ("1", "My evenings are mine", "I need my evenings for myself."):
+        chat.send(line)
+    chat.press("say_again")
+    chat.press("fine")
+    chat.press("not_yet")  # "Not yet, it's just for me"
+    assert chat.at == "boundaries summary"
+    assert "/ask_later boundaries" not in [o.id for o in chat.last.options]
+    chat.send("/flow communication")
+    chat.press("continue")
+    chat.press("worried")
+    chat.press("just_for_me")
+    chat.send("Money")
+    chat.press("done")
+    chat.press("understand")
+    chat.press("skip")
+    assert chat.at == "communication summary"
+    assert not any(o.id.startswith("/ask_later") for o in chat.last.options)
+
+
+def test_a_country_with_one_time_zone_is_chosen_directly(app, chat):
+    chat.send("/checkins")
+    chat.press("daily")
+    chat.press("t0800")
+    chat.press("other")
+    chat.send("india")
+    assert chat.at == "checkins quiet"
+    out = chat.press("done")
+    assert "(Asia/Kolkata)" in out and schedule(app, chat.pid)["tz"] == "Asia/Kolkata"
+    chat.press("when")
+    chat.press("t0800")
+    chat.press("other")
+    chat.send("Germany")
+    chat.press("back")  # Back from the next step skips the list that was never shown
+    assert chat.at == "checkins zone_typed"
+
+
+def test_a_country_with_several_offers_a_short_list(app, chat):
+    chat.send("/checkins")
+    chat.press("weekly")
+    chat.press("t2100")
+    chat.press("other")
+    out = chat.send("United States")
+    assert chat.at == "checkins zone_pick"
+    labels = [o.label for o in chat.last.options]
+    assert labels[:3] == ["New York", "Chicago", "Denver"] and len(labels) <= 12 + 3
+    chat.press("America/Chicago")
+    assert chat.at == "checkins quiet" and app.store.load(chat.pid).profile["checkins_tz"] == "America/Chicago"
+
+
+def test_the_zones_offered_first_are_those_of_the_persons_country(app, chat):
+    with app.store.transaction():
+        app.store.set_profile(chat.pid, country="es")
+    chat.send("/checkins")
+    chat.press("daily")
+    chat.press("t0800")
+    assert [o.id for o in chat.last.options][:3] == ["Europe/Madrid", "Atlantic/Canary", "other"]

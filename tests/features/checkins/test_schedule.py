@@ -139,3 +139,40 @@ def test_next_slot_is_after_now_on_an_allowed_day_at_the_local_time(zone, hour, 
     # Either the exact wall-clock time, or (when a clock change skipped it) at most an hour later.
     assert timedelta(0) <= local.replace(tzinfo=None) - wall <= timedelta(hours=1)
     assert nxt - now <= timedelta(days=plan.every + 7)
+
+
+def test_every_two_weeks_and_every_month_as_long_term_offers_them():
+    fortnightly = Plan("fortnightly", "08:00", "UTC")
+    s1 = first_slot(fortnightly, at(2026, 1, 1, 12))
+    assert s1 == at(2026, 1, 2, 8) and next_slot(fortnightly, s1, s1) == at(2026, 1, 16, 8)
+    monthly = Plan("monthly", "08:00", "UTC")
+    jan31 = at(2026, 1, 31, 8)
+    feb = next_slot(monthly, jan31, jan31)
+    assert feb == at(2026, 2, 28, 8)  # the last day of a shorter month
+    assert next_slot(monthly, at(2026, 3, 15, 8), at(2026, 3, 15, 8)) == at(2026, 4, 15, 8)
+    # After a long downtime: one reminder at the next monthly slot, not a burst.
+    assert next_slot(monthly, at(2026, 3, 15, 8), at(2026, 9, 20, 12)) == at(2026, 10, 15, 8)
+
+
+def test_one_set_of_frequencies_everywhere(content):
+    """Every review rhythm long_term offers is one /checkins can set, under the same words."""
+    from bot.features.checkins.schedule import FREQUENCIES
+
+    offered = content.flows["long_term"].text.steps["review"].options
+    settable = content.flows["checkins"].text.steps["reminders"].options
+    for rhythm, label in offered.items():
+        if rhythm == "not_now":
+            continue
+        assert rhythm in FREQUENCIES and settable[rhythm] == label, rhythm
+
+
+def test_countries_and_their_zones_come_from_tzdata():
+    from bot.features.checkins.schedule import country_zones, find_country, parse_place
+
+    assert find_country("india") == "IN" and find_country("UK") == "GB" and find_country("Korea (South)") == "KR"
+    assert parse_place("india") == "Asia/Kolkata"  # one zone: chosen directly
+    assert parse_place("Germany") == "Europe/Berlin"  # Büsingen keeps Berlin's time: one choice
+    assert parse_place("europe/berlin") == "Europe/Berlin"  # typed IANA names still work
+    assert parse_place("spain") == "ES" and country_zones("ES") == ["Europe/Madrid", "Atlantic/Canary"]
+    assert country_zones("US")[:3] == ["America/New_York", "America/Chicago", "America/Denver"]
+    assert parse_place("Atlantis") is None

@@ -210,3 +210,32 @@ def test_every_topic_summary_says_how_many_topics_are_explored(content):
 def test_progress_before_agreeing_goes_to_onboarding(app, now):
     outcome = app.handle("cli:new", Input.command("progress"), now)
     assert outcome.replies[-1].flow == "onboarding"
+
+
+def test_a_finished_topic_is_not_called_unfinished(app):
+    """At a topic's summary the topic is finished: /progress lists it and never says "in the middle of" it."""
+    chat = agreed(app)
+    chat.send("/flow signs")
+    for line in ("1", "6", "3", "1", "The holiday was booked without asking me."):
+        chat.send(line)
+    assert chat.at == "signs summary"
+    text = progress(chat)[-1].text
+    assert "• Noticing the signs" in text and "in the middle of" not in text
+
+
+def test_no_streak_is_mentioned_that_is_not_shown(app):
+    chat = agreed(app)
+    add_checkins(app, chat.pid, [(chat.now - timedelta(days=5), 3)])
+    text = progress(chat)[-1].text
+    assert "streak" not in text.lower()
+
+
+def test_a_monthly_rhythm_gets_a_count_not_a_run_of_days(app):
+    from bot.features.checkins import apply_plan
+
+    chat = agreed(app)
+    with app.store.transaction():
+        apply_plan(app, chat.pid, {"checkins": "monthly", "checkins_time": "08:00", "checkins_tz": "UTC"}, [], chat.now)
+    add_checkins(app, chat.pid, [(chat.now - timedelta(days=d), 3) for d in (60, 30)])
+    text = progress(chat)[-1].text
+    assert "Check-ins: 2 so far, the last on 29 Oct." in text and "in a row" not in text
