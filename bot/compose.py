@@ -27,7 +27,7 @@ def features(settings: Settings) -> list[Feature]:
         signal.feature(),
         journal.feature(),
         record.feature(),
-        progress.feature(),
+        progress.feature(more=(plan.progress_lines,)),
         plan.feature(),
         checkins.feature(settings, summary=lock.unless_locked(settings, progress.weekly_summary)),
         retention.feature(),

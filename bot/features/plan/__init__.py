@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.feature import CommandContext, Directive, Feature, TurnContext
+from bot.core.feature import CommandContext, Directive, Env, Feature, TurnContext
 from flows.content import Content
 from flows.model import Reply
 
@@ -45,6 +45,18 @@ def plan_text(content: Content, answers: dict[str, Any]) -> str | None:
         return None
     return "\n\n".join([content.note("plan_heading"), *parts,
                         content.note("plan_leaves", minutes=SHOWN_MINUTES)])
+
+
+def parts_filled(content: Content, answers: dict[str, Any]) -> tuple[int, int]:
+    """(parts with something in them, parts the plan has): for /progress, a count and never the words."""
+    parts = [sid for sid in content.flows[PLAN_FLOW].steps if f"plan_part_{sid}" in content.common.notes]
+    return sum(1 for sid in parts if answers.get(sid) not in (None, "", [])), len(parts)
+
+
+def progress_lines(env: Env, pid: str) -> list[str]:
+    """The line /progress shows about the plan, once one part is filled in."""
+    filled, total = parts_filled(env.content, env.store.answers(pid).get(PLAN_FLOW, {}))
+    return [env.content.note("progress_plan", filled=filled, total=total)] if filled else []
 
 
 def plan_reply(content: Content, answers: dict[str, Any]) -> Reply | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import partial
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
@@ -160,8 +161,19 @@ def draw_progress(ctx: TurnContext, reply: Reply) -> list[Reply]:
     return out
 
 
-def feature() -> Feature:
-    return Feature("progress", views={"progress": draw_progress})
+def feature(*, more: Sequence[Callable[[Env, str], list[str]]] = ()) -> Feature:
+    """/progress. `more`: other features' lines for it (the safety plan's parts filled), handed in by bot.compose."""
+    if not more:
+        return Feature("progress", views={"progress": draw_progress})
+
+    def draw(ctx: TurnContext, reply: Reply) -> list[Reply]:
+        extra = [line for lines in more for line in lines(ctx.env, ctx.pid)]
+        drawn = draw_progress(ctx, reply)
+        if extra:
+            drawn[-1] = replace(drawn[-1], text="\n\n".join([drawn[-1].text, *extra]))
+        return drawn
+
+    return Feature("progress", views={"progress": draw})
 
 
 # ---- the weekly summary -----------------------------------------------------------------------------------

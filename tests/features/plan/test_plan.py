@@ -172,3 +172,15 @@ def test_plan_reaches_the_danger_check_and_the_phone_checks(store_path, content)
     chat.handle(Input.option("resume"))
     assert chat.at == "safety_plan leaving"
     app.store.close()
+
+
+def test_progress_counts_the_parts_filled_and_never_shows_their_words(store_path, content):
+    app = make_app(store_path, content)
+    chat = agreed(app)
+    assert "parts filled in" not in chat.send("/progress")  # nothing filled: no line
+    fill(chat, {"signs": "He goes quiet and checks my phone", "code_word": "blue umbrella"})
+    out = chat.send("/progress")
+    total = sum(1 for sid in content.flows["safety_plan"].steps if f"plan_part_{sid}" in content.common.notes)
+    assert f"Your safety plan: 3 of {total} parts filled in." in out  # two typed, and the things to keep ready
+    assert "blue umbrella" not in out and "checks my phone" not in out
+    app.store.close()
