@@ -108,7 +108,7 @@ def test_the_idle_sweep_is_the_composed_job(app):
 def test_the_weekly_summary_is_neutral_while_locked(app):
     chat = with_pin(app)
     chat.send("/checkins")
-    for option in ("daily", "t0800", "london", "done", "more", "summary_on"):
+    for option in ("daily", "t0800", "Europe/London", "done", "more", "summary_on"):
         chat.press(option)
     assert "Weekly summary: on" in chat.outputs[-1]
     sweep = next(job for job in app.jobs if job.name == SWEEP_JOB)

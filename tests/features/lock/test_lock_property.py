@@ -96,7 +96,7 @@ def live_unlocked(app, user: str, words: list[str]) -> Person:
         chat.send(line)
         person.seen()
     chat.send("/checkins")
-    for option in ("daily", "t0800", "london", "done", "more", "summary_on"):
+    for option in ("daily", "t0800", "Europe/London", "done", "more", "summary_on"):
         press(person, option, topic=False)
     # The reminders the check-in sweep sends carry buttons of their own (/checkin, /progress, …).
     for kind in ("checkin", "followup", "summary"):
