@@ -34,7 +34,7 @@ FLOW = {
     ],
 }
 TEXT = {"version": 1, "flow": "demo", "title": "Demo", "steps": {
-    "pick": {"text": "Pick.", "options": {"plain": "Plain", "work_only": "Work only", "together": "Together",
+    "pick": {"text": "Pick any, then tap Done.", "options": {"plain": "Plain", "work_only": "Work only", "together": "Together",
                                           "confront": "Say it to them", "scared": "I'm scared"},
              "caveats": {"together": "Together is not advised where someone is afraid.",
                          "confront": "Saying it to them may not be safe."}},
