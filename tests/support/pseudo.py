@@ -87,4 +87,8 @@ def make_pseudo(root: Path, lang: str = "xx") -> Path:
 
 def unmarked(line: str) -> str:
     """What is left of a line once every marked piece is taken out."""
-    return re.sub(f"{OPEN}[^{CLOSE}]*{CLOSE}", "", line)
+    while True:  # innermost first: a marked note may hold a marked label or month
+        shorter = re.sub(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}", "", line)
+        if shorter == line:
+            return line
+        line = shorter
