@@ -15,7 +15,7 @@ from bot.store.crypto import Cipher
 from bot.core.service import Fulcrum
 from bot.core.settings import Settings
 from bot.store.store import Store
-from flows.content import Content, load_content
+from flows.content import Content, load_languages
 from flows.resources import Directory
 from flows.safety import Triage
 
@@ -43,11 +43,15 @@ def open_store(settings: Settings, **options: object) -> Store:
 
 def build(settings: Settings, *, content: Content | None = None, store: Store | None = None,
           with_features: Sequence[Feature] | None = None, triage: Triage | None = None,
-          directory: Directory | None = None, today: date | None = None) -> Fulcrum:
-    """The application. Content, triage rules and the directory are read from FULCRUM_CONTENT unless given
-    (tests share one copy); `with_features` replaces the default list (to test a feature alone)."""
-    content = content or load_content(settings.content)
+          directory: Directory | None = None, today: date | None = None,
+          languages: dict[str, Content] | None = None) -> Fulcrum:
+    """The application. Content (every content/<lang>/), triage rules and the directory are read from
+    FULCRUM_CONTENT unless given (tests share one copy: `content` alone is one language, `languages` several);
+    `with_features` replaces the default list (to test a feature alone)."""
+    if languages is None:
+        languages = {content.lang: content} if content is not None else load_languages(settings.content)
+    content = content or languages.get("en") or next(iter(languages.values()))
     store = store or open_store(settings)
     chosen = features(settings) if with_features is None else list(with_features)
     return Fulcrum(settings, content=content, store=store, features=chosen, triage=triage, directory=directory,
-                   today=today)
+                   today=today, languages=languages)

@@ -208,6 +208,13 @@ class CommonText(Spec):
     # it, but it is left out of Telegram's command menu (setMyCommands), which anyone holding the phone can open.
     commands: dict[str, str] = Field(default_factory=dict)
     unlisted: list[str] = Field(default_factory=list)  # the commands marked `hidden: true`
+    # This language's name in itself ("English", "Español"), as /language lists it; and its review state for the
+    # content book: `pending` until a practice's counsellor fluent in it has read it (English is the reference).
+    language: str = ""
+    # A longer message limit for this language, when its words run longer than English's (a translation is
+    # often a fifth longer): a phone screen still holds it. None: the default.
+    max_chars: int | None = Field(default=None, ge=DEFAULT_MAX_CHARS, le=900)
+    reviewed: str = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -408,6 +415,8 @@ def load_content(root: str | Path, lang: str = "en", max_chars: int = DEFAULT_MA
             if not COMMAND_RE.match(name) or not 1 <= len(description) <= 256:
                 problems.append((f"{lang}/common.yaml", "-", f"command '{name}': name must be 1–32 of a-z, 0-9 "
                                  "and _, with a description of 1–256 characters"))
+    if common is not None and common.max_chars:
+        max_chars = max(max_chars, common.max_chars)
     for flow in flows.values():
         problems += _check_flow(flow, flows, lang, max_chars, free, common)
     if "menu" not in flows:
@@ -760,3 +769,89 @@ def _reachability(flow: Flow, rel: str) -> list[tuple[str, str, str]]:
                 seen.add(t)
                 todo.append(t)
     return [(rel, sid, "unreachable from the start") for sid in flow.steps if sid not in seen]
+
+
+# ---- several languages: English is the reference and the fallback -----------------------------------------
+
+REFERENCE_LANG = "en"
+LANG_RE = re.compile(r"^[a-z]{2,3}(?:_[a-z0-9]{2,8})?$")
+
+
+def content_languages(root: str | Path) -> list[str]:
+    """The language folders under `root` (a folder named like a language code holding a common.yaml), English
+    first. Adding a language is adding its folder."""
+    root = Path(root)
+    found = sorted(p.name for p in root.iterdir()
+                   if p.is_dir() and LANG_RE.match(p.name) and (p / "common.yaml").is_file())
+    return [REFERENCE_LANG, *(lang for lang in found if lang != REFERENCE_LANG)]
+
+
+def load_languages(root: str | Path, max_chars: int = DEFAULT_MAX_CHARS) -> dict[str, Content]:
+    """Every language's content, English first. Each language is validated on its own (label lengths and the
+    like apply to each) and then against English: a text English has and it lacks, one it has that English does
+    not, or different `{placeholders}`, is a problem naming the file and key. Raises ContentError with all."""
+    problems: list[tuple[str, str, str]] = []
+    out: dict[str, Content] = {}
+    for lang in content_languages(root):
+        try:
+            out[lang] = load_content(root, lang, max_chars)
+        except ContentError as exc:
+            problems += exc.problems
+    reference = out.get(REFERENCE_LANG)
+    if reference is not None:
+        for lang, content in out.items():
+            if lang != REFERENCE_LANG:
+                problems += compare_texts(reference, content)
+    if problems:
+        raise ContentError(problems)
+    return out
+
+
+def _placeholders(text: str) -> set[str]:
+    try:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    except ValueError:
+        return set()  # bad syntax is reported by the language's own check
+
+
+def _flat_flow(text: FlowText) -> dict[str, str]:
+    out = {"title": text.title, "description": text.description}
+    for sid, st in text.steps.items():
+        out[f"steps.{sid}.text"] = st.text
+        out |= {f"steps.{sid}.options.{k}": v for k, v in st.options.items()}
+        out |= {f"steps.{sid}.blocks.{k}": v for k, v in st.blocks.items()}
+        for key, value in (("continue", st.continue_), ("low", st.low), ("high", st.high)):
+            out[f"steps.{sid}.{key}"] = value or ""
+    return {k: v for k, v in out.items() if v}
+
+
+def _flat_common(common: CommonText) -> dict[str, str]:
+    out = {f"options.{k}": v for k, v in common.options.items()}
+    out |= {f"notes.{k}": v for k, v in common.notes.items()}
+    out |= {f"commands.{k}": v for k, v in common.commands.items()}
+    return out
+
+
+def _compare(ref: dict[str, str], other: dict[str, str], rel: str) -> list[tuple[str, str, str]]:
+    out = [(rel, key, "missing: English has this text") for key in ref if key not in other]
+    out += [(rel, key, "not in English: remove it, or add it to English first") for key in other if key not in ref]
+    for key in ref.keys() & other.keys():
+        theirs, ours = _placeholders(other[key]), _placeholders(ref[key])
+        if theirs != ours:
+            out.append((rel, key, f"placeholders {sorted(theirs)} differ from English's {sorted(ours)}"))
+    return sorted(out)
+
+
+def compare_texts(reference: Content, other: Content) -> list[tuple[str, str, str]]:
+    """What `other` lacks, adds, or words with other placeholders than `reference` (English), file by file."""
+    lang = other.lang
+    out = _compare(_flat_common(reference.common), _flat_common(other.common), f"{lang}/common.yaml")
+    if set(reference.common.unlisted) != set(other.common.unlisted):
+        out.append((f"{lang}/common.yaml", "commands", "hidden commands differ from English's"))
+    for fid, flow in reference.flows.items():
+        theirs = other.flows.get(fid)
+        if theirs is not None:
+            out += _compare(_flat_flow(flow.text), _flat_flow(theirs.text), f"{lang}/{fid}.yaml")
+    if not other.common.language:
+        out.append((f"{lang}/common.yaml", "language", "missing: the language's name in itself, for /language"))
+    return out

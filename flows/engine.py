@@ -28,7 +28,8 @@ EXIT_RESUME, EXIT_MENU, EXIT_FLOW = "exit_resume", "exit_menu", "exit_flow_"
 # System flows that count as interruptions: entering them keeps a way back to the step the person was at.
 # Flows a person may use before agreeing (nothing is stored for them): the notice itself, crisis help (and the
 # phone-privacy checks it leads to), and the privacy commands that onboarding names.
-BEFORE_AGREEING = frozenset({"onboarding", "crisis", "check", "seek_help", "tech_safety", "about", "delete"})
+BEFORE_AGREEING = frozenset({"onboarding", "crisis", "check", "seek_help", "tech_safety", "about", "delete",
+                             "language"})
 Validator = Callable[[str], "tuple[bool, str]"]
 # A number on its own, typed at a text step, is more often meant for a button than for the answer: asked first.
 LONE_NUMBER = re.compile(r"^\s*[#(\[]?\d{1,3}[.)\]]?\s*$")
@@ -588,7 +589,7 @@ class Engine:
         flows = self.content.flows
         if name == "start":
             name, arg = ("flow", arg) if arg else ("menu", "")
-        if not person.agreed and "onboarding" in flows and name not in ("delete", "exit", "about"):
+        if not person.agreed and "onboarding" in flows and name not in ("delete", "exit", "about", "language"):
             if name == "flow" and arg in flows and flows[arg].is_menu:
                 conv.after = arg
             if conv.flow != "onboarding":

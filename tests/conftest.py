@@ -57,7 +57,7 @@ def shared_rules():
     return Triage.load(CONTENT / "safety.yaml"), load_resources(CONTENT / "directory", today=TODAY)
 
 
-def make_app(store_path: Path, content=None, *, store=None, features=None, **settings):
+def make_app(store_path: Path, content=None, *, store=None, features=None, languages=None, **settings):
     """The application as `fulcrum chat` builds it (bot.compose), on a real SQLite file."""
     from bot.compose import build
     from bot.core.settings import Settings
@@ -66,7 +66,8 @@ def make_app(store_path: Path, content=None, *, store=None, features=None, **set
     shared = {}
     if Path(cfg.content).resolve() == CONTENT.resolve():
         shared = dict(zip(("triage", "directory"), shared_rules()))
-    return build(cfg, content=content, store=store, with_features=features, today=TODAY, **shared)
+    return build(cfg, content=content, store=store, with_features=features, today=TODAY, languages=languages,
+                 **shared)
 
 
 @pytest.fixture

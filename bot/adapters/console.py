@@ -22,25 +22,34 @@ from flows.model import Input, Reply
 
 class Console:
     def __init__(self, app: Fulcrum, user: str = "local", *, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
-                 trace: bool = False, clock: Callable[[], datetime] | None = None):
+                 trace: bool = False, clock: Callable[[], datetime] | None = None, lang: str | None = None):
+        """`lang`: the language to talk in (a content folder), as Telegram's language_code would choose it; a
+        person who chose another one with /language is switched to it."""
         self.app = app
+        self.lang = lang
         self.pid = f"cli:{user}"
         self.out, self.err, self.trace = out, err, trace
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.last: Reply | None = None
 
     def start(self) -> None:
-        self._show(self.app.handle(self.pid, Input.open(), self.clock()))
+        if self.lang is not None and self.app.store.exists(self.pid):
+            with self.app.store.transaction():
+                self.app.store.set_profile(self.pid, language=self.lang)
+        self._show(self._handle(Input.open()))
+
+    def _handle(self, inp: Input) -> Outcome:
+        return self.app.handle(self.pid, inp, self.clock(), language_code=self.lang)
 
     def feed(self, line: str) -> None:
         line = line.rstrip("\r\n")
         text = line.strip()
         if text.startswith("/"):
-            self._show(self.app.handle(self.pid, parse_command(text), self.clock()))
+            self._show(self._handle(parse_command(text)))
             return
         options = self.last.options if self.last else ()
         if self.last is not None and self.last.kind == "pad" and text.replace(" ", "").isdigit():
-            self._show(self.app.handle(self.pid, Input.text(text), self.clock()))  # a PIN, typed as one line
+            self._show(self._handle(Input.text(text)))  # a PIN, typed as one line
             return
         numbers = option_numbers(text)
         if numbers is not None:
@@ -50,12 +59,12 @@ class Console:
                     option = self.last.options[n - 1] if self.last else None
                     if option is None:
                         break
-                    outcome = self.app.handle(self.pid, Input.option(option.id), self.clock())
+                    outcome = self._handle(Input.option(option.id))
                     self._remember(outcome)
                 if outcome is not None:
                     self._show(outcome)
                 return
-        self._show(self.app.handle(self.pid, Input.text(line), self.clock()))
+        self._show(self._handle(Input.text(line)))
 
     def run(self, lines: Iterable[str]) -> None:
         self.start()

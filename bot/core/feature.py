@@ -56,6 +56,8 @@ class Outcome:
     # The step this turn answered asks about danger (the crisis and check flows, a step marked `sensitive`):
     # the adapter leaves nothing of the chosen answer on the question's message (no "→ answer" mark).
     hide_answer: bool = False
+    lang: str | None = None  # the language this turn was shown in (the person's)
+    language_changed: bool = False  # the person chose another language this turn (/language)
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,22 @@ class Env:
     """What a feature may use of the running application: never the service or an adapter."""
 
     settings: Settings
-    content: Content
+    content: Content  # one language's: a turn's env holds the person's (Fulcrum gives each turn its own)
     store: Store
+    # Every content language, English first (bot.compose loads content/<lang>/ for each); empty: only `content`.
+    languages: Mapping[str, Content] = field(default_factory=dict)
+
+    def in_language(self, lang: str | None) -> Env:
+        """This env with `lang`'s content (its own when `lang` is unknown or None)."""
+        content = self.languages.get(lang or "")
+        return self if content is None or content is self.content else replace(self, content=content)
+
+    def for_profile(self, profile: Mapping[str, Any]) -> Env:
+        """The env to write to a person in (a reminder, a summary): their language from their profile."""
+        return self.in_language(profile.get(LANGUAGE_KEY))
+
+
+LANGUAGE_KEY = "language"  # where a person's language is kept in their profile (encrypted like all of it)
 
 
 class _FromEnv:

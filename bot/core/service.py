@@ -11,14 +11,15 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.core.feature import (CommandContext, Directive, Env, Feature, GuardContext, Outcome, TurnContext,
-                              before_wayouts, merge)
+from bot.core.feature import (LANGUAGE_KEY, CommandContext, Directive, Env, Feature, GuardContext, Outcome,
+                              TurnContext, before_wayouts, merge)
 from bot.core.inputs import as_command
 from bot.core.settings import Settings
 from flows.content import Content, ContentError, check_names
@@ -40,6 +41,15 @@ DANGER_FLOWS = ("crisis", "check")  # every step of these asks about danger (see
 EMERGENCY_FIRST = ("crisis", "check", "danger_check")
 HARM_FLOWS = ("danger_check", "safety_plan")
 KEEP_NOTE = "keep_note"  # the option under a step that saves text typed there to the journal
+# The language of the turn being handled (a turn runs in one thread or task; each has its own context).
+_TURN_LANG: ContextVar[str | None] = ContextVar("fulcrum_turn_language", default=None)
+
+
+class _Language:
+    """One content language and the engine compiled for it: built once, at start."""
+
+    def __init__(self, content: Content, env: Env, engine: Engine):
+        self.content, self.env, self.engine = content, env, engine
 
 
 def _split_arg(arg: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -54,42 +64,95 @@ __all__ = ["Fulcrum", "Outcome", "render_resources"]
 class Fulcrum:
     # What the core itself provides to content: the help directory, for the crisis flow and seek_help.
     CORE_RENDERERS = frozenset({"resources", "emergency"})
-    CORE_SOURCES = frozenset({"countries"})
+    CORE_SOURCES = frozenset({"countries", "languages"})
 
     def __init__(self, settings: Settings, *, content: Content, store: Store, features: Sequence[Feature] = (),
-                 triage: Triage | None = None, directory: Directory | None = None, today: date | None = None):
-        """`triage` and `directory` may be shared between apps (tests load them once); else read from content."""
+                 triage: Triage | None = None, directory: Directory | None = None, today: date | None = None,
+                 languages: Mapping[str, Content] | None = None):
+        """`triage` and `directory` may be shared between apps (tests load them once); else read from content.
+        `languages`: every content language (English first, `content` among them); one Engine is built for each
+        here, and each person's turn runs with their language's (see `language_of`)."""
         self.settings = settings
-        self.content = content
-        root = Path(self.content.root)
+        languages = dict(languages or {content.lang: content})
+        languages.setdefault(content.lang, content)
+        root = Path(content.root)
         self.triage = triage or Triage.load(root / "safety.yaml", self_check=False)  # content check runs it
         self.resources: Directory = directory or load_resources(root / "directory", today=today)
         self.store = store
-        self.env = Env(settings, content, store)
         # The help directory is the core's own: the crisis flow and seek_help need it whatever else is composed.
         core = Feature("help_directory",
                        renderers={"resources": self._render_resources, "emergency": self._render_emergency},
-                       option_sources=dict.fromkeys(self.CORE_SOURCES, self._country_options))
-        assert set(core.renderers) == self.CORE_RENDERERS
+                       option_sources={"countries": self._country_options, "languages": self._language_options})
+        assert set(core.renderers) == self.CORE_RENDERERS and set(core.option_sources) == self.CORE_SOURCES
         self.features = merge([core, *features])
-        self.text_steps = frozenset((f.id, s.id) for f in self.content.flows.values()
+        self.text_steps = frozenset((f.id, s.id) for f in content.flows.values()
                                     for s in f.steps.values() if s.kind in ("reflection", "input"))
-        env = self.env
-        self.engine = Engine(
-            self.content,
-            validators=self.features.validators,
-            option_sources={k: (lambda person, fn=fn: fn(env, person)) for k, fn in self.features.option_sources.items()},
-            renderers={k: (lambda person, ctx, fn=fn: fn(env, person, ctx)) for k, fn in self.features.renderers.items()},
-            actions=self.features.actions,
-        )
-        problems = check_names(content, actions=self.features.actions, validators=self.features.validators,
-                               renderers=self.features.renderers, option_sources=self.features.option_sources,
-                               commands=self.features.commands)
-        if problems:
-            raise ContentError(problems)
+        self._languages: dict[str, _Language] = {}
+        for lang, each in languages.items():
+            env = Env(settings, each, store, languages)
+            engine = Engine(
+                each,
+                validators=self.features.validators,
+                option_sources={k: (lambda person, fn=fn, env=env: fn(env, person))
+                                for k, fn in self.features.option_sources.items()},
+                renderers={k: (lambda person, ctx, fn=fn, env=env: fn(env, person, ctx))
+                           for k, fn in self.features.renderers.items()},
+                actions=self.features.actions,
+            )
+            problems = check_names(each, actions=self.features.actions, validators=self.features.validators,
+                                   renderers=self.features.renderers, option_sources=self.features.option_sources,
+                                   commands=self.features.commands)
+            if problems:
+                raise ContentError(problems)
+            self._languages[lang] = _Language(each, env, engine)
+        wanted = settings.language
+        self.default_language = wanted if wanted in self._languages else content.lang
         self._pending: OrderedDict[str, Any] = OrderedDict()  # not-yet-agreed people: kept in memory only
+        self._pending_lang: OrderedDict[str, str] = OrderedDict()  # … and the language they picked
         # Text typed at a choice, with the turn it was typed at and its message: until kept, or the person moves on.
         self._held: OrderedDict[str, tuple[str, int, tuple[int, int] | None]] = OrderedDict()
+
+    # ---- languages: each turn runs with the person's ------------------------------------------------
+
+    @property
+    def languages(self) -> dict[str, Content]:
+        """Every content language, English (or the default) first."""
+        return {lang: each.content for lang, each in self._languages.items()}
+
+    @property
+    def _lang(self) -> _Language:
+        return self._languages[_TURN_LANG.get() or self.default_language]
+
+    @property
+    def content(self) -> Content:
+        """The content of the turn being handled (the person's language); outside a turn, the default's."""
+        return self._lang.content
+
+    @property
+    def env(self) -> Env:
+        return self._lang.env
+
+    @property
+    def engine(self) -> Engine:
+        return self._lang.engine
+
+    def for_profile(self, profile: Mapping[str, Any]) -> Env:
+        """The env in a person's language (tests hand the app itself where a job expects an env)."""
+        return self.env.for_profile(profile)
+
+    def pick_language(self, code: str | None) -> str:
+        """A language for Telegram's `language_code` ("es", "es-MX" → es, when content/es exists); anything
+        else, or nothing, → the default language (FULCRUM_LANGUAGE, else English). Language is not country."""
+        base = (code or "").strip().lower().replace("-", "_").split("_")[0]
+        return base if base in self._languages else self.default_language
+
+    def language_of(self, pid: str, person: Person, code: str | None = None) -> str:
+        """The person's language: the one they chose (or were given on first contact), else from `code`."""
+        chosen = person.profile.get(LANGUAGE_KEY) or self._pending_lang.get(pid)
+        return chosen if chosen in self._languages else self.pick_language(code)
+
+    def _language_options(self, env: Env, person: Person) -> list[tuple[str, str]]:
+        return [(lang, each.content.common.language or lang) for lang, each in self._languages.items()]
 
     @property
     def jobs(self) -> list:
@@ -110,7 +173,18 @@ class Fulcrum:
 
     def handle(self, pid: str, inp: Input, now: datetime, *, chat_id: int | None = None,
                update_id: int | None = None, message_id: int | None = None,
-               prepared: Any = _UNPREPARED) -> Outcome:
+               prepared: Any = _UNPREPARED, language_code: str | None = None) -> Outcome:
+        """One input. `language_code` (Telegram's, or the console's --lang) chooses the language of a person who
+        has none yet; after that the one in their profile is used, until they change it with /language."""
+        token = _TURN_LANG.set(None)
+        try:
+            return self._handle(pid, inp, now, chat_id=chat_id, update_id=update_id, message_id=message_id,
+                                prepared=prepared, language_code=language_code)
+        finally:
+            _TURN_LANG.reset(token)
+
+    def _handle(self, pid: str, inp: Input, now: datetime, *, chat_id: int | None, update_id: int | None,
+                message_id: int | None, prepared: Any, language_code: str | None) -> Outcome:
         if prepared is _UNPREPARED:
             work = self.prepare(pid, inp)
             prepared = work() if work is not None else None
@@ -122,11 +196,14 @@ class Fulcrum:
                 outcome.duplicate = True
                 return outcome
             person = self._person(pid)
+            outcome.lang = self.language_of(pid, person, language_code)
+            _TURN_LANG.set(outcome.lang)  # the content, env and engine of this turn are the person's language's
             outcome.hide_answer = self.asks_danger(person)  # the step on screen, before the engine moves them
             ctx = self.context(now)
             inp = as_command(self._option_at(pid, person, inp, now))
             result = self._turn(pid, person, inp, ctx, outcome, prepared)
             self._commit(pid, person, result, now, outcome, chat_id, inp=inp)
+            self._switch_language(pid, result, now, outcome)
             if update_id is not None:
                 self.store.record_update(update_id, now)
         if outcome.erased:
@@ -167,29 +244,31 @@ class Fulcrum:
         return self.engine.handle(person, inp, ctx)
 
     def triage_only(self, pid: str, text: str, now: datetime, *, chat_id: int | None = None,
-                    update_id: int | None = None) -> Outcome:
+                    update_id: int | None = None, language_code: str | None = None) -> Outcome:
         """For text that must not move a flow (edited messages, captions): answer only if it signals danger."""
-        return self._danger_only(pid, self.triage.assess(text), now, chat_id, update_id)
+        return self._danger_only(pid, self.triage.assess(text), now, chat_id, update_id, language_code)
 
     def not_text(self, pid: str, now: datetime, *, caption: str | None = None, chat_id: int | None = None,
-                 update_id: int | None = None) -> Outcome:
+                 update_id: int | None = None, language_code: str | None = None) -> Outcome:
         """A sticker, photo, voice or document: a caption that signals danger is answered as any text would be;
         otherwise a short note that only text and buttons are understood, and the person's step again."""
         verdict = self.triage.assess(caption) if caption else None
         if verdict:
-            return self._danger_only(pid, verdict, now, chat_id, update_id)
-        outcome = self.handle(pid, Input.open(), now, chat_id=chat_id, update_id=update_id, prepared=None)
+            return self._danger_only(pid, verdict, now, chat_id, update_id, language_code)
+        outcome = self.handle(pid, Input.open(), now, chat_id=chat_id, update_id=update_id, prepared=None,
+                              language_code=language_code)
         if not outcome.duplicate:
-            outcome.replies.insert(0, Reply(self.content.note("only_text")))
+            content = self._languages[outcome.lang or self.default_language].content
+            outcome.replies.insert(0, Reply(content.note("only_text")))
         return outcome
 
     def _danger_only(self, pid: str, verdict: Verdict, now: datetime, chat_id: int | None,
-                     update_id: int | None) -> Outcome:
+                     update_id: int | None, language_code: str | None = None) -> Outcome:
         """Answer what triage found (the crisis screen or the check question), or only record the update."""
         if not verdict:
             return self._record_only(pid, now, update_id)
         return self.handle(pid, Input.command(DANGER, f"{verdict.tier}:{verdict.arg}"), now, chat_id=chat_id,
-                           update_id=update_id)
+                           update_id=update_id, language_code=language_code)
 
     def _record_only(self, pid: str, now: datetime, update_id: int | None) -> Outcome:
         """Nothing to change but the update id (so a redelivery is recognised)."""
@@ -203,8 +282,13 @@ class Fulcrum:
         return outcome
 
     def view(self, pid: str, now: datetime) -> Reply:
-        """The person's current step, without changing anything."""
-        return self._current(pid, self._person(pid), now)
+        """The person's current step, in their language, without changing anything."""
+        person = self._person(pid)
+        token = _TURN_LANG.set(self.language_of(pid, person))
+        try:
+            return self._current(pid, person, now)
+        finally:
+            _TURN_LANG.reset(token)
 
     def _option_at(self, pid: str, person: Person, inp: Input, now: datetime) -> Input:
         """A button sent as "#N" (its option id too long for Telegram's callback data): the N-th option of the
@@ -285,6 +369,16 @@ class Fulcrum:
         result.events.append(Event(flow, value=verdict.category))
         return result
 
+    def _switch_language(self, pid: str, result: Result, now: datetime, outcome: Outcome) -> None:
+        """A new language chosen (/language): the step the person lands on is drawn again in it, after a note
+        saying so in that language; `outcome.language` tells the adapter (Telegram's command menu for the chat)."""
+        new = result.profile.get(LANGUAGE_KEY)
+        if outcome.erased or new not in self._languages or new == (_TURN_LANG.get() or self.default_language):
+            return
+        _TURN_LANG.set(new)  # the rest of this turn (handle resets it)
+        outcome.lang, outcome.language_changed = new, True
+        outcome.replies = [Reply(self.content.note("language_set")), self._current(pid, self._person(pid), now)]
+
     # ---- free text that is not an answer: read, acknowledged, and the person's to keep ----------------
 
     def _offer_to_keep(self, pid: str, person: Person, result: Result, outcome: Outcome) -> None:
@@ -349,12 +443,17 @@ class Fulcrum:
             outcome.replies = [d for r in outcome.replies
                                for d in (views[r.flow](tctx, r) if r.flow in views and r.is_step else [r])]
         agreed = result.agreed if result.agreed is not None else person.agreed
+        lang = _TURN_LANG.get() or self.default_language
+        if LANGUAGE_KEY not in person.profile and LANGUAGE_KEY not in result.profile:
+            result.profile[LANGUAGE_KEY] = lang  # first contact's language, remembered (encrypted) on agreeing
         if "erase" in result.actions:
             store.erase(pid)
             self._pending.pop(pid, None)
+            self._pending_lang.pop(pid, None)
             outcome.erased = True
         elif agreed:
             self._pending.pop(pid, None)
+            self._pending_lang.pop(pid, None)
             store.save(pid, result, now, chat_id=chat_id, content_version=self.content.version,
                        text_steps=self.text_steps)
             for after_turn in features.after_turn:
@@ -362,8 +461,12 @@ class Fulcrum:
         else:
             self._pending[pid] = result.conversation
             self._pending.move_to_end(pid)
+            self._pending_lang[pid] = str(result.profile.get(LANGUAGE_KEY) or lang)
+            self._pending_lang.move_to_end(pid)
             while len(self._pending) > 10_000:
                 self._pending.popitem(last=False)
+            while len(self._pending_lang) > 10_000:
+                self._pending_lang.popitem(last=False)
         self._offer_to_keep(pid, person, result, outcome)
         self._offer_to_copy(person, outcome)
         for event in result.events:
@@ -391,14 +494,14 @@ class Fulcrum:
         if not categories and flow in HARM_FLOWS:
             categories = ("violence",)
         chosen = bool(person.profile.get("country"))
-        return render_resources(self.content, self.resources, self.country(person), categories=categories,
+        return render_resources(env.content, self.resources, self.country(person), categories=categories,
                                 relationship=person.profile.get("relationship"),
                                 from_default=not chosen and bool(self.settings.default_country),
                                 emergency=flow not in EMERGENCY_FIRST)  # those screens open with it already
 
     def _render_emergency(self, env: Env, person: Person, ctx: Context) -> str:
         """The first number on the crisis and check screens: the person's country's emergency number."""
-        return render_emergency(self.content, self.resources, self.country(person))
+        return render_emergency(env.content, self.resources, self.country(person))
 
 
 def render_emergency(content: Content, directory: Directory, country: str | None) -> str:

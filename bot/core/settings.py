@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     practice_cost: str | None = None  # what it costs, or how to ask
     privacy_url: str | None = None
     default_country: str | None = None
+    # The language for people whose Telegram language has no content/<lang>/ (and the console's): a folder name.
+    language: str = "en"
     discreet: bool = True
     sweep_seconds: float = Field(default=60.0, gt=0)
     retention_days: int = Field(default=365, ge=1)

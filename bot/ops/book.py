@@ -14,7 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from flows.content import Condition, Content, Flow, Next, StepSpec, load_content
+from flows.content import Condition, Content, Flow, Next, StepSpec, load_languages
 from flows.resources import text_in
 
 KIND_WORDS = {
@@ -56,8 +56,10 @@ def step_anchor(flow_id: str, step_id: str) -> str:
 
 
 class Book:
-    def __init__(self, content: Content, safety: Any = None, directory: Any = None, *, generated: dt.date | None = None):
+    def __init__(self, content: Content, safety: Any = None, directory: Any = None, *, generated: dt.date | None = None,
+                 languages: dict[str, Content] | None = None):
         self.c = content
+        self.languages = languages or {content.lang: content}
         self.safety = safety
         self.directory = directory
         self.generated = generated or dt.date.today()
@@ -267,6 +269,16 @@ class Book:
         out.append("</article>")
         return "\n".join(out)
 
+    def render_languages(self) -> str:
+        """Which languages content has (a folder each) and whether each has been read by a counsellor fluent in
+        it (`reviewed:` in its common.yaml; `pending` until then). The flows below are shown in English."""
+        rows = []
+        for lang, each in self.languages.items():
+            state = "reference (the texts below)" if lang == "en" else (each.common.reviewed or "pending")
+            rows.append(f"<tr><td>{_e(lang)}</td><td>{_e(each.common.language or lang)}</td><td>{_e(state)}</td></tr>")
+        return ('<section id=languages><h2>Languages</h2><table><tr><th>folder</th><th>name</th>'
+                "<th>reviewed</th></tr>" + "".join(rows) + "</table></section>")
+
     def render_safety(self) -> str:
         if self.safety is None:
             return ""
@@ -349,7 +361,8 @@ class Book:
         if self.directory is not None:
             toc.append('<li><a href="#help-directory">Help directory</a></li>')
         toc.append("</ol></nav>")
-        body = [*toc, *(self.render_flow(f) for f in self.flows), self.render_safety(), self.render_directory()]
+        body = [self.render_languages(), *toc, *(self.render_flow(f) for f in self.flows), self.render_safety(),
+                self.render_directory()]
         title = "Fulcrum content book"
         return (
             "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
@@ -408,11 +421,12 @@ def build_book(content_root: str | Path, *, today: dt.date | None = None) -> str
     from flows.resources import load_resources
     from flows.safety import Triage
 
-    content = load_content(content_root)
+    languages = load_languages(content_root)
+    content = languages["en"]
     root = Path(content.root)
     safety = Triage.load(root / "safety.yaml").spec if (root / "safety.yaml").is_file() else None
     directory = load_resources(root / "directory", today=today) if (root / "directory").is_dir() else None
-    return Book(content, safety, directory, generated=today).render()
+    return Book(content, safety, directory, generated=today, languages=languages).render()
 
 
 def write_book(content_root: str | Path, out: str | Path, *, today: dt.date | None = None) -> Path:

@@ -9,7 +9,7 @@ from bot.compose import features
 from bot.core.feature import merge
 from bot.core.service import Fulcrum
 from bot.core.settings import Settings
-from flows.content import Content, ContentError, check_names, load_content
+from flows.content import Content, ContentError, check_names, load_languages
 
 
 def unprovided_names(content: Content) -> list[tuple[str, str, str]]:
@@ -29,10 +29,12 @@ def check_all(root: Path, today: date | None = None) -> tuple[list[tuple[str, st
     problems: list[tuple[str, str, str]] = []
     flows = steps = 0
     try:
-        content = load_content(root)
+        languages = load_languages(root)  # every content/<lang>/, each checked against English
+        content = languages["en"]
         flows = len(content.flows)
         steps = sum(len(f.steps) for f in content.flows.values())
-        problems += unprovided_names(content)
+        for each in languages.values():
+            problems += [p for p in unprovided_names(each) if p not in problems]
     except ContentError as exc:
         problems += exc.problems
     safety = root / "safety.yaml"

@@ -66,16 +66,21 @@ def cli() -> None:
 @click.option("--user", default="local", show_default=True, help="Whose progress to use.")
 @click.option("--db", type=click.Path(path_type=Path), default=None, help="Database file (FULCRUM_DB).")
 @click.option("--trace", is_flag=True, help="Write `@ FLOW STEP KIND` to stderr after each turn.")
-def chat(user: str, db: Path | None, trace: bool) -> None:
+@click.option("--lang", default=None, help="Language to talk in: a folder of content/ (default: FULCRUM_LANGUAGE, "
+              "or the one this user chose with /language).")
+def chat(user: str, db: Path | None, trace: bool, lang: str | None) -> None:
     """Talk to Fulcrum in the terminal, with the same engine and store as the bot.
 
-    Example: fulcrum chat --user alex --trace
+    Example: fulcrum chat --user alex --trace --lang es
     """
     from bot.adapters.console import Console, read_lines
 
     app = open_app(db=db)
+    if lang is not None and lang not in app.languages:
+        app.store.close()
+        raise Problem(f"--lang {lang}: no such language; content has {', '.join(app.languages)}")
     try:
-        Console(app, user, trace=trace).run(read_lines(sys.stdin))
+        Console(app, user, trace=trace, lang=lang).run(read_lines(sys.stdin))
     except KeyboardInterrupt:
         click.echo("")
     finally:

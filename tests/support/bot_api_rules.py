@@ -258,6 +258,36 @@ def commands(value: Any) -> list[dict]:
     return [{"command": c["command"], "description": c["description"]} for c in value]
 
 
+# setMyCommands' optional fields (core.telegram.org/bots/api#setmycommands and #botcommandscope): `scope` is one
+# of seven BotCommandScope objects, three of them naming a chat (and one a member too); `language_code` is "a
+# two-letter ISO 639-1 language code" or empty ("commands will be applied to all users from the given scope,
+# for whose language there are no dedicated commands"). The error texts below are this fake's own wording.
+SCOPES = {"default": (), "all_private_chats": (), "all_group_chats": (), "all_chat_administrators": (),
+          "chat": ("chat_id",), "chat_administrators": ("chat_id",), "chat_member": ("chat_id", "user_id")}
+
+
+def command_scope(scope: Any) -> dict:
+    if scope is None:
+        return {"type": "default"}
+    if not isinstance(scope, dict) or scope.get("type") not in SCOPES:
+        raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
+    needed = SCOPES[scope["type"]]
+    if set(scope) != {"type", *needed}:
+        raise ApiError(400, "Bad Request: wrong BotCommandScope fields")
+    for name in needed:
+        if not isinstance(scope[name], (int, str)) or isinstance(scope[name], bool):
+            raise ApiError(400, "Bad Request: chat not found")
+    return scope
+
+
+def command_language(code: Any) -> str:
+    if code in (None, ""):
+        return ""
+    if not isinstance(code, str) or not re.fullmatch(r"[a-z]{2}", code):
+        raise ApiError(400, "Bad Request: invalid language code specified")
+    return code
+
+
 def chat_action(action: Any) -> None:
     if action not in CHAT_ACTIONS:
         raise ApiError(400, "Bad Request: wrong parameter action in request")

@@ -9,8 +9,9 @@ from flows.model import Input, Reply
 
 
 class Chat:
-    def __init__(self, app, user: str = "t", start: datetime | None = None):
+    def __init__(self, app, user: str = "t", start: datetime | None = None, lang: str | None = None):
         self.app = app
+        self.lang = lang  # as Telegram's language_code: chooses the language of someone who has none yet
         self.pid = f"cli:{user}"
         self.now = start or datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
         self.last: Reply | None = None
@@ -32,7 +33,7 @@ class Chat:
         return self.handle(inp)
 
     def handle(self, inp: Input) -> str:
-        outcome = self.app.handle(self.pid, inp, self._tick())
+        outcome = self.app.handle(self.pid, inp, self._tick(), language_code=self.lang)
         for reply in outcome.replies:
             if reply.is_step:
                 self.last = reply

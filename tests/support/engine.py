@@ -14,9 +14,10 @@ COUNTRIES = [("gb", "United Kingdom"), ("ie", "Ireland")]
 
 
 def make_engine(content) -> Engine:
-    """The real content, with the help directory rendered as "(resources)" and two countries to pick from."""
+    """The real content, with the help directory rendered as "(resources)", two countries and one language to pick from."""
     return Engine(content, renderers={"resources": lambda person, ctx: "(resources)"},
-                  option_sources={"countries": lambda person: list(COUNTRIES)})
+                  option_sources={"countries": lambda person: list(COUNTRIES),
+                                  "languages": lambda person: [("en", "English")]})
 
 
 def apply_result(person: Person, res) -> None:

@@ -27,7 +27,7 @@ Inspection:
     calls [(method, params)], errors [(method, code, description)] (answers a client that
     already hung up are not errors), answered_callbacks [dict], unanswered_callbacks()
     [callback_query dicts], acked_offset, pending_updates() (not yet confirmed by an offset),
-    commands (default scope), webhook (Webhook namedtuple; url == "" when unset), http_429
+    commands (default scope), commands_for(scope, language_code), user_languages {user id: code}, webhook (Webhook namedtuple; url == "" when unset), http_429
     (http_429_chat: those the per-chat cap refused).
     last() raises LookupError when the bot sent nothing; press() raises ValueError for a
     button that is not on the message (check=False to skip).
@@ -179,6 +179,7 @@ class FakeTelegram:
         self.timeout_delay = 6.0
         self.webhook = Webhook()
         self._commands: dict[tuple[str, str], list[dict]] = {}
+        self.user_languages: dict[int, str | None] = {}  # user id → language_code sent (default "en"; None: none)
         self._chats: dict[int, dict] = {}
         self._messages: dict[int, dict[int, Record]] = collections.defaultdict(dict)
         self._next_mid: dict[int, itertools.count] = collections.defaultdict(lambda: itertools.count(1))
@@ -365,7 +366,10 @@ class FakeTelegram:
         return int(self.clock())
 
     def _user(self, user_id: int) -> dict:
-        return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}", "language_code": "en"}
+        user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        # Telegram sends the user's app language when it knows it (an IETF tag, e.g. "es" or "pt-br").
+        code = self.user_languages.get(user_id, "en")
+        return {**user, "language_code": code} if code else user
 
     def _chat(self, chat_id: int, chat_type: str = "private") -> dict:
         if chat_id not in self._chats:
@@ -626,8 +630,13 @@ class FakeTelegram:
 
     @staticmethod
     def _scope_key(p: dict) -> tuple[str, str]:
-        scope = p.get("scope") or {"type": "default"}
-        return json.dumps(scope, sort_keys=True), str(p.get("language_code") or "")
+        scope = p.get("scope")
+        if isinstance(scope, str):  # form-encoded: a JSON string
+            scope = json.loads(scope)
+        scope = rules.command_scope(scope)
+        if scope["type"] in ("chat", "chat_administrators", "chat_member"):
+            scope = {**scope, "chat_id": int(scope["chat_id"])}
+        return json.dumps(scope, sort_keys=True), rules.command_language(p.get("language_code"))
 
     async def _set_commands(self, p: dict) -> bool:
         self._commands[self._scope_key(p)] = rules.commands(p.get("commands"))
@@ -816,6 +825,10 @@ class FakeTelegram:
     @property
     def commands(self) -> list[dict]:
         return self._commands.get(self._scope_key({}), [])
+
+    def commands_for(self, scope: dict | None = None, language_code: str = "") -> list[dict]:
+        """What setMyCommands set for one scope and language (exactly that pair; no fallback)."""
+        return self._commands.get(self._scope_key({"scope": scope, "language_code": language_code}), [])
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5, what: str | None = None) -> Any:
         loop = asyncio.get_running_loop()

@@ -23,7 +23,10 @@ TOKEN = "123456:TESTS"
 def app_and_application(db, content, *, token: str = TOKEN, **build: Any):
     from tests.conftest import make_app
 
-    app = make_app(db, content, telegram_bot_token=token)
+    if isinstance(content, dict):  # several languages: {lang: Content}
+        app = make_app(db, languages=content, telegram_bot_token=token)
+    else:
+        app = make_app(db, content, telegram_bot_token=token)
     return app, build_application(app.settings, app, **build)
 
 

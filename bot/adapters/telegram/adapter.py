@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ContextTypes
@@ -133,7 +133,7 @@ class TelegramAdapter:
             return
         pid, now = self.pid(update), self.clock()
         outcome = self.app.not_text(pid, now, caption=message.caption, chat_id=message.chat_id,
-                                    update_id=update.update_id)
+                                    update_id=update.update_id, language_code=_language_code(update))
         if not outcome.duplicate:
             await self._after(pid, message.chat_id, outcome, now, incoming=message.message_id)
 
@@ -143,7 +143,8 @@ class TelegramAdapter:
         if not text or update.effective_user is None:
             return
         pid, now = self.pid(update), self.clock()
-        outcome = self.app.triage_only(pid, text, now, chat_id=message.chat_id, update_id=update.update_id)
+        outcome = self.app.triage_only(pid, text, now, chat_id=message.chat_id, update_id=update.update_id,
+                                       language_code=_language_code(update))
         if outcome.verdict and not outcome.duplicate:
             await self._after(pid, message.chat_id, outcome, now)
 
@@ -159,9 +160,10 @@ class TelegramAdapter:
         inp = self._press_input(render.decode(query.data))
         inp = self._tick_behind(chat_id, message.message_id, inp)
         outcome = self.app.handle(pid, inp, now, chat_id=chat_id, update_id=update.update_id,
-                                  prepared=await self._prepare(pid, inp))
+                                  prepared=await self._prepare(pid, inp), language_code=_language_code(update))
         if outcome.duplicate:
             return
+        await self._chat_commands(chat_id, outcome)
         # A press the engine did not take (an old turn; someone no longer known, sent to onboarding) leaves its
         # message alone: it may already be gone, and what it showed is not what was answered.
         await self._delete_saved(chat_id, outcome, None)  # e.g. "Keep it in my journal": the kept text goes
@@ -214,10 +216,24 @@ class TelegramAdapter:
     async def _turn(self, update: Update, message: Message, inp: Input) -> None:
         pid, now = self.pid(update), self.clock()
         outcome = self.app.handle(pid, inp, now, chat_id=message.chat_id, update_id=update.update_id,
-                                  message_id=message.message_id, prepared=await self._prepare(pid, inp))
+                                  message_id=message.message_id, prepared=await self._prepare(pid, inp),
+                                  language_code=_language_code(update))
         if outcome.duplicate:
             return
+        await self._chat_commands(message.chat_id, outcome)
         await self._after(pid, message.chat_id, outcome, now, incoming=message.message_id)
+
+    async def _chat_commands(self, chat_id: int, outcome: Outcome) -> None:
+        """A language chosen with /language: this chat's command menu in it (BotCommandScopeChat). Only the
+        descriptions change; a failure is logged and the turn stands (the menu keeps the Telegram language's)."""
+        if not outcome.language_changed or outcome.lang not in self.app.languages:
+            return
+        listed = self.app.languages[outcome.lang].common.listed_commands
+        commands = [BotCommand(name, description) for name, description in listed.items()]
+        try:
+            await self._call(lambda: self.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id)))
+        except (Forbidden, BadRequest, NetworkError) as exc:
+            log.warning("the chat's command menu was not set (%s)", type(exc).__name__)
 
     async def _prepare(self, pid: str, inp: Input) -> Any:
         """The slow part of a turn (hashing a PIN) in a worker thread, so other people's turns go on meanwhile."""
@@ -521,3 +537,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     frames = "".join(traceback.format_tb(error.__traceback__)) if error is not None else ""
     log.error("update %s person %s failed: %s\n%s", update_id, update_key(update),
               type(error).__name__ if error else "?", frames.rstrip())
+
+
+def _language_code(update: Update) -> str | None:
+    """Telegram's language for the person (an IETF tag such as "es" or "pt-br"); the service uses it only for
+    someone who has no language yet."""
+    user = update.effective_user
+    return user.language_code if user is not None else None

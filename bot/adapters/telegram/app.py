@@ -11,6 +11,7 @@ app's `Env` and the adapter as its `Sender` (low-priority sends wait on `is_busy
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -88,11 +89,20 @@ def schedule_jobs(application: Application, adapter: TelegramAdapter, jobs: Iter
                             job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None})
 
 
-def bot_commands(app: Fulcrum) -> list[BotCommand]:
-    """The command menu, from content/en/common.yaml `commands:` (name → short description), without the ones
-    marked `hidden: true` (they work all the same; the menu is visible to anyone holding the phone)."""
-    return [BotCommand(name, description) for name, description in app.content.common.listed_commands.items()]
+def bot_commands(app: Fulcrum, lang: str | None = None) -> list[BotCommand]:
+    """The command menu, from content/<lang>/common.yaml `commands:` (name → short description; the default
+    language's without `lang`), without the ones marked `hidden: true` (they work all the same; the menu is
+    visible to anyone holding the phone). Names are the same in every language; descriptions are not."""
+    content = app.languages.get(lang or "", app.content)
+    return [BotCommand(name, description) for name, description in content.common.listed_commands.items()]
 
 
 async def set_commands(application: Application) -> None:
-    await application.bot.set_my_commands(bot_commands(adapter_of(application).app))
+    """The default menu (the default language's), then one per content language for people whose Telegram is
+    set to it (`language_code`: the Bot API takes a two-letter ISO 639-1 code, so another folder name is left
+    to the default menu). A chat's own language, chosen with /language, is set by the adapter."""
+    app = adapter_of(application).app
+    await application.bot.set_my_commands(bot_commands(app))
+    for lang in app.languages:
+        if re.fullmatch(r"[a-z]{2}", lang):
+            await application.bot.set_my_commands(bot_commands(app, lang), language_code=lang)

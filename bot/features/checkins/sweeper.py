@@ -26,7 +26,8 @@ log = logging.getLogger("fulcrum.checkins")
 # ---- reminders ------------------------------------------------------------------------------------------------
 
 def prompt_reply(env: Env, kind: str, profile: dict[str, Any], topic: str = "") -> Reply:
-    """What a reminder says: neutral unless the person chose descriptive reminders."""
+    """What a reminder says: neutral unless the person chose descriptive reminders; in the person's language."""
+    env = env.for_profile(profile)
     notes, labels = env.content.common.notes, env.content.common.options
     discreet = is_discreet(env, profile)
     if kind == "followup":
@@ -246,7 +247,7 @@ class Sweeper:
         """The weekly summary when one is wired in, else a neutral note with a /progress button."""
         if self.summary is not None:
             try:
-                drawn = self.summary(self.env, pid, now)
+                drawn = self.summary(self.env.for_profile(profile), pid, now)
                 if drawn is not None:  # None: not to be shown now (the chat is locked)
                     return drawn
             except Exception:  # noqa: BLE001 - a summary that cannot be drawn falls back to the neutral note

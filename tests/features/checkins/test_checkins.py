@@ -173,11 +173,11 @@ def test_checkin_trace_in_the_console(tmp_path):
 
 def test_prompts_are_neutral_unless_the_person_chose_otherwise(app):
     for kind in ("checkin", "followup", "summary"):
-        text = prompt_reply(app, kind, {}, "boundaries").text.casefold()
+        text = prompt_reply(app.env, kind, {}, "boundaries").text.casefold()
         for word in ("abuse", "partner", "power", "boundar", "relationship", "help", "control"):
             assert word not in text, (kind, word)
-    assert prompt_reply(app, "checkin", {"checkins_discreet": False}).text != prompt_reply(app, "checkin", {}).text
-    assert [o.id for o in prompt_reply(app, "checkin", {}).options] == ["/checkin", "/pause_checkins", "/stop_checkins"]
+    assert prompt_reply(app.env, "checkin", {"checkins_discreet": False}).text != prompt_reply(app.env, "checkin", {}).text
+    assert [o.id for o in prompt_reply(app.env, "checkin", {}).options] == ["/checkin", "/pause_checkins", "/stop_checkins"]
 
 
 def test_reminder_buttons_work_whatever_the_person_did_since(app, chat):
