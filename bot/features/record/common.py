@@ -72,6 +72,20 @@ def show_day(content: Content, stored: str | None) -> str:
     return content.note("record_date_time", date=day, time=stored[11:16]) if len(stored) > 10 else day
 
 
+def slot_entry(option_id: str, shown: list[dict[str, Any]]) -> tuple[bool, dict[str, Any] | None]:
+    """An entry button of a page (content's e1…e5): (True, its entry), or (True, None) past the page's end;
+    (False, None) for any other option."""
+    if not (option_id.startswith("e") and option_id[1:].isdigit()):
+        return False, None
+    n = int(option_id[1:])
+    return True, shown[n - 1] if 0 < n <= len(shown) else None
+
+
+def entry_label(content: Content, e: dict[str, Any], key: str = "record_pick_label") -> str:
+    """'No. 3 · 28 Nov 2026': an entry on a button, by number and the day it happened, never its words."""
+    return content.note(key, number=e["number"], date=show_day(content, str(e.get("happened") or "")[:10] or None))
+
+
 def show_instant(content: Content, stamp: str | None, zone: tzinfo) -> str:
     """A stored UTC instant (written down, edited) in the person's time, to the minute."""
     moment = from_iso(stamp)

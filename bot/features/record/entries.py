@@ -15,7 +15,8 @@ from typing import Any
 from bot.core.clock import iso
 from bot.core.feature import TurnContext
 from bot.features.record.common import (FIELDS, TEXT_FIELDS, before_step, bounce, entries, entry, number, own_options,
-                                        page_of, profile, put, show_day, show_instant, take_answer)
+                                        page_of, profile, put, show_day, show_instant, take_answer,
+                                        slot_entry, entry_label)
 from bot.features.record.dates import now_local, resolve
 from flows.model import Option, Reply
 
@@ -237,13 +238,11 @@ def draw_record(ctx: TurnContext, reply: Reply) -> list[Reply]:
                 lines.append(content.note("record_page_of", page=page + 1, pages=pages))
         options: list[Option] = []
         for o in reply.options:
-            if o.id.startswith("e") and o.id[1:].isdigit():
-                n = int(o.id[1:])
-                if n > len(shown):
+            is_slot, e = slot_entry(o.id, shown)
+            if is_slot:
+                if e is None:
                     continue
-                e = shown[n - 1]
-                o = Option(o.id, content.note("record_pick_label", number=e["number"],
-                                              date=show_day(content, str(e.get("happened") or "")[:10] or None)))
+                o = Option(o.id, entry_label(content, e))
             elif o.id == "newer" and page == 0 or o.id == "older" and page >= pages - 1:
                 continue
             elif o.id == "pdf" and not items:

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.core.feature import TurnContext
 from bot.features.record.common import (TEXT_FIELDS, before_step, bounce, entries, number, page_of, profile, put,
-                                        show_day, show_instant, take_answer)
+                                        show_day, show_instant, take_answer, slot_entry, entry_label)
 from bot.features.record.dates import day_of, resolve
 from bot.features.record.pdf import Block, Sheet, make_pdf
 from flows.model import LaterDocument, Option, Reply
@@ -149,15 +149,12 @@ def draw_export(ctx: TurnContext, reply: Reply) -> list[Reply]:
         picked = set(_chosen(ctx))
         options: list[Option] = []
         for o in reply.options:
-            if o.id.startswith("e") and o.id[1:].isdigit():
-                n = int(o.id[1:])
-                if n > len(shown):
+            is_slot, e = slot_entry(o.id, shown)
+            if is_slot:
+                if e is None:
                     continue
-                e = shown[n - 1]
                 key = "record_x_picked" if e["id"] in picked else "record_pick_label"
-                o = Option(o.id, content.note(key, number=e["number"],
-                                              date=show_day(content, str(e.get("happened") or "")[:10] or None)),
-                           ticked=e["id"] in picked)
+                o = Option(o.id, entry_label(content, e, key), ticked=e["id"] in picked)
             elif o.id == "newer" and page == 0 or o.id == "older" and page >= pages - 1:
                 continue
             options.append(o)
