@@ -470,3 +470,15 @@ def test_the_zones_offered_first_are_those_of_the_persons_country(app, chat):
     chat.press("daily")
     chat.press("t0800")
     assert [o.id for o in chat.last.options][:3] == ["Europe/Madrid", "Atlantic/Canary", "other"]
+
+
+def test_a_check_in_that_went_well_is_acknowledged_and_a_middling_one_is_not_judged(app, chat):
+    good = "That's good to hear"
+    for rating, expected in (("5", True), ("3", False), ("1", False)):
+        chat.send("/checkin")
+        chat.send(rating)
+        out = chat.press("skip")
+        assert chat.at == "checkin thanks"
+        assert (good in out) is expected
+        assert ("out of balance" in out) is (rating == "1")
+        chat.press("finish")
