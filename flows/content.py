@@ -39,7 +39,7 @@ PLACEHOLDER_CHARS = 20
 CONTEXT_NAMES = frozenset(
     {"progress", "intake_url", "practice_name", "practice_phone", "practice_hours", "privacy_url",
      "flows", "commands", "country", "value", "retention_days", "encrypted", "plaintext", "practice_offers",
-     "practice_after_intake", "practice_cost"}
+     "practice_after_intake", "practice_cost", "languages"}
 )
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it (start-up time)

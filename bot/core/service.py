@@ -162,7 +162,10 @@ class Fulcrum:
     # ---- one turn -----------------------------------------------------------------------------------
 
     def context(self, now: datetime) -> Context:
-        return Context(now=now, values=self.settings.text_values())
+        values = self.settings.text_values()
+        if len(self._languages) > 1:
+            values["languages"] = "yes"  # the language choice is offered only when there is one to make
+        return Context(now=now, values=values)
 
     def prepare(self, pid: str, inp: Input) -> Callable[[], Any] | None:
         """Slow work an input needs before its turn (the lock's PIN hash), or None. The Telegram adapter runs it

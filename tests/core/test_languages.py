@@ -163,3 +163,17 @@ def test_pseudo_locale_through_the_console(app, tmp_path):
     Console(app, "pseudo-console", out=out, lang="xx").run(["1", "/help", "/about", "/menu"])
     leaks = unmarked_lines(out.getvalue())
     assert leaks == [], leaks
+
+
+def test_the_language_choice_is_offered_only_when_there_is_one_to_make(app, store_path, content):
+    chat = Chat(app)
+    chat.send("/start")
+    assert "language" in [o.id for o in chat.last.options]  # two languages: offered on the first screen
+    alone = make_app(store_path.with_name("alone.db"), content)  # English only
+    only = Chat(alone)
+    only.send("/start")
+    assert "language" not in [o.id for o in only.last.options]
+    only.press("agree")
+    only.send("/about")
+    assert only.at == "about about" and "language" not in [o.id for o in only.last.options]
+    alone.store.close()
