@@ -9,6 +9,7 @@ hour later; an ambiguous autumn time is its first occurrence). Missed slots are 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -132,15 +133,19 @@ def first_slot(plan: Plan, now: datetime) -> datetime | None:
     """The first allowed slot strictly after `now` (switching on, or a plan with no slot sent yet)."""
     if not plan.active:
         return None
-    day = now.astimezone(plan.zone).date()
-    for _ in range(9):
+    return _walk(plan, now.astimezone(plan.zone).date(), now, lambda d: d + timedelta(days=1), tries=9)
+
+
+def _walk(plan: Plan, day: date, now: datetime, step: Callable[[date], date], *, tries: int) -> datetime | None:
+    """The first allowed day's slot from `day` on that is after `now`, moving on by `step`; None if none is."""
+    for _ in range(tries):
         d = _allowed(day, plan)
         if d is None:
             return None
         slot = slot_on(d, plan)
         if slot > now:
             return slot
-        day = d + timedelta(days=1)
+        day = step(d)
     return None
 
 
@@ -159,15 +164,9 @@ def next_slot(plan: Plan, last: datetime | None, now: datetime) -> datetime | No
     today = now.astimezone(zone).date()
     if plan.frequency != MONTHLY and day < today - timedelta(days=every):  # long downtime: jump whole periods
         day += timedelta(days=((today - day).days // every) * every)
-    for _ in range(64):
-        d = _allowed(day, plan)
-        if d is None:
-            return None
-        slot = slot_on(d, plan)
-        if slot > now:
-            return slot
-        day = _after(d, plan)
-    return first_slot(plan, now)
+    if _allowed(day, plan) is None:  # every day quiet
+        return None
+    return _walk(plan, day, now, lambda d: _after(d, plan), tries=64) or first_slot(plan, now)
 
 
 def summary_slot(plan: Plan, now: datetime) -> datetime | None:
