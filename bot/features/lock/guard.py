@@ -51,7 +51,6 @@ class LockGuard:
     default_idle: int = 15
     entries: OrderedDict[str, Entry] = field(default_factory=OrderedDict)
     held: OrderedDict[str, Input] = field(default_factory=OrderedDict)  # what to carry out after unlocking
-    _turn: dict[str, Lock] = field(default_factory=dict)  # the lock as `take` read it, for `hold` in the same turn
 
     # ---- before the transaction ----------------------------------------------------------------
 
@@ -92,7 +91,7 @@ class LockGuard:
             lock.locked = True  # away longer than the idle time: locked from this turn on
             state.write(g.store, g.pid, lock)
         self._note_visit(g, lock)
-        self._turn[g.pid] = lock
+        g.notes["lock"] = lock
         inp = g.inp
         entry = self.entries.get(g.pid)
         if inp.kind == "command" and inp.value in ("lock", "unlock"):
@@ -220,7 +219,7 @@ class LockGuard:
     # ---- holding back what is personal -------------------------------------------------------------
 
     def hold(self, g: GuardContext, result: Result | None) -> Result | None:
-        lock = self._turn.pop(g.pid, None) or state.read(g.store, g.pid) or Lock()
+        lock: Lock = g.notes.get("lock") or state.read(g.store, g.pid) or Lock()
         if not lock.locked and not lock.neutral:
             return None
         if result is not None and self._open(g, result):

@@ -25,11 +25,7 @@ def idle_sweep(default_idle: int) -> Callable[[Env, Sender], Awaitable[None]]:
             due = state.idle_unlocked(store, now, default_idle)
             ids = []
             for pid in due:
-                lock = state.read(store, pid)
-                if lock is None:
-                    continue
-                lock.locked = True
-                state.write(store, pid, lock)
+                state.lock_now(store, pid)
                 ids += store.tracked_messages(pid, now)
                 store.forget_messages(pid)
         if ids:

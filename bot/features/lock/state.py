@@ -62,3 +62,7 @@ def idle_unlocked(store: Store, now: datetime, default_idle: int) -> list[str]:
         "WHERE l.pin IS NOT NULL AND l.locked = 0").fetchall()
     return [pid for pid, seen, idle in rows
             if seen and now - from_iso(seen) >= timedelta(minutes=idle or default_idle)]  # type: ignore[operator]
+
+
+def lock_now(store: Store, pid: str) -> None:
+    store.execute("UPDATE locks SET locked = 1 WHERE person = ?", (pid,))
