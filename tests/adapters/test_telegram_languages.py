@@ -3,25 +3,18 @@ menus are registered per content language, and for a chat when its person picks 
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import pytest_asyncio
 
-from flows.content import load_languages
 from tests.adapters.test_telegram_e2e import USER, Harness, fake, press, say  # noqa: F401 - fake: a fixture
-from tests.conftest import CONTENT
-from tests.support.pseudo import make_pseudo
+from tests.support.pseudo import pseudo_languages
 
 OTHER = 5151
 
 
 @pytest.fixture(scope="module")
 def languages(tmp_path_factory):
-    root = tmp_path_factory.mktemp("pseudo") / "content"
-    shutil.copytree(CONTENT, root)
-    make_pseudo(root, "xx")
-    return load_languages(root)
+    return pseudo_languages(tmp_path_factory.mktemp("pseudo"))
 
 
 @pytest_asyncio.fixture

@@ -4,27 +4,21 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.features.checkins.sweeper import prompt_reply
-from flows.content import load_languages
-from flows.model import Input
-from tests.conftest import CONTENT, make_app
+from tests.conftest import make_app
 from tests.support.driver import Chat
-from tests.support.pseudo import CLOSE, OPEN, make_pseudo, unmarked
+from tests.support.pseudo import CLOSE, OPEN, pseudo_languages, unmarked
 
 WAYOUTS = ("back", "menu", "resume", "skip")
 
 
 @pytest.fixture(scope="module")
 def languages(tmp_path_factory):
-    root = tmp_path_factory.mktemp("pseudo") / "content"
-    shutil.copytree(CONTENT, root)
-    make_pseudo(root, "xx")
-    return load_languages(root)
+    return pseudo_languages(tmp_path_factory.mktemp("pseudo"))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ came from code, not content. Labels keep their limits (a too-long one is shorten
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,17 @@ def make_pseudo(root: Path, lang: str = "xx") -> Path:
         data = _common(data, lang) if path.stem == "common" else _flow_text(data)
         (folder / path.name).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return folder
+
+
+def pseudo_languages(folder: Path, lang: str = "xx") -> dict[str, Any]:
+    """A copy of the project's content in `folder`, with `lang` made from English, loaded: {lang: Content}."""
+    from flows.content import load_languages
+    from tests.conftest import CONTENT
+
+    root = folder / "content"
+    shutil.copytree(CONTENT, root)
+    make_pseudo(root, lang)
+    return load_languages(root)
 
 
 def unmarked(line: str) -> str:
