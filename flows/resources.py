@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -73,6 +74,11 @@ Url = Annotated[str, AfterValidator(_url)]  # a service's own address, as the se
 Text = str | dict[str, str]
 
 
+def _folded(name: str) -> str:
+    """'Émirats' sorts with E: accents do not move a country to the end of the list."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+
+
 def text_in(value: Text | None, lang: str = "en") -> str | None:
     if value is None or isinstance(value, str):
         return value
@@ -120,7 +126,7 @@ class Way(Checked):
 class Line(Checked):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     kind: Kind
-    name: str = Field(min_length=1)
+    name: Text  # as the service calls itself; a second language only where the service uses that name
     serves: Text
     phone: Phone | None = None
     phone_intl: Phone | None = None
@@ -146,7 +152,7 @@ class Entry(BaseModel):
 
     version: Literal[2]
     code: str
-    name: str = Field(min_length=1)
+    name: Text  # the country's name, per language where the content has one
     emergency: Emergency | None = None
     note: Text | None = None
     ways_without_speaking: list[Way] = Field(default_factory=list)
@@ -168,9 +174,10 @@ class Directory(BaseModel):
             return self.international
         return self.entries.get(code.strip().upper(), self.international)
 
-    def countries(self) -> list[tuple[str, str]]:
-        """(code, name) pairs sorted by country name."""
-        return sorted(((c, e.name) for c, e in self.entries.items()), key=lambda p: (p[1], p[0]))
+    def countries(self, lang: str = "en") -> list[tuple[str, str]]:
+        """(code, name) pairs sorted by the country's name in that language."""
+        named = ((c, text_in(e.name, lang) or c) for c, e in self.entries.items())
+        return sorted(named, key=lambda p: (_folded(p[1]), p[0]))
 
     def lines_for(self, country: str | None, categories: tuple[str, ...] | str = (),
                   relationship: str | None = None, *, limit: int = MAX_LINES) -> list[Line]:

@@ -482,7 +482,7 @@ class Fulcrum:
     # ---- what the engine asks of the world ------------------------------------------------------
 
     def _country_options(self, env: Env, person: Person) -> list[tuple[str, str]]:
-        return [(code.lower(), name) for code, name in self.resources.countries()]
+        return [(code.lower(), name) for code, name in self.resources.countries(env.content.lang)]
 
     def country(self, person: Person) -> str | None:
         code = person.profile.get("country") or self.settings.default_country
@@ -512,7 +512,7 @@ def render_emergency(content: Content, directory: Directory, country: str | None
     entry = directory.for_country(country)
     if entry.emergency is None:
         return content.note("emergency_unknown")
-    line = content.note("emergency_line", phone=entry.emergency.number, name=entry.name)
+    line = content.note("emergency_line", phone=entry.emergency.number, name=text_in(entry.name, content.lang))
     short = text_in(entry.emergency.short, content.lang)
     return f"{line} {short}" if short else line
 
@@ -521,7 +521,8 @@ def render_line(content: Content, line: Line) -> str:
     """'• Samaritans: 116 123 (24/7)': the number phones recognise, hours, cost when not free, a text option."""
     lang = content.lang
     number = line.phone_intl or line.phone
-    out = f"• {line.name}: {number}" if number else f"• {line.name}"
+    name = text_in(line.name, lang)
+    out = f"• {name}: {number}" if number else f"• {name}"
     extras = [x for x in (_hours(text_in(line.hours, lang)), _cost(text_in(line.cost, lang))) if x]
     if extras:
         out += f" ({'; '.join(extras)})"
@@ -534,14 +535,14 @@ def render_line(content: Content, line: Line) -> str:
 
 def _hours(hours: str | None) -> str | None:
     """'24 hours a day, every day of the year' → '24/7'; other hours as written."""
-    if hours and re.match(r"^24\s*(?:/\s*7|x\s*7|hours?|h\b)", hours, re.I):
+    if hours and re.match(r"^24\s*(?:/\s*7|x\s*7|hours?|horas?|h\b)", hours, re.I):
         return "24/7"
     return hours
 
 
 def _cost(cost: str | None) -> str | None:
     """Free is the rule and goes unsaid; anything else is said, in short."""
-    if not cost or cost.lower().startswith("free"):
+    if not cost or cost.lower().startswith(("free", "gratis", "gratuit")):
         return None
     return cost.split(";")[0].split(":")[0].strip()
 
@@ -552,9 +553,10 @@ def render_resources(content: Content, directory: Directory, country: str | None
     """The lines that fit, for one country (or the international list), in content/en/common.yaml's words.
     At most 8 lines and 700 characters (tests/flows/test_resources.py): a crisis screen is read in fear."""
     entry = directory.for_country(country)
-    lines = [content.note("resources_heading", name=entry.name)]
+    name = text_in(entry.name, content.lang)
+    lines = [content.note("resources_heading", name=name)]
     if from_default:
-        lines[0] += " " + content.note("resources_not_here", name=entry.name)
+        lines[0] += " " + content.note("resources_not_here", name=name)
     if emergency:
         lines.append(render_emergency(content, directory, country))
     lines += [render_line(content, line) for line in directory.lines_for(country, categories, relationship)]

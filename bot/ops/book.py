@@ -329,7 +329,7 @@ class Book:
             for way in entry.ways_without_speaking:
                 rows.append((f"Without speaking: {_e(way.name)}<br><small>{_e(text_in(way.how))}</small>", way))
             for line in entry.lines:
-                bits = [f"<strong>{_e(line.name)}</strong> <span class=tag>{_e(line.kind)}</span>"]
+                bits = [f"<strong>{_e(text_in(line.name))}</strong> <span class=tag>{_e(line.kind)}</span>"]
                 for label, value in (("phone", line.phone), ("text", text_in(line.text)), ("hours", text_in(line.hours)),
                                      ("cost", text_in(line.cost)), ("serves", text_in(line.serves)),
                                      ("web", line.url), ("chat", line.chat)):
@@ -339,7 +339,7 @@ class Book:
                     bits.append(f"<small>{_e(text_in(line.note))}</small>")
                 rows.append(("<br>".join(bits), line))
             for n, (what, checked) in enumerate(rows):
-                where = (f'<td rowspan={len(rows)}><strong>{_e(entry.name)}</strong><br><small>{_e(code)}</small></td>'
+                where = (f'<td rowspan={len(rows)}><strong>{_e(text_in(entry.name))}</strong><br><small>{_e(code)}</small></td>'
                          if n == 0 else "")
                 source = (f"{_link(checked.source)}<br>"
                           f"seen {_e(checked.source_seen)} ({_e(checked.seen_as.replace('_', ' '))})<br>"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.core.service import render_resources
-from flows.resources import FIRST_KINDS, Directory, ResourcesError, load_resources, stale
+from bot.core.service import _hours, render_resources
+from flows.resources import FIRST_KINDS, Directory, ResourcesError, load_resources, stale, text_in
 from tests.conftest import CONTENT, ROOT, TODAY
 
 DIRECTORY = CONTENT / "directory"
@@ -168,3 +168,37 @@ def test_resources_check_passes_when_everything_is_fresh_and_rung(tmp_path: Path
     assert out.returncode == 0, out.stdout + out.stderr
     out = _resources_check("--today", "2027-12-02", "--content", str(root), "--max-age", "180")
     assert out.returncode == 1 and "source seen" in out.stdout
+
+
+def _shown_texts(entry) -> list[tuple[str, object]]:
+    """Every directory text a help screen puts in front of a person (service names are the services' own)."""
+    out: list[tuple[str, object]] = [("name", entry.name)]
+    if entry.emergency and entry.emergency.short:
+        out.append(("emergency.short", entry.emergency.short))
+    for way in entry.ways_without_speaking[:1]:
+        out.append((f"way {way.name}", way.short or way.how))
+    for line in entry.lines:
+        hours = text_in(line.hours)
+        if hours and _hours(hours) != "24/7":  # shown as "24/7" in every language
+            out.append((f"{line.id}.hours", line.hours))
+        cost = text_in(line.cost)
+        if cost and not cost.lower().startswith("free"):
+            out.append((f"{line.id}.cost", line.cost))
+        if line.text:
+            out.append((f"{line.id}.text", line.text))
+    return out
+
+
+def test_every_text_a_help_screen_shows_has_spanish(directory: Directory) -> None:
+    missing = [f"{entry.code}: {where}" for entry in [directory.international, *directory.entries.values()]
+               for where, value in _shown_texts(entry) if not (isinstance(value, dict) and value.get("es"))]
+    assert not missing, missing
+
+
+def test_countries_are_named_and_sorted_in_the_readers_language(directory: Directory) -> None:
+    spanish = dict(directory.countries("es"))
+    assert spanish["ES"] == "España" and spanish["DE"] == "Alemania" and spanish["US"] == "Estados Unidos"
+    names = [name for _, name in directory.countries("es")]
+    assert names.index("Alemania") < names.index("Canadá") < names.index("España") < names.index("México")
+    assert dict(directory.countries("en"))["ES"] == "Spain"  # English stays as it was
+    assert text_in(directory.for_country("US").lines[0].name, "fr") == text_in(directory.for_country("US").lines[0].name)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.ops.book import Book, build_book, flow_anchor, step_anchor
+from flows.resources import text_in
 from tests.conftest import CONTENT, ROOT, TODAY
 from tests.support.required import missing
 
@@ -145,7 +146,7 @@ def test_the_book_shows_texts_options_branches_handovers_rules_and_sources(book_
             assert all(t in text for t in rule.traps)
     directory = load_resources(CONTENT / "directory", today=TODAY)
     for entry in [directory.international, *directory.entries.values()]:
-        assert entry.name in text
+        assert text_in(entry.name) in text
         for line in entry.lines:  # each line with its source, when it was seen, and its confirming phrase
             assert line.source in text and str(line.source_seen) in text and line.confirms in text
     assert text.count("not yet rung") >= sum(len(e.lines) for e in directory.entries.values())
