@@ -317,7 +317,7 @@ class Book:
                "the page its number was read on, when, and the phrase there that confirms it. "
                "<strong>Not yet rung</strong> marks every line the practice has not checked by phone.</p>"]
         entries = [("international", self.directory.international),
-                   *sorted(self.directory.entries.items(), key=lambda kv: kv[1].name)]
+                   *sorted(self.directory.entries.items(), key=lambda kv: text_in(kv[1].name) or kv[0])]
         out.append("<table class=options><thead><tr><th>Where</th><th>Line</th><th>Source, seen, confirming phrase</th>"
                    "<th>Rung by the practice</th></tr></thead><tbody>")
         for code, entry in entries:
