@@ -59,15 +59,47 @@ def _x_limits(start: datetime, end: datetime) -> tuple[float, float]:
     return float(date2num(start - pad)), float(date2num(end + pad))
 
 
+ENGLISH_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def _in_language(base: type, months: Sequence[str]) -> type:
+    """The date formatter with its English month names (strftime's %b in the C locale) swapped for ``months``."""
+    if not months or list(months) == ENGLISH_MONTHS:
+        return base
+    if len(months) != 12:
+        raise ValueError(f"twelve month names expected, got {len(months)}")
+    import re
+
+    swap = dict(zip(ENGLISH_MONTHS, months))
+    pattern = re.compile(r"\b(" + "|".join(ENGLISH_MONTHS) + r")\b")
+
+    def said(text: str) -> str:
+        return pattern.sub(lambda m: swap[m.group(1)], text)
+
+    class Formatter(base):  # type: ignore[misc, valid-type]
+        def __call__(self, x, pos=None):
+            return said(super().__call__(x, pos))
+
+        def format_ticks(self, values):
+            return [said(t) for t in super().format_ticks(values)]
+
+        def get_offset(self):
+            return said(super().get_offset())
+
+    return Formatter
+
+
 def render_balance_chart(
     points: Sequence[Point],
     *,
     title: str,
     y_labels: tuple[str, str] = ("less balanced", "more balanced"),
+    months: Sequence[str] = (),
 ) -> bytes:
     """Render the ratings over time as a phone-sized PNG (1080×810 px).
 
-    ``y_labels`` are the (bottom, top) captions of the y axis.
+    ``y_labels`` are the (bottom, top) captions of the y axis; ``months`` the twelve short month names of the
+    reader's language (matplotlib's own are English).
     Raises ValueError for no points or a rating outside 1..5.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -100,7 +132,7 @@ def render_balance_chart(
     )
 
     locator = AutoDateLocator(tz=tz, minticks=3, maxticks=6)
-    formatter = ConciseDateFormatter(locator, tz=tz)
+    formatter = _in_language(ConciseDateFormatter, months)(locator, tz=tz)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(formatter)
     ax.set_xlim(*_x_limits(times[0], times[-1]))

@@ -102,7 +102,8 @@ def chart_summary(content: Content, points: list[Point]) -> str:
 def chart_png(content: Content, points: list[Point]) -> bytes:
     """The ratings as a PNG, titled and captioned from content. Safe to call from a worker thread."""
     return render_balance_chart(points, title=content.note("progress_chart_title"),
-                                y_labels=(content.note("progress_chart_low"), content.note("progress_chart_high")))
+                                y_labels=(content.note("progress_chart_low"), content.note("progress_chart_high")),
+                                months=content.note("months").split())
 
 
 def report_lines(env: Env, pid: str, now: datetime, return_to: dict | None) -> tuple[list[str], list[Point]]:

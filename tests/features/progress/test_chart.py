@@ -189,3 +189,27 @@ def test_any_series_renders_a_decodable_png(points: Points) -> None:
     image = decode(render_balance_chart(points, title=TITLE))
     assert image.shape[:2] == (HEIGHT, WIDTH)
     assert summarise(points)["count"] == len(points)
+
+
+SPANISH_MONTHS = "ene feb mar abr may jun jul ago sept oct nov dic".split()
+
+
+def test_month_names_on_the_axis_come_from_the_readers_language() -> None:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+
+    from bot.features.progress.chart import _in_language
+
+    locator = AutoDateLocator(tz=timezone.utc, minticks=3, maxticks=6)
+    formatter = _in_language(ConciseDateFormatter, SPANISH_MONTHS)(locator, tz=timezone.utc)
+    days = [datetime(2026, month, 1, tzinfo=timezone.utc) for month in (9, 10, 11, 12)]
+    labels = formatter.format_ticks([date2num(d) for d in days])
+    assert labels == ["sept", "oct", "nov", "dic"], labels
+    assert _in_language(ConciseDateFormatter, ()) is ConciseDateFormatter  # English keeps matplotlib's own
+    with pytest.raises(ValueError, match="twelve"):
+        _in_language(ConciseDateFormatter, ["ene"])
+
+
+def test_a_spanish_chart_differs_from_the_english_one_only_in_its_words() -> None:
+    english = render_balance_chart(GOLDEN_SERIES, title="t")
+    spanish = render_balance_chart(GOLDEN_SERIES, title="t", months=SPANISH_MONTHS)
+    assert english != spanish and spanish.startswith(b"\x89PNG")
