@@ -7,7 +7,9 @@ person's local time) with the turn's `now` and the person's zone, or None when i
 
 Accepted: 2026-11-28, 28/11/2026, 28.11.26, 28-11, 11/28 (a first number over 12 is a day, a second one over 12
 means month/day; when both could be either, day/month, and the date is shown back in words), 28 Nov,
-November 28th 2026, today, yesterday; any of them with a time: 18:30, 18.30, 6pm, 6:30 pm.
+November 28th 2026, today, yesterday; any of them with a time: 18:30, 18.30, 6pm, 6:30 pm. In Spanish too:
+hoy, ayer, 28 de noviembre (de 2026), 3 nov, a las 18:30. A validator sees only the text, not the person's
+language, so the words of every language Fulcrum speaks are read here (a new language adds its words).
 """
 
 from __future__ import annotations
@@ -19,10 +21,15 @@ MONTHS = {m: i for i, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
      ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
      ("dec", "december")], 1) for m in names}
+MONTHS |= {m: i for i, names in enumerate(
+    [("ene", "enero"), ("feb", "febrero"), ("mar", "marzo"), ("abr", "abril"), ("may", "mayo"), ("jun", "junio"),
+     ("jul", "julio"), ("ago", "agosto"), ("sep", "sept", "set", "septiembre", "setiembre"), ("oct", "octubre"),
+     ("nov", "noviembre"), ("dic", "diciembre")], 1) for m in names}
+DAYS = {"today": "today", "hoy": "today", "yesterday": "yesterday", "ayer": "yesterday"}
 
-_TIME = re.compile(r"(?:^|(?<=\s))(?:at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
+_TIME = re.compile(r"(?:^|(?<=\s))(?:at\s+|a\s+las?\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
 _NUMERIC = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})(?:[/.\-](\d{2,4}))?$")
-_WORDS_DM = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]+)\.?,?(?:\s+(\d{4}))?$")
+_WORDS_DM = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+|de\s+)?([a-z]+)\.?,?(?:\s+(?:de\s+)?(\d{4}))?$")
 _WORDS_MD = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?$")
 
 BAD = "record_bad_date"  # the note shown when nothing could be read
@@ -64,8 +71,8 @@ def _spec(year: int | None, month: int, day: int) -> str | None:
 
 
 def _date(text: str) -> str | None:
-    if text in ("today", "yesterday"):
-        return text
+    if text in DAYS:
+        return DAYS[text]
     m = _NUMERIC.match(text)
     if m:
         a, b, c = m.group(1), int(m.group(2)), m.group(3)
