@@ -136,6 +136,8 @@ def test_checkin_records_the_rating_saves_the_note_and_returns_the_person(app, c
     out = chat.send("/checkin")
     assert chat.at == "checkin rating" and "balanced" in out
     chat.send("2")
+    assert chat.at == "checkin fear"
+    chat.send("1")
     assert chat.at == "checkin note"
     out = chat.send("We shared the shopping this week")
     assert chat.at == "checkin thanks" and "support is one tap away" in out
@@ -153,6 +155,7 @@ def test_the_reflection_question_rotates_with_each_check_in(app, chat):
     for _ in range(4):
         chat.send("/checkin")
         chat.send("4")
+        chat.send("1")
         seen.append(chat.last.text)
         chat.press("skip")
         chat.press("finish")
@@ -164,7 +167,7 @@ def test_checkin_trace_in_the_console(tmp_path):
     import sys
 
     proc = subprocess.run([sys.executable, "-m", "bot", "chat", "--trace", "--user", "c", "--db", str(tmp_path / "c.db")],
-                          input="/menu\n1\n/checkin\n3\n", capture_output=True, text=True, cwd=tmp_path, timeout=60)
+                          input="/menu\n1\n/checkin\n3\n1\n", capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "@ checkin rating scale" in proc.stderr and "@ checkin note reflection" in proc.stderr
 
@@ -398,6 +401,7 @@ def test_done_for_now_ends_a_check_in_started_from_the_settings(app, chat):
     assert chat.at == "checkins reminders"
     chat.send("/checkin")
     chat.press("3")
+    chat.press("1")
     chat.press("skip")
     chat.press("finish")
     assert chat.at == "menu home"
@@ -407,6 +411,7 @@ def test_done_for_now_returns_to_the_topic_a_check_in_interrupted(app, chat):
     chat.send("/flow signs")
     chat.send("/checkin")
     chat.press("4")
+    chat.press("1")
     chat.press("skip")
     chat.press("finish")
     assert chat.at == "signs intro"
@@ -477,8 +482,62 @@ def test_a_check_in_that_went_well_is_acknowledged_and_a_middling_one_is_not_jud
     for rating, expected in (("5", True), ("3", False), ("1", False)):
         chat.send("/checkin")
         chat.send(rating)
+        chat.send("1")  # not afraid
         out = chat.press("skip")
         assert chat.at == "checkin thanks"
         assert (good in out) is expected
         assert ("out of balance" in out) is (rating == "1")
         chat.press("finish")
+
+
+# ---- fear in the moment: a high fear rating offers a grounding exercise first (issue 17, item 6) -------------
+
+def test_a_high_fear_rating_offers_grounding_first_and_ends_at_the_note(app, chat):
+    chat.send("/flow signs")
+    before = chat.at
+    chat.send("/checkin")
+    chat.send("3")
+    out = chat.send("4")
+    assert chat.at == "checkin ground" and "one-minute grounding exercise" in out
+    assert [o.id for o in chat.last.options][:3] == ["breathe", "help", "not_now"]
+    assert app.store.load(chat.pid).profile.get("safety_signal") == "fear"  # fear carries into every topic
+    texts = [chat.press("breathe")]
+    assert chat.at == "checkin breathe"
+    texts.append(chat.press("continue"))
+    assert chat.at == "checkin senses" and "5 things you can see" in texts[-1]
+    texts.append(chat.press("continue"))
+    assert chat.at == "checkin grounded"
+    for text in texts:
+        assert "you are safe" not in text.casefold() and "you're safe" not in text.casefold()
+    out = chat.press("go_on")
+    assert chat.at == "checkin note"
+    assert "felt a bit safer" in out  # the note asks what helped them feel safer, not about their own part
+    chat.press("skip")
+    chat.press("finish")
+    assert chat.at == before
+
+
+def test_grounding_can_be_passed_by_or_swapped_for_help(app, chat):
+    chat.send("/checkin")
+    chat.send("2")
+    chat.send("5")
+    chat.press("not_now")
+    assert chat.at == "checkin note"
+    chat.send("/checkin")
+    chat.send("2")
+    chat.send("5")
+    out = chat.press("help")
+    assert chat.last.flow == "seek_help"
+    chat.press("resume")  # like every interruption of an interruption: back to where the check-in found them
+    assert chat.at == "menu home"
+
+
+def test_a_low_or_middling_fear_rating_goes_straight_to_the_note(app, chat):
+    for fear in ("1", "3"):
+        chat.send("/checkin")
+        chat.send("4")
+        chat.send(fear)
+        assert chat.at == "checkin note"
+        chat.press("skip")
+        chat.press("finish")
+    assert not app.store.load(chat.pid).profile.get("safety_signal")
