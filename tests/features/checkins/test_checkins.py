@@ -541,3 +541,41 @@ def test_a_low_or_middling_fear_rating_goes_straight_to_the_note(app, chat):
         chat.press("skip")
         chat.press("finish")
     assert not app.store.load(chat.pid).profile.get("safety_signal")
+
+
+# ---- good news in the moment: a note that sounds like good news is answered warmly (issue 17, item 6) --------
+
+GOOD_NEWS = "That sounds like a good moment"
+
+
+def _note(chat, rating: str, text: str) -> str:
+    chat.send("/checkin")
+    chat.send(rating)
+    chat.send("1")  # not afraid
+    assert chat.at == "checkin note"
+    return chat.send(text)
+
+
+def test_a_note_with_good_news_gets_a_warm_acknowledgement_instead_of_the_usual_line(app, chat):
+    out = _note(chat, "4", "brother backed me up today!!")
+    assert chat.at == "checkin thanks"
+    assert GOOD_NEWS in out and "That's good to hear" not in out  # one acknowledgement, not two
+    assert app.store.journal(chat.pid)[0]["text"] == "brother backed me up today!!"  # still their journal note
+
+
+def test_a_note_without_good_news_or_with_a_but_gets_the_usual_reply(app, chat):
+    for text, rating in (("Quiet week, nothing much", "4"), ("It wasn't a good day", "2"),
+                         ("She backed me up, but he was furious after", "3")):
+        out = _note(chat, rating, text)
+        assert chat.at == "checkin thanks" and GOOD_NEWS not in out, text
+        assert ("That's good to hear" in out) is (rating == "4")
+        chat.press("finish")
+
+
+def test_danger_with_a_happy_word_still_goes_to_crisis_and_is_not_called_good_news_later(app, chat):
+    out = _note(chat, "4", "brother backed me up today, then he choked me")
+    assert chat.last.flow == "crisis" and GOOD_NEWS not in out
+    chat.press("resume")
+    assert chat.at == "checkin note"  # back where they wrote it
+    out = chat.press("skip")
+    assert chat.at == "checkin thanks" and GOOD_NEWS not in out  # the words were answered by the crisis screen
