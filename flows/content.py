@@ -83,6 +83,12 @@ class Condition(Spec):
     returning: bool | None = None  # the person has a place to return to
     arg: str | None = None  # what the system flow was started with (e.g. a crisis category): one of its parts
     not_arg: str | None = None  # … and this one is not among them
+    # What the person wrote at `step`, this very turn, matches one of the flow's texts' `cues:` (e.g. good news;
+    # words listed per language, so content, not code, says what they are). Only the answer just given counts:
+    # acknowledged in the moment, never later, and never when triage answered it first (the crisis screen
+    # replaces the turn's reply). `not_cue`: the same test, which must not hold.
+    cue: str | None = None
+    not_cue: str | None = None
     any: list["Condition"] | None = None
 
 
@@ -192,12 +198,41 @@ class StepText(Spec):
     high: str | None = None
 
 
+class CueSpec(Spec):
+    """Words or phrases that make a written answer sound like something (`match`, any one of them, as whole
+    words, case and curly quotes ignored), unless one of `unless` is there too (a "not", a "but": when in doubt,
+    no special reply)."""
+
+    match: list[str] = Field(min_length=1)
+    unless: list[str] = Field(default_factory=list)
+
+
 class FlowText(Spec):
     version: int
     flow: str
     title: str
     description: str = ""
+    # name → cue words, tested by conditions `cue:` / `not_cue:` on this flow's text steps (see Condition).
+    cues: dict[str, CueSpec] = Field(default_factory=dict)
     steps: dict[str, StepText]
+
+
+_CUE_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
+
+
+def _cue_text(text: str) -> str:
+    return " ".join(text.translate(_CUE_QUOTES).casefold().split())
+
+
+def _has_phrase(text: str, phrase: str) -> bool:
+    phrase = _cue_text(phrase)
+    return bool(phrase) and re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+
+
+def cue_matches(text: str, cue: CueSpec) -> bool:
+    """Whether `text` has one of the cue's phrases as whole words and none of its `unless` words."""
+    flat = _cue_text(text)
+    return any(_has_phrase(flat, p) for p in cue.match) and not any(_has_phrase(flat, u) for u in cue.unless)
 
 
 class CommonText(Spec):
@@ -428,6 +463,19 @@ def load_content(root: str | Path, lang: str = "en", max_chars: int = DEFAULT_MA
                    max_chars=max_chars, free_names=free)
 
 
+def condition_cues(cond: Condition | list[Condition] | None) -> list[tuple[str, str]]:
+    """(cue name, step) for every `cue:` / `not_cue:` test in a condition."""
+    if cond is None:
+        return []
+    out: list[tuple[str, str]] = []
+    for c in cond if isinstance(cond, list) else [cond]:
+        for name in (c.cue, c.not_cue):
+            if name:
+                out.append((name, c.step or ""))
+        out += condition_cues(c.any)
+    return out
+
+
 def _condition_refs(cond: Condition | list[Condition] | None) -> list[str]:
     if cond is None:
         return []
@@ -528,6 +576,16 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], lang: str, max_chars: int,
                 out += _check_ref(ref, flow, flows, rel, sid) or _check_kept(ref, flow, flows, rel, sid)
             if o.unsafe_when_afraid is not None and o.unsafe_when_afraid not in UNSAFE_MODES:
                 out.append((rel, sid, f"option '{o.id}': unsafe_when_afraid must be one of {', '.join(UNSAFE_MODES)}"))
+        whens = [b.when for b in step.blocks] + [o.when for o in opts]
+        whens += [r.when for r in step.next] if isinstance(step.next, list) else []
+        for when in whens:
+            for name, ref in condition_cues(when):
+                target = flows[ref.split(".", 1)[0]].steps.get(ref.split(".", 1)[1]) if "." in ref and \
+                    ref.split(".", 1)[0] in flows else flow.steps.get(ref)
+                if target is None or target.kind not in ("reflection", "input"):
+                    out.append((rel, sid, f"cue '{name}' needs `step:` naming a step where the person writes"))
+                if name not in text.cues:
+                    out.append((trel, sid, f"cue '{name}' is not listed under this flow's `cues:`"))
         has_way = bool(targets or flow_targets or leaves or step.options_from or step.end)
         if step.kind != "summary" and not has_way:
             out.append((rel, sid, "no way out: give it a `next`, options that lead somewhere, or `end: true`"))
@@ -630,6 +688,8 @@ def _answer_range(when: Condition | list[Condition] | None) -> tuple[str, tuple[
     `is:`, `answered:`, or a count range. Blocks whose needs cannot both hold never show together."""
     conds = when if isinstance(when, list) else [when] if when is not None else []
     for cond in conds:
+        if cond.cue or cond.not_cue:  # a cue and its `not_cue` never show together
+            return f"cue:{cond.step}:{cond.cue or cond.not_cue}", ("set", bool(cond.cue))
         if cond.profile or cond.not_profile:  # one profile key's values: a relationship's blocks never meet
             key, sep, values = (cond.profile or cond.not_profile or "").partition("=")
             if sep:
@@ -816,6 +876,8 @@ def _placeholders(text: str) -> set[str]:
 
 def _flat_flow(text: FlowText) -> dict[str, str]:
     out = {"title": text.title, "description": text.description}
+    for name, cue in text.cues.items():  # each language lists its own words; English's names must all be there
+        out[f"cues.{name}"] = " | ".join([*cue.match, *cue.unless])
     for sid, st in text.steps.items():
         out[f"steps.{sid}.text"] = st.text
         out |= {f"steps.{sid}.options.{k}": v for k, v in st.options.items()}

@@ -18,8 +18,8 @@ from typing import Any
 
 from transitions import Machine
 
-from flows.content import (CONTEXT_NAMES, KEEP_ANSWER, SAFETY_SIGNAL, WRITE_AGAIN, Condition, Content, Flow, Next,
-                           OptionSpec, Rule, StepSpec, profile_test)
+from flows.content import (CONTEXT_NAMES, KEEP_ANSWER, SAFETY_SIGNAL, WRITE_AGAIN, Condition, Content, CueSpec, Flow,
+                           Next, OptionSpec, Rule, StepSpec, cue_matches, profile_test)
 from flows.model import Context, Conversation, Event, Input, JournalEntry, Option, Person, Reply, Result
 
 TICK = "✓"
@@ -46,10 +46,21 @@ class _Model:
 
 
 class _View:
-    """What conditions may look at: the answers (including the one just given) and the context."""
+    """What conditions may look at: the answers (including the one just given) and the context; `cues`, the
+    flow's cue words, and `fresh`, the (flow, step) answers given this turn (only those are tested for cues)."""
 
-    def __init__(self, person: Person, flow: str, ctx: Context | None, conv: Conversation):
+    def __init__(self, person: Person, flow: str, ctx: Context | None, conv: Conversation,
+                 cues: dict[str, CueSpec] | None = None, fresh: Iterable[tuple[str, str]] = ()):
         self.person, self.flow, self.ctx, self.conv = person, flow, ctx, conv
+        self.cues = cues or {}
+        self.fresh = frozenset(fresh)
+
+    def cue(self, name: str, ref: str) -> bool:
+        """The answer at `ref`, given this turn, matches the cue `name`."""
+        fid, sid = ref.split(".", 1) if "." in ref else (self.flow, ref)
+        value = self.person.answers.get(fid, {}).get(sid)
+        cue = self.cues.get(name)
+        return (fid, sid) in self.fresh and isinstance(value, str) and cue is not None and cue_matches(value, cue)
 
 
 def holds(cond: Condition | list[Condition] | None, view: _View) -> bool:
@@ -73,6 +84,10 @@ def holds(cond: Condition | list[Condition] | None, view: _View) -> bool:
         return False
     if cond.step is None:
         return True
+    if cond.cue is not None and not view.cue(cond.cue, cond.step):
+        return False
+    if cond.not_cue is not None and view.cue(cond.not_cue, cond.step):
+        return False
     value = view.person.answer(cond.step, view.flow)
     if cond.answered is not None and (value is not None) != cond.answered:
         return False
@@ -216,7 +231,7 @@ class Engine:
         else:
             self._text(person, inp.value, ctx, res)
         if not res.replies or not res.replies[-1].is_step:
-            res.replies.append(self.render(person, ctx))
+            res.replies.append(self.render(person, ctx, fresh=res.answers))
         return res
 
     def interrupt(self, person: Person, flow_id: str, arg: str, ctx: Context, *, exact: bool = True) -> Result:
@@ -237,12 +252,14 @@ class Engine:
         step = flow.steps[conv.step]
         return self._options(flow, step, person, ctx)
 
-    def render(self, person: Person, ctx: Context) -> Reply:
+    def render(self, person: Person, ctx: Context, *, fresh: Iterable[tuple[str, str]] = ()) -> Reply:
+        """The person's step as a reply. `fresh`: the answers given this turn (a block may answer what they just
+        wrote; drawn again later, it does not)."""
         conv = person.conversation
         flow = self.content.flows[conv.flow]
         step = flow.steps[conv.step]
         st = flow.text.steps[step.id]
-        view = _View(person, flow.id, ctx, conv)
+        view = _View(person, flow.id, ctx, conv, flow.text.cues, fresh)
         parts = [self._fill(st.text, flow, person, ctx)]
         for block in step.blocks:
             if holds(block.when, view):
@@ -444,7 +461,7 @@ class Engine:
         conv = person.conversation
         model = _Model(step.id)
         event = machine.events.get(trigger)
-        view = _View(person, flow.id, ctx, conv)
+        view = _View(person, flow.id, ctx, conv, flow.text.cues, res.answers)
         if event is None or step.id not in event.transitions or not event.trigger(model, view=view):
             res.stale = True
             res.replies.append(Reply(self.content.note("stale")))

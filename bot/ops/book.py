@@ -3,6 +3,10 @@
 Written for counsellors reviewing the content: each step's text, its blocks and when they show (in plain
 words), its options and where each leads (links to the step or flow), branches and hand-overs, the crisis
 phrases per category with examples and traps, and the help directory with sources and verification dates.
+Every variant is shown, so tailored texts can be reviewed: blocks and options for a relationship ("shown when
+relationship is work"), for a person who said they are afraid (the safety signal), options that carry a caveat
+or are hidden then (with the caveat text beside them), and replies to what someone just wrote (cue words). A
+"Variants at a glance" list links every step that carries one.
 No scripts, no fonts, nothing fetched: inline CSS only, with a print layout. Every text is escaped.
 """
 
@@ -34,6 +38,26 @@ ACTION_WORDS = {
     "plan_show": "shows the whole safety plan as one message that leaves the chat after about 10 minutes",
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+SIGNAL_KEY = "safety_signal"
+AFRAID = "the person said they are afraid or unsafe (the safety signal is set)"
+NOT_AFRAID = "the person has not said they are afraid (no safety signal)"
+
+
+def _values(values: str) -> str:
+    """"partner|work|family" → "partner, work or family"."""
+    parts = [v.strip() for v in values.split("|") if v.strip()]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+def profile_words(spec: str, *, negated: bool = False) -> str:
+    """A profile test in plain words: "relationship is work", "the person said they are afraid …"."""
+    key, sep, values = spec.partition("=")
+    key = key.strip()
+    if key == SIGNAL_KEY and not sep:
+        return NOT_AFRAID if negated else AFRAID
+    if not sep:
+        return f"the person has not set their {key}" if negated else f"the person has set their {key}"
+    return f"{key} is {'not ' if negated else ''}{_values(values)}"
 
 
 def _e(text: Any) -> str:
@@ -133,14 +157,25 @@ class Book:
         if c.value is not None:
             parts.append(f"the practice setting <span class=ph>{_e(c.value)}</span> is filled in")
         if c.profile is not None:
-            parts.append(f"the person has set their {_e(c.profile)}")
+            parts.append(_e(profile_words(c.profile)))
+        if c.not_profile is not None:
+            parts.append(_e(profile_words(c.not_profile, negated=True)))
+        if c.cue is not None or c.not_cue is not None:
+            name = c.cue or c.not_cue or ""
+            cue = flow.text.cues.get(name)
+            words = f' <span class=when>(cue words: {_e(", ".join(cue.match))}; not when it also has: ' \
+                    f'{_e(", ".join(cue.unless) or "—")})</span>' if cue else ""
+            said = "matches" if c.cue is not None else "does not match"
+            parts.append(f"what they just wrote at {ref} {said} “{_e(name.replace('_', ' '))}”{words}")
         if c.returning is not None:
             parts.append("the person has a place to go back to" if c.returning else "the person has no place to go back to")
         if c.arg is not None:
             parts.append(f"this was started for {self.crisis_link(c.arg)}")
+        if c.not_arg is not None:
+            parts.append(f"this was not started for {self.crisis_link(c.not_arg)}")
         if c.any:
             parts.append("any of: " + "; or ".join(self._one(flow, a) for a in c.any))
-        if not parts and c.step:
+        if not parts and c.step and c.cue is None and c.not_cue is None:
             parts.append(f"{ref} is set")
         return " and ".join(parts) or "always"
 
@@ -178,7 +213,9 @@ class Book:
         if opt.action:
             bits.append(_e(ACTION_WORDS.get(opt.action, f"does “{opt.action}”")))
         if opt.set:
-            bits.append("sets " + ", ".join(f"{_e(k)} to {_e(v)}" for k, v in opt.set.items()))
+            bits.append(self.set_words(opt.set))
+        if getattr(opt, "no_followup", False):
+            bits.append("no “ask me how it went” offer after it")
         if opt.next is not None:
             bits.append(self.destination(flow, opt.next))
         elif opt.flow:
@@ -192,6 +229,62 @@ class Book:
         elif step.next is not None:
             bits.append(self.destination(flow, step.next) if isinstance(step.next, str) else "→ see “Then” below")
         return " · ".join(bits) or "stays on this step"
+
+    @staticmethod
+    def set_words(values: dict[str, Any]) -> str:
+        out = []
+        for key, value in values.items():
+            if key == SIGNAL_KEY:
+                out.append("sets the safety signal (carried into every topic)" if value
+                           else "clears the safety signal")
+            else:
+                out.append(f"sets {_e(key)} to {_e(value)}")
+        return ", ".join(out)
+
+    def option_cell(self, flow: Flow, step: StepSpec, opt: Any, st: Any) -> str:
+        """An option's label with its variants: when it is shown, and what happens to it while the person has
+        said they are afraid (hidden, or shown with its caveat, whose text is given)."""
+        label = st.options.get(opt.id, opt.id) if st else opt.id
+        out = _e(label)
+        if opt.when is not None:
+            out += f" <p class=when>Shown when: {self.condition(flow, opt.when)}</p>"
+        caveat = st.caveats.get(opt.id, "") if st else ""
+        if opt.unsafe_when_afraid == "hide":
+            out += (" <p class=afraid><span class=tag>hidden when afraid</span> Not offered once the person said "
+                    f"they are afraid or unsafe. Why: <span class=text>{self.text(caveat)}</span></p>")
+        elif opt.unsafe_when_afraid:
+            out += (" <p class=afraid><span class=tag>caveat when afraid</span> Once the person said they are afraid "
+                    f"or unsafe, shown with this caveat under the message: <span class=text>{self.text(caveat)}</span></p>")
+        return out
+
+    def variants(self, flow: Flow, step: StepSpec) -> list[str]:
+        """What in this step is tailored: "relationship", "safety signal", "caveat", "cue" (for the index)."""
+        from flows.content import condition_cues
+
+        conds = [b.when for b in step.blocks] + [o.when for o in step.option_specs()]
+        conds += [r.when for r in step.next] if isinstance(step.next, list) else []
+        flat: list[Any] = []
+
+        def walk(c: Any) -> None:
+            for one in c if isinstance(c, list) else [c] if c is not None else []:
+                flat.append(one)
+                walk(one.any)
+
+        for c in conds:
+            walk(c)
+        tests = [x for c in flat for x in (c.profile, c.not_profile) if x]
+        kinds = []
+        if any(t.split("=")[0].strip() == "relationship" for t in tests):
+            kinds.append("relationship")
+        sets_signal = bool(step.set and SIGNAL_KEY in step.set) or any(
+            o.set and SIGNAL_KEY in o.set for o in step.option_specs())
+        if any(t.split("=")[0].strip() == SIGNAL_KEY for t in tests) or sets_signal:
+            kinds.append("safety signal")
+        if any(o.unsafe_when_afraid for o in step.option_specs()):
+            kinds.append("caveat")
+        if any(condition_cues(c) for c in conds):
+            kinds.append("cue")
+        return kinds
 
     # ---- sections ---------------------------------------------------------------------------------
 
@@ -213,9 +306,8 @@ class Book:
             out.append(f"<p>1 = {_e(st.low or '')}; 5 = {_e(st.high or '')}</p>")
         rows = []
         for opt in step.option_specs():
-            label = st.options.get(opt.id, opt.id) if st else opt.id
-            shown = "" if opt.when is None else f" <span class=when>(shown when {self.condition(flow, opt.when)})</span>"
-            rows.append(f"<tr><td>{_e(label)}{shown}</td><td>{self.option_target(flow, step, opt)}</td></tr>")
+            rows.append(f"<tr><td>{self.option_cell(flow, step, opt, st)}</td>"
+                        f"<td>{self.option_target(flow, step, opt)}</td></tr>")
         if step.options_from == "menu":
             for f in self.c.menu_flows():
                 rows.append(f"<tr><td>{_e(f.title)}</td><td>→ {self.flow_link(f.id)}</td></tr>")
@@ -246,6 +338,8 @@ class Book:
                 out.append(f"<p class=note>What they write is {', '.join(extra)}.</p>")
         if step.action:
             out.append(f"<p class=note>On arrival: {_e(ACTION_WORDS.get(step.action, step.action))}.</p>")
+        if step.set:
+            out.append(f"<p class=note>On arrival: {self.set_words(step.set)}.</p>")
         wayouts = step.wayouts if step.wayouts is not None else flow.spec.default_wayouts()
         if wayouts:
             labels = ", ".join(_e(self.c.common.options.get(w, w)) for w in wayouts)
@@ -262,12 +356,35 @@ class Book:
         sources = sorted(self.reached_from.get(flow.id, ()))
         if sources:
             out.append("<p class=note>Handed over to from: " + ", ".join(self.flow_link(s) for s in sources) + "</p>")
+        for rule in flow.spec.before:
+            asked = self.flow_link(rule.flow) if rule.flow else ""
+            when = f" when {self.condition(flow, rule.when)}" if rule.when else ""
+            out.append(f"<p class=note>Before it starts (picked from the menu or a summary): {asked} first{when}.</p>")
         out.append("<p class=note>Starts at " + self.step_link(flow, flow.spec.start) + ". Steps: "
                    + ", ".join(self.step_link(flow, s) for s in flow.steps) + "</p>")
         for step in flow.steps.values():
             out.append(self.render_step(flow, step))
         out.append("</article>")
         return "\n".join(out)
+
+    def render_variants(self) -> str:
+        """Every step that carries a variant, linked, so a counsellor can read each tailored text in turn."""
+        rows = []
+        for flow in self.flows:
+            for step in flow.steps.values():
+                kinds = self.variants(flow, step)
+                if kinds:
+                    rows.append(f'<tr><td>{self.flow_link(flow.id)}</td><td><a href="#{step_anchor(flow.id, step.id)}">'
+                                f"{_e(step.id)}</a></td><td>{_e(', '.join(kinds))}</td></tr>")
+        if not rows:
+            return ""
+        return ("<section id=variants><h2>Variants at a glance</h2><p class=desc>Steps whose words or options change "
+                "with who the person said it is about (<em>relationship</em>), with whether they said they are "
+                "afraid or unsafe (<em>safety signal</em>: set by fear answers, “unsafe” choices and the crisis "
+                "screen, cleared by the person in /about), options that carry a <em>caveat</em> or are hidden then, "
+                "and replies to what they just wrote (<em>cue</em> words). Each step below says when each variant "
+                "shows.</p><table><tr><th>Flow</th><th>Step</th><th>Varies by</th></tr>"
+                + "".join(rows) + "</table></section>")
 
     def render_languages(self) -> str:
         """Which languages content has (a folder each) and whether each has been read by a counsellor fluent in
@@ -356,12 +473,13 @@ class Book:
         toc.append("</ol></li><li>System flows<ol>")
         toc += [f"<li>{self.flow_link(f.id)} <small>{_e(f.id)}</small></li>" for f in self.c.system_flows()]
         toc.append("</ol></li>")
+        toc.append('<li><a href="#variants">Variants at a glance</a></li>')
         if self.safety is not None:
             toc.append('<li><a href="#crisis-rules">Crisis phrases</a></li>')
         if self.directory is not None:
             toc.append('<li><a href="#help-directory">Help directory</a></li>')
         toc.append("</ol></nav>")
-        body = [self.render_languages(), *toc, *(self.render_flow(f) for f in self.flows), self.render_safety(),
+        body = [self.render_languages(), *toc, self.render_variants(), *(self.render_flow(f) for f in self.flows), self.render_safety(),
                 self.render_directory()]
         title = "Fulcrum content book"
         return (
@@ -396,6 +514,7 @@ nav ol{margin:.2rem 0}
 .note,.wayouts,.desc{color:var(--muted);font-size:.9em}
 .tag{background:var(--accent);color:#fff;border-radius:3px;padding:0 .35em;font-size:.75em;vertical-align:middle}
 .missing{color:#a00}
+.afraid{font-size:.9em;margin:.3rem 0 0}.afraid .text{display:block}
 table{border-collapse:collapse;width:100%;margin:.4rem 0}
 th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:var(--soft)}

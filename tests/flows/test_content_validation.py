@@ -92,6 +92,14 @@ CASES = {
         lambda t: t["steps"].__setitem__("b", {"text": "Which of these?", "options": {"x": "X", "y": "Y"}}),
         "b", "a checklist's text must say what ticking means"),
     "summary without a next step": (lambda f: f["steps"][2].pop("offers"), None, "c", "a summary needs a next step"),
+    # Cue words (e.g. good news) belong to the flow's texts, and test a step where the person writes.
+    "cue not listed": (lambda f: f["steps"][2].update(blocks=[{"key": "yay", "when": {"step": "b", "cue": "good"}}]),
+                       lambda t: t["steps"]["c"].update(blocks={"yay": "Good to hear."}),
+                       "c", "cue 'good' is not listed"),
+    "cue on a message step": (lambda f: f["steps"][2].update(blocks=[{"key": "yay", "when": {"step": "a", "cue": "good"}}]),
+                              lambda t: (t.update(cues={"good": {"match": ["well"]}}),
+                                         t["steps"]["c"].update(blocks={"yay": "Good to hear."})),
+                              "c", "needs `step:` naming a step where the person writes"),
 }
 
 
@@ -170,3 +178,14 @@ def test_each_problem_is_one_line_naming_file_and_step(folder: Path):
     lines = str(err.value).splitlines()
     assert "flows/demo.yaml: c: a summary needs a next step: at least one option or `offers:` besides the way-outs" in lines
     assert any(line.startswith("en/demo.yaml: a: button label 'continue'") for line in lines), lines
+
+
+def test_cue_words_match_whole_words_unless_a_spoiler_is_there():
+    from flows.content import CueSpec, cue_matches
+
+    cue = CueSpec(match=["backed me up", "good day", "🙂"], unless=["not", "wasn't", "but"])
+    assert cue_matches("Brother BACKED me up today!!", cue)
+    assert cue_matches("a good day 🙂", cue) and cue_matches("🙂", cue)
+    assert not cue_matches("It wasn’t a good day", cue)  # curly quote read as straight
+    assert not cue_matches("good day but then a row", cue)
+    assert not cue_matches("goodday", cue) and not cue_matches("nothing much", cue)

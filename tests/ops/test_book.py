@@ -152,6 +152,27 @@ def test_the_book_shows_texts_options_branches_handovers_rules_and_sources(book_
     assert text.count("not yet rung") >= sum(len(e.lines) for e in directory.entries.values())
 
 
+def test_the_book_shows_every_variant_in_plain_words(book_file: Path, content):
+    """Counsellors review the tailored texts: which relationship or fear state each shows for, every caveat
+    beside its option, hidden-when-afraid options marked, cue words, and the languages' review state."""
+    text = html.unescape(book_file.read_text())
+    assert "Shown when relationship is work" in text  # e.g. the check-in's question for someone at work
+    assert content.flows["checkin"].text.steps["rating"].blocks["work"] in text
+    tagged = [(flow, step, opt) for flow in content.flows.values() for step in flow.steps.values()
+              for opt in step.option_specs() if opt.unsafe_when_afraid]
+    assert any(o.unsafe_when_afraid == "caveat" for _, _, o in tagged)
+    for flow, step, opt in tagged:  # each caveat text sits in its option's own row
+        caveat = flow.text.steps[step.id].caveats[opt.id]
+        label = flow.text.steps[step.id].options[opt.id]
+        mark = "hidden when afraid" if opt.unsafe_when_afraid == "hide" else "caveat when afraid"
+        row = text[text.index(f'id="{step_anchor(flow.id, step.id)}"'):]
+        row = row[row.index(label):]
+        assert row.index(mark) < row.index("</tr>") and row.index(caveat) < row.index("</tr>"), (flow.id, opt.id)
+    assert "the person said they are afraid or unsafe (the safety signal is set)" in text
+    assert "“good news”" in text and "backed me up" in text  # the check-in's cue, with its words
+    assert "Variants at a glance" in text and "Languages" in text  # each language's reviewed: state stays
+
+
 def test_every_text_is_escaped(content):
     flow = content.flows["signs"]
     nasty = "<script>alert(1)</script> & \"quotes\""

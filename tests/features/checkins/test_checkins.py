@@ -136,6 +136,8 @@ def test_checkin_records_the_rating_saves_the_note_and_returns_the_person(app, c
     out = chat.send("/checkin")
     assert chat.at == "checkin rating" and "balanced" in out
     chat.send("2")
+    assert chat.at == "checkin fear"
+    chat.send("1")
     assert chat.at == "checkin note"
     out = chat.send("We shared the shopping this week")
     assert chat.at == "checkin thanks" and "support is one tap away" in out
@@ -153,6 +155,7 @@ def test_the_reflection_question_rotates_with_each_check_in(app, chat):
     for _ in range(4):
         chat.send("/checkin")
         chat.send("4")
+        chat.send("1")
         seen.append(chat.last.text)
         chat.press("skip")
         chat.press("finish")
@@ -164,7 +167,7 @@ def test_checkin_trace_in_the_console(tmp_path):
     import sys
 
     proc = subprocess.run([sys.executable, "-m", "bot", "chat", "--trace", "--user", "c", "--db", str(tmp_path / "c.db")],
-                          input="/menu\n1\n/checkin\n3\n", capture_output=True, text=True, cwd=tmp_path, timeout=60)
+                          input="/menu\n1\n/checkin\n3\n1\n", capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "@ checkin rating scale" in proc.stderr and "@ checkin note reflection" in proc.stderr
 
@@ -398,6 +401,7 @@ def test_done_for_now_ends_a_check_in_started_from_the_settings(app, chat):
     assert chat.at == "checkins reminders"
     chat.send("/checkin")
     chat.press("3")
+    chat.press("1")
     chat.press("skip")
     chat.press("finish")
     assert chat.at == "menu home"
@@ -407,6 +411,7 @@ def test_done_for_now_returns_to_the_topic_a_check_in_interrupted(app, chat):
     chat.send("/flow signs")
     chat.send("/checkin")
     chat.press("4")
+    chat.press("1")
     chat.press("skip")
     chat.press("finish")
     assert chat.at == "signs intro"
@@ -477,8 +482,100 @@ def test_a_check_in_that_went_well_is_acknowledged_and_a_middling_one_is_not_jud
     for rating, expected in (("5", True), ("3", False), ("1", False)):
         chat.send("/checkin")
         chat.send(rating)
+        chat.send("1")  # not afraid
         out = chat.press("skip")
         assert chat.at == "checkin thanks"
         assert (good in out) is expected
         assert ("out of balance" in out) is (rating == "1")
         chat.press("finish")
+
+
+# ---- fear in the moment: a high fear rating offers a grounding exercise first (issue 17, item 6) -------------
+
+def test_a_high_fear_rating_offers_grounding_first_and_ends_at_the_note(app, chat):
+    chat.send("/flow signs")
+    before = chat.at
+    chat.send("/checkin")
+    chat.send("3")
+    out = chat.send("4")
+    assert chat.at == "checkin ground" and "one-minute grounding exercise" in out
+    assert [o.id for o in chat.last.options][:3] == ["breathe", "help", "not_now"]
+    assert app.store.load(chat.pid).profile.get("safety_signal") == "fear"  # fear carries into every topic
+    texts = [chat.press("breathe")]
+    assert chat.at == "checkin breathe"
+    texts.append(chat.press("continue"))
+    assert chat.at == "checkin senses" and "5 things you can see" in texts[-1]
+    texts.append(chat.press("continue"))
+    assert chat.at == "checkin grounded"
+    for text in texts:
+        assert "you are safe" not in text.casefold() and "you're safe" not in text.casefold()
+    out = chat.press("go_on")
+    assert chat.at == "checkin note"
+    assert "felt a bit safer" in out  # the note asks what helped them feel safer, not about their own part
+    chat.press("skip")
+    chat.press("finish")
+    assert chat.at == before
+
+
+def test_grounding_can_be_passed_by_or_swapped_for_help(app, chat):
+    chat.send("/checkin")
+    chat.send("2")
+    chat.send("5")
+    chat.press("not_now")
+    assert chat.at == "checkin note"
+    chat.send("/checkin")
+    chat.send("2")
+    chat.send("5")
+    out = chat.press("help")
+    assert chat.last.flow == "seek_help"
+    chat.press("resume")  # like every interruption of an interruption: back to where the check-in found them
+    assert chat.at == "menu home"
+
+
+def test_a_low_or_middling_fear_rating_goes_straight_to_the_note(app, chat):
+    for fear in ("1", "3"):
+        chat.send("/checkin")
+        chat.send("4")
+        chat.send(fear)
+        assert chat.at == "checkin note"
+        chat.press("skip")
+        chat.press("finish")
+    assert not app.store.load(chat.pid).profile.get("safety_signal")
+
+
+# ---- good news in the moment: a note that sounds like good news is answered warmly (issue 17, item 6) --------
+
+GOOD_NEWS = "That sounds like a good moment"
+
+
+def _note(chat, rating: str, text: str) -> str:
+    chat.send("/checkin")
+    chat.send(rating)
+    chat.send("1")  # not afraid
+    assert chat.at == "checkin note"
+    return chat.send(text)
+
+
+def test_a_note_with_good_news_gets_a_warm_acknowledgement_instead_of_the_usual_line(app, chat):
+    out = _note(chat, "4", "brother backed me up today!!")
+    assert chat.at == "checkin thanks"
+    assert GOOD_NEWS in out and "That's good to hear" not in out  # one acknowledgement, not two
+    assert app.store.journal(chat.pid)[0]["text"] == "brother backed me up today!!"  # still their journal note
+
+
+def test_a_note_without_good_news_or_with_a_but_gets_the_usual_reply(app, chat):
+    for text, rating in (("Quiet week, nothing much", "4"), ("It wasn't a good day", "2"),
+                         ("She backed me up, but he was furious after", "3")):
+        out = _note(chat, rating, text)
+        assert chat.at == "checkin thanks" and GOOD_NEWS not in out, text
+        assert ("That's good to hear" in out) is (rating == "4")
+        chat.press("finish")
+
+
+def test_danger_with_a_happy_word_still_goes_to_crisis_and_is_not_called_good_news_later(app, chat):
+    out = _note(chat, "4", "brother backed me up today, then he choked me")
+    assert chat.last.flow == "crisis" and GOOD_NEWS not in out
+    chat.press("resume")
+    assert chat.at == "checkin note"  # back where they wrote it
+    out = chat.press("skip")
+    assert chat.at == "checkin thanks" and GOOD_NEWS not in out  # the words were answered by the crisis screen
