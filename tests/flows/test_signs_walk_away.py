@@ -187,7 +187,7 @@ CHANGE = {"partner": "change", "other": "change", "unsaid": "change", None: "cha
 def test_walk_away_offers_words_that_fit_the_relationship(engine, content, relationship):
     seen = walk_away(engine, person(relationship))
     shown = [o.id for o in seen["direction"].options if o.id not in WAYOUTS]
-    assert shown == [LEAVE[relationship], CHANGE[relationship], "thinking"]
+    assert shown == [CHANGE[relationship], LEAVE[relationship], "thinking"]
     baby = texts(content, "walk_away", "pattern").blocks["baby"]
     assert (baby in seen["pattern"].text) == (relationship in PARTNERLIKE)
     hard = texts(content, "walk_away", "pattern").options["hard_patch"]
