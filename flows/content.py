@@ -72,6 +72,7 @@ class Condition(Spec):
     step: str | None = None
     is_: str | int | None = Field(default=None, alias="is")
     has: str | None = None
+    lacks: str | None = None  # a checklist answer without this tick (unanswered counts): "this line, unless that one"
     count_at_least: int | None = None
     count_at_most: int | None = None
     at_least: int | None = None
@@ -627,7 +628,7 @@ def _literal_length(text: str) -> int:
 
 def _answer_ranges(when: Condition | list[Condition] | None) -> list[tuple[str, tuple[Any, ...]]]:
     """What a block needs, one (key, need) per test it makes: a profile key's values, or one step's answer
-    (`is:`, `answered:`, `has:`, a count range, a number range). A block shows only when all hold, so two blocks
+    (`is:`, `answered:`, `has:`, `lacks:`, a count range, a number range). A block shows only when all hold, so two blocks
     with needs on one key that cannot both hold never show together. `any:` is not looked into."""
     conds = when if isinstance(when, list) else [when] if when is not None else []
     out: list[tuple[str, tuple[Any, ...]]] = []
@@ -648,6 +649,8 @@ def _answer_ranges(when: Condition | list[Condition] | None) -> list[tuple[str, 
             out.append((cond.step, ("answered", cond.answered)))
         if cond.has is not None:
             out.append((cond.step, ("has", cond.has)))
+        if cond.lacks is not None:
+            out.append((cond.step, ("lacks", cond.lacks)))
         if cond.count_at_least is not None or cond.count_at_most is not None:
             out.append((cond.step, ("count", cond.count_at_least or 0, cond.count_at_most)))
         if cond.at_least is not None or cond.at_most is not None:
@@ -668,6 +671,8 @@ def _exclusive(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
         return a[1] != b[1]
     if {a[0], b[0]} == {"is", "answered"} or {a[0], b[0]} == {"has", "answered"}:
         return (a if a[0] == "answered" else b)[1] is False
+    if {a[0], b[0]} == {"has", "lacks"}:
+        return a[1] == b[1]
     if {a[0], b[0]} == {"has", "count"}:
         high = (a if a[0] == "count" else b)[2]
         return high is not None and high < 1

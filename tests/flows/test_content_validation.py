@@ -163,6 +163,7 @@ def test_a_summary_is_measured_by_the_blocks_that_can_show_together():
     assert measure({"low": {"step": "r", "at_most": 2}, "high": {"step": "r", "at_least": 4}}) == 100
     assert measure({"low": {"step": "r", "at_most": 3}, "high": {"step": "r", "at_least": 3}}) == 200
     assert measure({"some": {"step": "c", "has": "m"}, "none": {"step": "c", "count_at_most": 0}}) == 100
+    assert measure({"m": {"step": "c", "has": "m"}, "n": [{"step": "c", "has": "n"}, {"step": "c", "lacks": "m"}]}) == 100
     assert measure({"other": {"not_profile": "relationship=work|partner"}, "w": work, "p": partner}) == 100
 
 
