@@ -125,13 +125,23 @@ def test_topic_flow_shape(content, fid):
     summaries = [s for s in steps if s.kind == "summary"]
     assert summaries, f"{fid}: no summary"
     for s in summaries:
-        assert "seek_help" in s.offers, f"{fid}.{s.id}: does not offer seek_help"
-        assert 2 <= len(s.offers) <= 3, f"{fid}.{s.id}: offers {s.offers}"
+        # Next steps: offered topics, and options that open one (some only when they fit what was said).
+        always = [*s.offers, *(o.flow for o in s.option_specs() if o.flow and o.when is None)]
+        nexts = [*s.offers, *(o.flow for o in s.option_specs() if o.flow)]
+        assert "seek_help" in always, f"{fid}.{s.id}: does not always offer seek_help"
+        assert 2 <= len(nexts) <= 6, f"{fid}.{s.id}: next steps {nexts}"
         st = flow.text.steps[s.id]
         pieces = [st.text, *st.blocks.values()]
         assert any("{progress}" in p for p in pieces), f"{fid}.{s.id}: no {{progress}}"
+        # It answers to what the person said: a block shown for their answers, or their words where they help.
         fields = {f for p in pieces for _, f, _, _ in string.Formatter().parse(p) if f}
-        assert fields - {"progress"}, f"{fid}.{s.id}: reflects none of the person's answers"
+
+        def on_answers(when) -> bool:
+            conds = when if isinstance(when, list) else [when] if when is not None else []
+            return any(c.step or (c.any and on_answers(c.any)) for c in conds)
+
+        assert fields - {"progress"} or any(on_answers(b.when) for b in s.blocks), \
+            f"{fid}.{s.id}: reflects none of the person's answers"
     # at least one real branch: a step with two different destinations
     edges, _ = _graph(flow, content)
     assert any(len(edges[s.id]) >= 2 for s in steps if s.kind != "summary"), f"{fid}: no branch"
