@@ -37,6 +37,8 @@ _SENTENCE = re.compile("[.!?;\n\r\u2026\u3002]+")
 _NON_WORD = re.compile(r"[^\w']+|_")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 _SPELLED = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ı": "i"})
+# Accents after NFKD (Latin, Greek and Cyrillic diacritics); other scripts' marks are letters of their words.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _APOSTROPHES = re.compile("['\u2019\u2018\u201b\u02bc\u2032`\u00b4]")
 
 
@@ -44,24 +46,27 @@ class NetModelError(ValueError):
     """model.json is malformed; the message reads 'safety/model.json: WHERE: problem'."""
 
 
-def fold(text: str) -> str:
-    """Lower case, accents folded ('golpeó' → 'golpeo'), apostrophes dropped ("don't" → 'dont'), a letter
-    typed 3+ times kept twice, and every run of non-letters one space."""
+def _fold_letters(text: str) -> str:
+    """Lower case, accents folded ('golpeó' → 'golpeo'), zero-width gone, apostrophes dropped ("don't" →
+    'dont'), a letter typed 3+ times kept twice. Sentence punctuation stays (windows are cut on it)."""
     text = unicodedata.normalize("NFKC", text).lower()
     if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-        text = text.translate(_SPELLED)
-    text = _ZERO_WIDTH.sub("", text)
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).translate(_SPELLED)
+        text = _ZERO_WIDTH.sub("", text)
     text = _APOSTROPHES.sub("", text)
-    text = _REPEATS.sub(r"\1\1", text)
-    return " ".join(_NON_WORD.sub(" ", text).split())
+    return _REPEATS.sub(r"\1\1", text)
+
+
+def fold(text: str) -> str:
+    """The folded words of a text, one space between each (every run of non-letters is one space)."""
+    return " ".join(_NON_WORD.sub(" ", _fold_letters(text)).split())
 
 
 def windows(text: str) -> list[list[str]]:
     """The words of each sentence window: one per sentence, a run-on cut into overlapping 30-word windows."""
     out: list[list[str]] = []
-    for sentence in _SENTENCE.split(text):
-        words = fold(sentence).split()
+    for sentence in _SENTENCE.split(_fold_letters(text)):
+        words = _NON_WORD.sub(" ", sentence).split()
         if not words:
             continue
         if len(words) <= WINDOW_WORDS:
