@@ -5,7 +5,8 @@
     python benchmarks/triage_net.py train       # writes content/safety/model.json (threshold chosen by CV)
 
 Trains on every tests/data/triage_*.yaml except round 5 (triage_r5*: the lead's unseen evaluation sets).
-A message is danger when its label is not `ok`. Features come from flows.safety_net.window_features, the very
+A message is danger when its label is not `ok`; the bot's own option labels (outside the danger flows) are
+benign examples too, left out of the figures. Features come from flows.safety_net.window_features, the very
 function the bot scores with. Benign messages give every sentence window as a benign example; a danger message
 of several windows gives the window the model finds most dangerous (two rounds: first trained on one-window
 messages), since the label says the message holds danger, not where.
@@ -57,7 +58,35 @@ def load_items() -> list[dict]:
             primary = next((c for c in PRECEDENCE if c in cats), None)
             items.append({"text": i["text"], "danger": label != "ok", "lang": i.get("lang", "en"),
                           "category": primary, "file": path.name})
+    items += [{"text": label, "danger": False, "lang": "en", "category": None, "file": "content/en options",
+               "measured": False} for label in option_labels()]
     return items
+
+
+# Flows whose options speak of danger ("I'm not safe, show me help"): their labels are not benign examples.
+DANGER_FLOWS = ("crisis", "check", "danger_check")
+
+
+def option_labels() -> list[str]:
+    """Every option label the bot offers outside the danger flows (content/en): people type them at the console,
+    and "Keep it to myself for now" must not be taken for self-harm. Trained on as benign; never in the figures."""
+    labels: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "options" and isinstance(value, dict):
+                    labels.extend(v for v in value.values() if isinstance(v, str))
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in sorted((ROOT / "content" / "en").glob("*.yaml")):
+        if path.stem not in DANGER_FLOWS:
+            walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return sorted(set(labels))
 
 
 def file_hashes() -> dict[str, str]:
@@ -167,7 +196,7 @@ def folds(items: list[dict]) -> list[int]:
     rng = random.Random(SEED)
     groups: dict[tuple, list[int]] = defaultdict(list)
     for n, i in enumerate(items):
-        groups[(i["lang"], i["danger"])].append(n)
+        groups[(i["lang"], i["danger"], i.get("measured", True))].append(n)
     out = [0] * len(items)
     for key in sorted(groups):
         idx = groups[key]
@@ -193,7 +222,7 @@ def choose_threshold(items: list[dict], scores: list[tuple[float, str | None]], 
     """The lowest threshold at which no language's benign messages fire above `target`."""
     by_lang: dict[str, list[float]] = defaultdict(list)
     for i, (s, _) in zip(items, scores):
-        if not i["danger"]:
+        if not i["danger"] and i.get("measured", True):
             by_lang[i["lang"]].append(s)
     candidates = sorted({s for v in by_lang.values() for s in v if math.isfinite(s)})  # -inf: no words at all
     for c in candidates:
@@ -207,6 +236,8 @@ def figures(items: list[dict], scores: list[tuple[float, str | None]], threshold
     out: dict[str, dict] = {}
     rows = []
     for i, (s, cat) in zip(items, scores):
+        if not i.get("measured", True):
+            continue
         verdict = rules.assess(i["text"])
         rows.append((i, verdict.tier, s >= threshold, cat))
     for lang in ["all", *sorted({i["lang"] for i in items})]:
@@ -250,7 +281,7 @@ def main() -> None:
         "threshold": threshold,
         "bias": model["bias"],
         "trained_on": file_hashes(),
-        "trained": {"items": len(items), "danger": sum(i["danger"] for i in items), "C": C, "keep": KEEP,
+        "trained": {"items": len(items), "option_labels": sum(not i.get("measured", True) for i in items), "danger": sum(i["danger"] for i in items), "C": C, "keep": KEEP,
                     "category_keep": CAT_KEEP},
         "cv": {lang: {k: v for k, v in f.items() if k in ("recall_net_alone", "recall_rules_and_net",
                                                            "benign_check_net_alone", "benign_check_rules_and_net")}
