@@ -15,6 +15,8 @@ from typing import Any, Iterable, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from flows.safety_net import NetModel, NetModelError, load_model
+
 # Highest precedence first: the first category that matches wins.
 PRECEDENCE: tuple[str, ...] = (
     "immediate_danger",
@@ -226,8 +228,10 @@ def _compile(pattern: str) -> re.Pattern[str]:
 class Triage:
     """Classify a message into a crisis category id, or None."""
 
-    def __init__(self, spec: SafetyFile) -> None:
+    def __init__(self, spec: SafetyFile, net: NetModel | None = None) -> None:
         self.spec = spec
+        # The learned net (content/safety/model.json): lifts an `ok` to `check`, never further, never lower.
+        self.net = net
         self.normaliser = Normaliser(spec.normalise)
         # One pass each: every negation, then every idiom, as one alternation (hundreds with every language).
         self._negate = [re.compile("|".join(rf"\b(?:{n.pattern})\b" for n in spec.negate))] if spec.negate else []
@@ -245,15 +249,18 @@ class Triage:
                     self._combined.append((tier, cat, combined, rules))
 
     @classmethod
-    def load(cls, path: str | Path, *, self_check: bool = True) -> Triage:
+    def load(cls, path: str | Path, *, self_check: bool = True, net: bool = True) -> Triage:
         """Read and validate safety.yaml and content/safety/*.yaml (raises SafetyContentError). `self_check` also
         runs every rule's examples and traps (seconds with every language's rules): `fulcrum content check` and
-        the tests do; the running bot only needs the rules to parse and compile."""
+        the tests do; the running bot only needs the rules to parse and compile. With `net`, the learned net in
+        content/safety/model.json is read too when the file exists (a broken one raises SafetyContentError
+        'safety/model.json: WHERE: problem')."""
         spec = _parse(path)
+        model = _load_net(path) if net else None
         problems = _self_check(spec) if self_check else []
         if not problems:
             try:
-                return cls(spec)
+                return cls(spec, model)
             except re.error:
                 problems = _compile_problems(spec)  # name the rule that does not compile
         where, what = problems[0]
@@ -295,6 +302,12 @@ class Triage:
             if categories:
                 # A check names only what matters most; a crisis names everything, for the lines of each.
                 return Verdict(tier, categories if tier == "crisis" else categories[:1], tuple(kinds))
+        if self.net is not None:
+            # Only what the rules read `ok` reaches the net, and it can only ask: it never opens the crisis
+            # screen, and never changes what a rule decided.
+            category = self.net.check(text)
+            if category is not None:
+                return Verdict("check", (category,))
         return OK
 
     def classify(self, text: str) -> str | None:
@@ -363,6 +376,31 @@ def _parse(path: str | Path) -> SafetyFile:
         for cat, category in more.categories.items():
             spec.categories[cat].rules.extend(category.rules)
     return spec
+
+
+def _net_path(path: str | Path) -> Path:
+    return Path(path).parent / "safety" / "model.json"
+
+
+def _load_net(path: str | Path) -> NetModel | None:
+    """The learned net beside safety.yaml, or None when there is no model file."""
+    model = _net_path(path)
+    if not model.is_file():
+        return None
+    try:
+        return load_model(model, PRECEDENCE)
+    except NetModelError as exc:
+        raise SafetyContentError(str(exc)) from None
+
+
+def check_net_file(path: str | Path) -> list[tuple[str, str]]:
+    """(field, problem) for content/safety/model.json beside safety.yaml; empty when fine or absent."""
+    try:
+        _load_net(path)
+    except SafetyContentError as exc:
+        _, where, what = str(exc).split(": ", 2)
+        return [(where, what)]
+    return []
 
 
 def _compile_problems(spec: SafetyFile) -> list[tuple[str, str]]:

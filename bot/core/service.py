@@ -224,6 +224,10 @@ class Fulcrum:
             if taken is not None:
                 return taken
         verdict = self._danger(inp)
+        if verdict and verdict.tier == "check" and person.conversation.flow == "crisis":
+            # Already on the crisis screen, which shows all the check question would and more: the text is
+            # answered there with presence ("I'm still here…"), not by stepping back to "are you safe?".
+            verdict = None
         if verdict:
             return self._answer_danger(person, inp, verdict, ctx, outcome)
         if guard is None:

@@ -23,7 +23,7 @@ def unprovided_names(content: Content) -> list[tuple[str, str, str]]:
 def check_all(root: Path, today: date | None = None) -> tuple[list[tuple[str, str, str]], int, int]:
     """(problems, flows, steps); problems are (file relative to root, step or '-', problem)."""
     from flows.resources import ResourcesError, load_resources
-    from flows.safety import check_safety_file
+    from flows.safety import check_net_file, check_safety_file
 
     root = Path(root)
     problems: list[tuple[str, str, str]] = []
@@ -40,6 +40,7 @@ def check_all(root: Path, today: date | None = None) -> tuple[list[tuple[str, st
     safety = root / "safety.yaml"
     if safety.is_file():
         problems += [("safety.yaml", where, problem) for where, problem in check_safety_file(safety)]
+        problems += [("safety/model.json", where, problem) for where, problem in check_net_file(safety)]
     else:
         problems.append(("safety.yaml", "-", "missing: the crisis triage rules"))
     try:

@@ -1,0 +1,299 @@
+"""Train and measure the learned `check` net (flows/safety_net.py) from the labelled sets in tests/data.
+
+    pip install -e '.[train]'                   # scikit-learn: training only, never needed to run the bot
+    python benchmarks/triage_net.py cv          # JSON: 5-fold cross-validated figures per language
+    python benchmarks/triage_net.py train       # writes content/safety/model.json (threshold chosen by CV)
+
+Trains on every tests/data/triage_*.yaml except round 5 (triage_r5*: the lead's unseen evaluation sets).
+A message is danger when its label is not `ok`; the bot's own option labels (outside the danger flows) are
+benign examples too, left out of the figures. Features come from flows.safety_net.window_features, the very
+function the bot scores with. Benign messages give every sentence window as a benign example; a danger message
+of several windows gives the window the model finds most dangerous (two rounds: first trained on one-window
+messages), since the label says the message holds danger, not where.
+
+Cross-validation: folds stratified by language and label; each item scored by a model that never saw it (max
+over its windows, as the bot does). The threshold is the out-of-fold benign score quantile that leaves at most
+TARGET (6 %) of benign messages of the worst language above it, so that rules' own false checks fit under 10 %.
+Figures compare the rules alone with rules + net on the same out-of-fold predictions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT  # noqa: E402
+
+from flows.safety import PRECEDENCE, Triage  # noqa: E402
+from flows.safety_net import MODEL_VERSION, NGRAMS, WINDOW_WORDS, windows, window_features  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+MODEL = ROOT / "content" / "safety" / "model.json"
+TARGET = 0.06  # benign → check by the net alone, out of fold, in the worst language
+C = 32.0  # inverse regularisation of the danger model (16-64 did best in cross-validation; 4 lost a fifth of recall)
+KEEP = 30000  # features kept (largest |weight|); the rest score 0
+CAT_KEEP = 6000  # features kept per category model
+FOLDS = 5
+SEED = 13
+
+
+def training_files() -> list[Path]:
+    return sorted(p for p in DATA.glob("triage_*.yaml") if not p.name.startswith("triage_r5"))
+
+
+def load_items() -> list[dict]:
+    items = []
+    for path in training_files():
+        for i in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]:
+            label = i["label"]
+            cats = i.get("categories") or ([label] if label in PRECEDENCE else [])
+            primary = next((c for c in PRECEDENCE if c in cats), None)
+            items.append({"text": i["text"], "danger": label != "ok", "lang": i.get("lang", "en"),
+                          "category": primary, "file": path.name})
+    items += [{"text": label, "danger": False, "lang": "en", "category": None, "file": "content/en options",
+               "measured": False} for label in option_labels()]
+    return items
+
+
+# Flows whose options speak of danger ("I'm not safe, show me help"): their labels are not benign examples.
+DANGER_FLOWS = ("crisis", "check", "danger_check")
+
+
+def option_labels() -> list[str]:
+    """Every option label the bot offers outside the danger flows (content/en): people type them at the console,
+    and "Keep it to myself for now" must not be taken for self-harm. Trained on as benign; never in the figures."""
+    labels: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "options" and isinstance(value, dict):
+                    labels.extend(v for v in value.values() if isinstance(v, str))
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in sorted((ROOT / "content" / "en").glob("*.yaml")):
+        if path.stem not in DANGER_FLOWS:
+            walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return sorted(set(labels))
+
+
+def file_hashes() -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in training_files()}
+
+
+class Featurizer:
+    """Feature dicts → a sparse matrix over a vocabulary fixed by the training windows."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+
+    def fit(self, dicts: list[dict[str, float]]) -> None:
+        for d in dicts:
+            for f in d:
+                if f not in self.vocab:
+                    self.vocab[f] = len(self.vocab)
+
+    def matrix(self, dicts: list[dict[str, float]]):
+        from scipy.sparse import csr_matrix
+
+        rows, cols, vals = [], [], []
+        for r, d in enumerate(dicts):
+            for f, v in d.items():
+                j = self.vocab.get(f)
+                if j is not None:
+                    rows.append(r)
+                    cols.append(j)
+                    vals.append(v)
+        return csr_matrix((vals, (rows, cols)), shape=(len(dicts), len(self.vocab)))
+
+
+def _prune(weights: dict[str, float], keep: int) -> dict[str, float]:
+    ranked = sorted(weights.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:keep]
+    return {f: round(w, 5) for f, w in sorted(ranked) if round(w, 5) != 0.0}
+
+
+def _lr(c: float, multi: bool = False):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=4000, class_weight="balanced", tol=1e-6,
+                              solver="lbfgs" if multi else "liblinear")
+
+
+def _window_score(weights: dict[str, float], bias: float, feats: dict[str, float]) -> float:
+    return bias + sum(weights.get(f, 0.0) * v for f, v in feats.items())
+
+
+def fit(items: list[dict]) -> dict:
+    """Train the danger model and the category models on these items; return the model's data."""
+    wins = [[window_features(w) for w in windows(i["text"])] for i in items]
+    benign = [f for i, ws in zip(items, wins) if not i["danger"] for f in ws]
+    single = [ws[0] for i, ws in zip(items, wins) if i["danger"] and len(ws) == 1]
+    multi = [ws for i, ws in zip(items, wins) if i["danger"] and len(ws) > 1]
+    weights: dict[str, float] = {}
+    bias = 0.0
+    for _ in range(2):
+        picked = [max(ws, key=lambda f: _window_score(weights, bias, f)) for ws in multi] if weights else \
+            [{k: v for w in ws for k, v in w.items()} for ws in multi]  # first round: all windows pooled
+        x_dicts = benign + single + picked
+        y = [0] * len(benign) + [1] * (len(single) + len(picked))
+        feat = Featurizer()
+        feat.fit(x_dicts)
+        clf = _lr(C)
+        clf.fit(feat.matrix(x_dicts), y)
+        names = list(feat.vocab)
+        weights = _prune({names[j]: float(w) for j, w in enumerate(clf.coef_[0])}, KEEP)
+        bias = round(float(clf.intercept_[0]), 5)
+    # Category models: the most dangerous window of each danger message whose category is known.
+    cat_dicts, cat_y = [], []
+    for i, ws in zip(items, wins):
+        if i["danger"] and i["category"]:
+            cat_dicts.append(max(ws, key=lambda f: _window_score(weights, bias, f)))
+            cat_y.append(i["category"])
+    feat = Featurizer()
+    feat.fit(cat_dicts)
+    clf = _lr(C, multi=True)
+    clf.fit(feat.matrix(cat_dicts), cat_y)
+    names = list(feat.vocab)
+    categories = {}
+    for k, cat in enumerate(clf.classes_):
+        ws = _prune({names[j]: float(w) for j, w in enumerate(clf.coef_[k])}, CAT_KEEP)
+        categories[str(cat)] = {"weights": ws, "bias": round(float(clf.intercept_[k]), 5)}
+    for cat in PRECEDENCE:  # a category no training message names can never win
+        categories.setdefault(cat, {"weights": {"__none__": 0.0}, "bias": -1e6})
+    return {"weights": weights, "bias": bias, "categories": categories}
+
+
+def score(model: dict, text: str) -> tuple[float, str | None]:
+    """(max window margin, category of that window) — the same arithmetic as flows.safety_net.NetModel."""
+    best, best_feats = -math.inf, None
+    for w in windows(text):
+        feats = window_features(w)
+        s = _window_score(model["weights"], model["bias"], feats)
+        if s > best:
+            best, best_feats = s, feats
+    if best_feats is None:
+        return best, None
+    cats = [(_window_score(c["weights"], c["bias"], best_feats), name) for name, c in model["categories"].items()]
+    return best, max(cats)[1]
+
+
+def folds(items: list[dict]) -> list[int]:
+    """Fold of each item: stratified by language and label, deterministic."""
+    import random
+
+    rng = random.Random(SEED)
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for n, i in enumerate(items):
+        groups[(i["lang"], i["danger"], i.get("measured", True))].append(n)
+    out = [0] * len(items)
+    for key in sorted(groups):
+        idx = groups[key]
+        rng.shuffle(idx)
+        for k, n in enumerate(idx):
+            out[n] = k % FOLDS
+    return out
+
+
+def out_of_fold(items: list[dict]) -> list[tuple[float, str | None]]:
+    fold_of = folds(items)
+    scores: list[tuple[float, str | None]] = [(0.0, None)] * len(items)
+    for k in range(FOLDS):
+        model = fit([i for i, f in zip(items, fold_of) if f != k])
+        for n, (i, f) in enumerate(zip(items, fold_of)):
+            if f == k:
+                scores[n] = score(model, i["text"])
+        print(f"fold {k + 1}/{FOLDS} done", file=sys.stderr)
+    return scores
+
+
+def choose_threshold(items: list[dict], scores: list[tuple[float, str | None]], target: float = TARGET) -> float:
+    """The lowest threshold at which no language's benign messages fire above `target`."""
+    by_lang: dict[str, list[float]] = defaultdict(list)
+    for i, (s, _) in zip(items, scores):
+        if not i["danger"] and i.get("measured", True):
+            by_lang[i["lang"]].append(s)
+    candidates = sorted({s for v in by_lang.values() for s in v if math.isfinite(s)})  # -inf: no words at all
+    for c in candidates:
+        t = math.ceil((c + 1e-9) * 1e5) / 1e5  # just above this benign score, as stored in the file
+        if all(sum(s >= t for s in v) / len(v) <= target for v in by_lang.values()):
+            return t
+    return math.ceil((candidates[-1] + 1e-9) * 1e5) / 1e5
+
+
+def figures(items: list[dict], scores: list[tuple[float, str | None]], threshold: float, rules: Triage) -> dict:
+    out: dict[str, dict] = {}
+    rows = []
+    for i, (s, cat) in zip(items, scores):
+        if not i.get("measured", True):
+            continue
+        verdict = rules.assess(i["text"])
+        rows.append((i, verdict.tier, s >= threshold, cat))
+    for lang in ["all", *sorted({i["lang"] for i in items})]:
+        mine = [r for r in rows if lang == "all" or r[0]["lang"] == lang]
+        danger = [r for r in mine if r[0]["danger"]]
+        benign = [r for r in mine if not r[0]["danger"]]
+        known = [r for r in danger if r[0]["category"] and r[1] == "ok" and r[2]]
+        out[lang] = {
+            "danger": len(danger), "benign": len(benign),
+            "recall_rules": round(sum(r[1] != "ok" for r in danger) / len(danger), 3),
+            "recall_net_alone": round(sum(r[2] for r in danger) / len(danger), 3),
+            "recall_rules_and_net": round(sum(r[1] != "ok" or r[2] for r in danger) / len(danger), 3),
+            "benign_check_rules": round(sum(r[1] == "check" for r in benign) / len(benign), 3),
+            "benign_check_net_alone": round(sum(r[2] for r in benign) / len(benign), 3),
+            "benign_check_rules_and_net": round(
+                sum(r[1] == "check" or (r[1] == "ok" and r[2]) for r in benign) / len(benign), 3),
+            "benign_crisis": round(sum(r[1] == "crisis" for r in benign) / len(benign), 3),
+            "net_category_right": f"{sum(r[3] == r[0]['category'] for r in known)}/{len(known)}",
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["cv", "train"])
+    parser.add_argument("--out", type=Path, default=MODEL)
+    args = parser.parse_args()
+    items = load_items()
+    scores = out_of_fold(items)
+    threshold = choose_threshold(items, scores)
+    rules = Triage.load(ROOT / "content" / "safety.yaml", self_check=False, net=False)
+    cv = {"folds": FOLDS, "threshold": threshold, "target_benign_check": TARGET,
+          "by_language": figures(items, scores, threshold, rules)}
+    if args.what == "cv":
+        print(json.dumps(cv))
+        return
+    model = fit(items)
+    data = {
+        "version": MODEL_VERSION,
+        "features": {"ngrams": list(NGRAMS), "window_words": WINDOW_WORDS, "word_pairs": True},
+        "threshold": threshold,
+        "bias": model["bias"],
+        "trained_on": file_hashes(),
+        "trained": {"items": len(items), "option_labels": sum(not i.get("measured", True) for i in items), "danger": sum(i["danger"] for i in items), "C": C, "keep": KEEP,
+                    "category_keep": CAT_KEEP},
+        "cv": {lang: {k: v for k, v in f.items() if k in ("recall_net_alone", "recall_rules_and_net",
+                                                           "benign_check_net_alone", "benign_check_rules_and_net")}
+               for lang, f in cv["by_language"].items()},
+        "categories": model["categories"],
+        "weights": model["weights"],
+    }
+    args.out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False) + "\n",
+                        encoding="utf-8")
+    print(json.dumps({"wrote": str(args.out.relative_to(ROOT)), "bytes": args.out.stat().st_size,
+                      "features": len(model["weights"]), "threshold": threshold, "cv": cv}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,247 @@
+"""The learned `check` net: character n-grams and a linear model, scored in pure Python.
+
+The rules in content/safety*.yaml fit the wordings they were written from; this net is the wide, misspelling-
+tolerant, multilingual catch under them. It only ever lifts a message the rules read `ok` to `check` (are you safe
+right now?): never to the crisis screen, never lowering a rule's verdict (flows/safety.py decides that).
+
+The model is data (content/safety/model.json), trained offline by `python benchmarks/triage_net.py train` from the
+labelled sets in tests/data. Scoring: the text is folded as the rules fold it (lower case, accents, zero-width,
+punctuation), cut into sentence windows (long run-ons into overlapping 30-word windows), and each window scored;
+the message's score is the highest window's, so a danger line buried in 4,000 characters of venting still counts.
+A window's features are its words' character n-grams (3-6 letters, with word boundaries) and its word pairs,
+each count divided by the square root of the window's number of features; score = bias + sum(weight * value).
+The same `window_features` builds the training matrix, so training and scoring cannot drift apart.
+
+Pure: no I/O at score time; `load_model` reads the file once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+MODEL_VERSION = 1
+NGRAMS = (3, 6)  # smallest and largest character n-gram (3-6 beat 2-5 and 1-4 in cross-validation)
+WINDOW_WORDS = 30  # a run-on sentence longer than this is scored in overlapping windows of this many words
+WINDOW_STEP = 15
+
+_ZERO_WIDTH = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_SENTENCE = re.compile("[.!?;\n\r\u2026\u3002]+")
+# Anything that is not a letter or a digit separates words (emoji, punctuation, dashes, quotes).
+_NON_WORD = re.compile(r"[^\w']+|_")
+_REPEATS = re.compile(r"([^\W\d_])\1{2,}")
+_SPELLED = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ı": "i"})
+# Accents after NFKD (Latin, Greek and Cyrillic diacritics); other scripts' marks are letters of their words.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_APOSTROPHES = re.compile("['\u2019\u2018\u201b\u02bc\u2032`\u00b4]")
+
+
+class NetModelError(ValueError):
+    """model.json is malformed; the message reads 'safety/model.json: WHERE: problem'."""
+
+
+def _fold_letters(text: str) -> str:
+    """Lower case, accents folded ('golpeó' → 'golpeo'), zero-width gone, apostrophes dropped ("don't" →
+    'dont'), a letter typed 3+ times kept twice. Sentence punctuation stays (windows are cut on it)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).translate(_SPELLED)
+        text = _ZERO_WIDTH.sub("", text)
+    text = _APOSTROPHES.sub("", text)
+    return _REPEATS.sub(r"\1\1", text)
+
+
+def fold(text: str) -> str:
+    """The folded words of a text, one space between each (every run of non-letters is one space)."""
+    return " ".join(_NON_WORD.sub(" ", _fold_letters(text)).split())
+
+
+def windows(text: str) -> list[list[str]]:
+    """The words of each sentence window: one per sentence, a run-on cut into overlapping 30-word windows."""
+    out: list[list[str]] = []
+    for sentence in _SENTENCE.split(_fold_letters(text)):
+        words = _NON_WORD.sub(" ", sentence).split()
+        if not words:
+            continue
+        if len(words) <= WINDOW_WORDS:
+            out.append(words)
+            continue
+        start = 0
+        while True:
+            out.append(words[start:start + WINDOW_WORDS])
+            if start + WINDOW_WORDS >= len(words):
+                break
+            start += WINDOW_STEP
+    return out
+
+
+@functools.lru_cache(maxsize=65536)
+def word_grams(word: str) -> tuple[str, ...]:
+    """Character n-grams of one word with its boundaries: 'hit' → ' hi', 'hit', 'it ', ' hit', 'hit ', ' hit '."""
+    padded = f" {word} "
+    low, high = NGRAMS
+    grams = []
+    for n in range(low, high + 1):
+        if n > len(padded):
+            break
+        grams.extend(padded[i:i + n] for i in range(len(padded) - n + 1))
+    return tuple(grams)
+
+
+def window_features(words: list[str]) -> dict[str, float]:
+    """Feature → value for one window: n-gram and word-pair counts over the square root of their total."""
+    counts: dict[str, int] = {}
+    for word in words:
+        for gram in word_grams(word):
+            counts[gram] = counts.get(gram, 0) + 1
+    for a, b in zip(words, words[1:]):
+        pair = f"{a}+{b}"
+        counts[pair] = counts.get(pair, 0) + 1
+    total = sum(counts.values())
+    if not total:
+        return {}
+    scale = 1 / math.sqrt(total)
+    return {f: c * scale for f, c in counts.items()}
+
+
+@dataclass(frozen=True)
+class NetModel:
+    """Weights for the kept features, a bias and the threshold above which a window asks `check`.
+
+    `categories` names, for each, a small set of weights of its own: the check names the category whose
+    score is highest (what the crisis screen would show lines for if the person says they are not safe).
+    """
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+    categories: dict[str, tuple[dict[str, float], float]]
+    info: dict[str, Any]
+    _words: dict[str, tuple[float, int]] = field(default_factory=dict, repr=False, compare=False)
+
+    def word_part(self, word: str) -> tuple[float, int]:
+        """(sum of the weights of the word's n-grams, how many n-grams it has): the score is linear in counts, so
+        a window's sum is the sum over its words (each word's part computed once, then remembered)."""
+        part = self._words.get(word)
+        if part is None:
+            w = self.weights
+            grams = word_grams(word)
+            part = (sum(w.get(g, 0.0) for g in grams), len(grams))
+            if len(self._words) >= 100_000:
+                self._words.clear()
+            self._words[word] = part
+        return part
+
+    def window_score(self, words: list[str]) -> float:
+        """The danger margin (logit) of one window: bias + sum(weight * count) / sqrt(total count)."""
+        w = self.weights
+        weighted = 0.0
+        total = len(words) - 1 if words else 0  # one word pair between each two words
+        for word in words:
+            part, n = self.word_part(word)
+            weighted += part
+            total += n
+        for a, b in zip(words, words[1:]):
+            weighted += w.get(f"{a}+{b}", 0.0)
+        if not total:
+            return self.bias
+        return self.bias + weighted / math.sqrt(total)
+
+    def best_window(self, text: str) -> tuple[float, list[str]]:
+        best: tuple[float, list[str]] = (-math.inf, [])
+        for words in windows(text):
+            score = self.window_score(words)
+            if score > best[0]:
+                best = (score, words)
+        return best
+
+    def score(self, text: str) -> float:
+        """The highest window's danger margin; -inf for a message with no words."""
+        return self.best_window(text)[0]
+
+    def category(self, words: list[str]) -> str:
+        """The category whose weights score this window highest."""
+        feats = window_features(words)
+        scored = [(bias + sum(ws.get(f, 0.0) * v for f, v in feats.items()), cat)
+                  for cat, (ws, bias) in self.categories.items()]
+        return max(scored)[1]
+
+    def check(self, text: str) -> str | None:
+        """The category to ask about when the message crosses the threshold, else None."""
+        score, words = self.best_window(text)
+        if score < self.threshold:
+            return None
+        return self.category(words)
+
+
+def _problem(where: str, what: str) -> NetModelError:
+    return NetModelError(f"safety/model.json: {where}: {what}")
+
+
+def _weights(raw: Any, where: str) -> dict[str, float]:
+    if not isinstance(raw, dict) or not raw:
+        raise _problem(where, "must be a non-empty mapping of feature to weight")
+    for key, value in raw.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise _problem(where, f"weight of {key!r} is not a finite number")
+    return {k: float(v) for k, v in raw.items()}
+
+
+def _number(raw: dict, key: str) -> float:
+    value = raw.get(key)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise _problem(key, "must be a finite number")
+    return float(value)
+
+
+def parse_model(raw: Any, known_categories: tuple[str, ...]) -> NetModel:
+    """Validate a decoded model.json (raises NetModelError naming the file and the field)."""
+    if not isinstance(raw, dict):
+        raise _problem("file", "must be a JSON object")
+    if raw.get("version") != MODEL_VERSION:
+        raise _problem("version", f"unsupported version {raw.get('version')!r} (this code reads {MODEL_VERSION})")
+    features = raw.get("features")
+    if not isinstance(features, dict) or features.get("ngrams") != list(NGRAMS) \
+            or features.get("window_words") != WINDOW_WORDS or features.get("word_pairs") is not True:
+        raise _problem("features", f"must be {{ngrams: {list(NGRAMS)}, window_words: {WINDOW_WORDS}, "
+                                   "word_pairs: true}: the model was trained with other features; retrain it")
+    weights = _weights(raw.get("weights"), "weights")
+    bias = _number(raw, "bias")
+    threshold = _number(raw, "threshold")
+    cats = raw.get("categories")
+    if not isinstance(cats, dict) or set(cats) != set(known_categories):
+        raise _problem("categories", f"must have exactly {', '.join(sorted(known_categories))}")
+    categories: dict[str, tuple[dict[str, float], float]] = {}
+    for cat in known_categories:
+        entry = cats[cat]
+        if not isinstance(entry, dict):
+            raise _problem(f"categories.{cat}", "must be {weights: …, bias: …}")
+        ws = _weights(entry.get("weights"), f"categories.{cat}.weights")
+        try:
+            cb = _number(entry, "bias")
+        except NetModelError:
+            raise _problem(f"categories.{cat}.bias", "must be a finite number") from None
+        categories[cat] = (ws, cb)
+    info = {k: raw.get(k) for k in ("trained_on", "cv", "trained")}
+    return NetModel(weights, bias, threshold, categories, info)
+
+
+def load_model(path: str | Path, known_categories: tuple[str, ...]) -> NetModel:
+    """Read and validate the model file (raises NetModelError: 'safety/model.json: WHERE: problem')."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _problem("file", f"{type(exc).__name__}") from exc
+    return parse_model(raw, known_categories)
+
+
+def iter_windows_features(text: str) -> Iterator[dict[str, float]]:
+    """Every window's features (for training and cross-validation)."""
+    for words in windows(text):
+        yield window_features(words)
