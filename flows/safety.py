@@ -49,6 +49,7 @@ class SafetyContentError(ValueError):
 Tier = Literal["crisis", "check", "ok"]
 # Kinds of danger a reply speaks to in its own words (content/en/crisis.yaml blocks of the same name).
 KINDS = ("strangulation", "threat_to_kill", "weapon", "injury_now", "overdose_now", "child_self", "murder_suicide")
+UNSURE = "unsure"  # a verdict's kind when the learned net, not a rule, raised it: its category is a guess
 
 
 class Rule(BaseModel):
@@ -307,7 +308,9 @@ class Triage:
             # screen, and never changes what a rule decided.
             category = self.net.check(text)
             if category is not None:
-                return Verdict("check", (category,))
+                # Its category is a guess (right about half the time on held-out sets): `unsure` tells the crisis
+                # screen, should the person say they are not safe, to speak to harm by others and to oneself.
+                return Verdict("check", (category,), (UNSURE,))
         return OK
 
     def classify(self, text: str) -> str | None:

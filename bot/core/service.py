@@ -26,7 +26,7 @@ from flows.content import Content, ContentError, check_names
 from flows.engine import Engine
 from flows.model import Context, Event, Input, Option, Person, Reply, Result
 from flows.resources import Directory, Line, load_resources, text_in
-from flows.safety import KINDS, Triage, Verdict
+from flows.safety import KINDS, UNSURE, Triage, Verdict
 
 if TYPE_CHECKING:
     from bot.store.store import Store
@@ -52,10 +52,16 @@ class _Language:
         self.content, self.env, self.engine = content, env, engine
 
 
+BROAD = ("violence", "self_harm")  # what an unsure check's crisis screen speaks to
+
+
 def _split_arg(arg: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """'violence,strangulation' → (categories, kinds)."""
     parts = [a for a in arg.split(",") if a]
-    return tuple(a for a in parts if a not in KINDS), tuple(a for a in parts if a in KINDS)
+    categories = tuple(a for a in parts if a not in KINDS and a != UNSURE)
+    if UNSURE in parts:  # the net's guess first, then harm by others and to oneself
+        categories += tuple(c for c in BROAD if c not in categories)
+    return categories, tuple(a for a in parts if a in KINDS)
 
 
 __all__ = ["Fulcrum", "Outcome", "render_resources"]

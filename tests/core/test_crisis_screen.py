@@ -134,6 +134,33 @@ def test_not_safe_on_the_check_question_opens_the_crisis_screen_with_what_was_fo
     assert app.content.flows["crisis"].text.steps["respond"].blocks["violence"] in out
 
 
+def test_a_check_the_learned_net_raised_speaks_to_both_kinds_of_harm_when_not_safe(store_path, content):
+    """The net's category is a guess: 'not safe' after its check shows the violence and the self-harm words and
+    lines, with the guess first."""
+    app = make_app(store_path, content, default_country="US")
+    chat = agreed(app)
+    outcome = app.handle(chat.pid, Input.command("__danger__", "check:self_harm,unsure"), NOW)
+    chat.last = outcome.replies[-1]
+    assert (chat.last.flow, chat.last.step) == ("check", "ask")
+    out = chat.press("not_safe")
+    blocks = app.content.flows["crisis"].text.steps["respond"].blocks
+    assert chat.at == "crisis respond"
+    assert blocks["self_harm"] in out and blocks["violence"] in out and "unsure" not in out
+    lines = [line.name for line in app.resources.lines_for("US", ("self_harm", "violence"))]
+    assert all(text_in(name) in out for name in lines[:2]), lines
+
+
+def test_the_learned_net_marks_its_checks_unsure_and_the_rules_do_not():
+    from flows.safety import UNSURE
+    from tests.conftest import shared_rules
+
+    triage, _ = shared_rules()
+    net = [t for t in ("he threatend to stabb me", "he beeted me up", "ive ben cuting myself")
+           if triage.assess(t).tier == "check"]
+    assert net and all(triage.assess(t).kinds == (UNSURE,) for t in net)
+    assert UNSURE not in triage.assess("he is hitting me right now").kinds
+
+
 # ---- no dismissal -------------------------------------------------------------------------------------------
 
 
