@@ -21,8 +21,8 @@ def _send_all(chat: Chat, lines: list[str]) -> str:
 @pytest.mark.parametrize("flow, step, before, after", [
     # support: agree, intro, tick a kind and Done, scale 3, "Yes"; the name; skip "easier", write a step
     ("support", "who", ["1", "1", "1", "7", "3", "1"], [NAME, "7", "Call her on Sunday"]),
-    # walk_away: agree, intro, feels safe, same pattern, only me, health 2, what matters; the name
-    ("walk_away", "supporters", ["1", "1", "1", "2", "2", "2", "Time for myself"], [NAME]),
+    # walk_away: agree, intro, feels safe, same pattern, only me, health 2, just thinking, what matters; the name
+    ("walk_away", "supporters", ["1", "1", "1", "2", "2", "2", "3", "Time for myself"], [NAME]),
 ])
 def test_the_summary_does_not_repeat_a_typed_name(app, flow, step, before, after):
     chat = Chat(app)

@@ -70,7 +70,7 @@ def test_chat_walks_signs_to_its_summary_and_resumes(tmp_path: Path):
     assert traces[0] == "@ onboarding notice choice"
     assert traces[-1] == "@ signs pick checklist"
     assert re.search(r"^\[1\] ✓ ", first.stdout, re.M) and re.search(r"^\[3\] ✓ ", first.stdout, re.M)
-    second = fulcrum("chat", "--trace", "--db", db, "--user", "sam", stdin="6\n2\n3\nA small moment.\n")
+    second = fulcrum("chat", "--trace", "--db", db, "--user", "sam", stdin="9\n2\n3\nA small moment.\n")
     traces = [line for line in second.stderr.splitlines() if line.startswith("@ ")]
     assert traces[0] == "@ signs pick checklist"  # resumed where they left off, ticks kept
     assert re.search(r"^\[1\] ✓ ", second.stdout, re.M)

@@ -63,8 +63,8 @@ def test_progress_survives_a_restart(store_path: Path, content):
     chat.send("/flow signs")
     chat.send("1")  # agree
     chat.send("1")  # let's start
-    chat.send("5")  # tick fear
-    chat.send("6")  # done
+    chat.send("8")  # tick fear
+    chat.send("9")  # done
     assert chat.at == "signs often"
     app.store.close()
 

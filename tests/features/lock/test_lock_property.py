@@ -86,7 +86,7 @@ def live_unlocked(app, user: str, words: list[str]) -> Person:
     person.seen()
     press(person, "continue", topic=False)
     press(person, "decisions")
-    press(person, "respect")
+    press(person, "condescension")
     press(person, "done", topic=False)
     press(person, "4")
     press(person, "subtle")
@@ -232,7 +232,7 @@ def test_unlocked_the_same_tokens_do_show(shared_app):
     pick = send(app, chat, "option", ("continue", None))  # the checklist, with their ticks
     assert "Decisions get made for me" in leaked(pick.replies, secrets)
     assert [o.label for r in pick.replies for o in r.options if o.ticked] == ["✓ Decisions get made for me",
-                                                                              "✓ My views don't seem to count"]
+                                                                              "✓ I get talked down to"]
     send(app, chat, "command", "/export")
     sent = send(app, chat, "option", ("send", None))
     assert any(r.document is not None for r in sent.replies)

@@ -97,7 +97,7 @@ def test_finished_topics_and_the_topic_they_are_in(app):
 def test_a_finished_topic_walk_is_counted(app):
     chat = agreed(app)
     chat.send("/flow signs")
-    for line in ("1", "6", "3", "1"):  # start, done (no ticks), often 3, feel
+    for line in ("1", "9", "3", "1"):  # start, done (no ticks), often 3, feel
         chat.send(line)
     chat.send("The holiday was booked without asking me.")
     assert chat.at == "signs summary"
@@ -216,7 +216,7 @@ def test_a_finished_topic_is_not_called_unfinished(app):
     """At a topic's summary the topic is finished: /progress lists it and never says "in the middle of" it."""
     chat = agreed(app)
     chat.send("/flow signs")
-    for line in ("1", "6", "3", "1", "The holiday was booked without asking me."):
+    for line in ("1", "9", "3", "1", "The holiday was booked without asking me."):
         chat.send(line)
     assert chat.at == "signs summary"
     text = progress(chat)[-1].text
