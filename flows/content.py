@@ -72,6 +72,7 @@ class Condition(Spec):
     step: str | None = None
     is_: str | int | None = Field(default=None, alias="is")
     has: str | None = None
+    lacks: str | None = None  # a checklist answer without this tick (unanswered counts): "this line, unless that one"
     count_at_least: int | None = None
     count_at_most: int | None = None
     at_least: int | None = None
@@ -683,72 +684,102 @@ def _literal_length(text: str) -> int:
     return sum(len(literal) + (PLACEHOLDER_CHARS if name is not None else 0) for literal, name, _, _ in parts)
 
 
-def _answer_range(when: Condition | list[Condition] | None) -> tuple[str, tuple[Any, ...]] | None:
-    """(step, what the block needs of that step's answer) when a block shows only for some answers of one step:
-    `is:`, `answered:`, or a count range. Blocks whose needs cannot both hold never show together."""
+def _answer_ranges(when: Condition | list[Condition] | None) -> list[tuple[str, tuple[Any, ...]]]:
+    """What a block needs, one (key, need) per test it makes: a profile key's values, or one step's answer
+    (`is:`, `answered:`, `has:`, `lacks:`, a count range, a number range). A block shows only when all hold, so two blocks
+    with needs on one key that cannot both hold never show together. `any:` is not looked into."""
     conds = when if isinstance(when, list) else [when] if when is not None else []
+    out: list[tuple[str, tuple[Any, ...]]] = []
     for cond in conds:
         if cond.cue or cond.not_cue:  # a cue and its `not_cue` never show together
-            return f"cue:{cond.step}:{cond.cue or cond.not_cue}", ("set", bool(cond.cue))
-        if cond.profile or cond.not_profile:  # one profile key's values: a relationship's blocks never meet
-            key, sep, values = (cond.profile or cond.not_profile or "").partition("=")
-            if sep:
-                return f"profile:{key.strip()}", ("in", frozenset(v.strip() for v in values.split("|")),
-                                                  bool(cond.not_profile))
-            return f"profile:{key.strip()}", ("set", not cond.not_profile)
+            out.append((f"cue:{cond.step}:{cond.cue or cond.not_cue}", ("set", bool(cond.cue))))
+        for spec, negated in ((cond.profile, False), (cond.not_profile, True)):
+            if spec:
+                key, sep, values = spec.partition("=")
+                if sep:
+                    out.append((f"profile:{key.strip()}", ("in", frozenset(v.strip() for v in values.split("|")),
+                                                           negated)))
+                else:
+                    out.append((f"profile:{key.strip()}", ("set", not negated)))
         if not cond.step:
             continue
         if cond.is_ is not None:
-            return cond.step, ("is", str(cond.is_))
+            out.append((cond.step, ("is", str(cond.is_))))
         if cond.answered is not None:
-            return cond.step, ("answered", cond.answered)
+            out.append((cond.step, ("answered", cond.answered)))
+        if cond.has is not None:
+            out.append((cond.step, ("has", cond.has)))
+        if cond.lacks is not None:
+            out.append((cond.step, ("lacks", cond.lacks)))
         if cond.count_at_least is not None or cond.count_at_most is not None:
-            return cond.step, ("count", cond.count_at_least or 0, cond.count_at_most)
-    return None
+            out.append((cond.step, ("count", cond.count_at_least or 0, cond.count_at_most)))
+        if cond.at_least is not None or cond.at_most is not None:
+            out.append((cond.step, ("num", cond.at_least, cond.at_most)))
+    return out
 
 
 def _exclusive(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Two needs on one key that cannot both hold."""
     if a[0] == b[0] == "in":
         (values1, negated1), (values2, negated2) = a[1:], b[1:]
         if negated1 == negated2:
             return not negated1 and not values1 & values2
         return (values1 if not negated1 else values2) <= (values2 if negated2 else values1)
-    if a[0] == b[0] == "set":
+    if {a[0], b[0]} == {"in", "set"}:  # `KEY=A` needs the key set; `not_profile: KEY` needs it unset
+        return (a if a[0] == "set" else b)[1] is False and not (a if a[0] == "in" else b)[2]
+    if a[0] == b[0] and a[0] in ("set", "is", "answered"):
         return a[1] != b[1]
-    if a[0] == b[0] == "is":
-        return a[1] != b[1]
-    if a[0] == b[0] == "answered":
-        return a[1] != b[1]
-    if {a[0], b[0]} == {"is", "answered"}:
+    if {a[0], b[0]} == {"is", "answered"} or {a[0], b[0]} == {"has", "answered"}:
         return (a if a[0] == "answered" else b)[1] is False
-    if a[0] == b[0] == "count":
+    if {a[0], b[0]} == {"has", "lacks"}:
+        return a[1] == b[1]
+    if {a[0], b[0]} == {"has", "count"}:
+        high = (a if a[0] == "count" else b)[2]
+        return high is not None and high < 1
+    if {a[0], b[0]} == {"count", "answered"}:
+        count, answered = (a, b) if a[0] == "count" else (b, a)
+        return answered[1] is False and count[1] >= 1
+    if a[0] == b[0] and a[0] in ("count", "num"):
         (lo1, hi1), (lo2, hi2) = a[1:], b[1:]
-        return (hi1 is not None and hi1 < lo2) or (hi2 is not None and hi2 < lo1)
+        return (hi1 is not None and lo2 is not None and hi1 < lo2) or (hi2 is not None and lo1 is not None
+                                                                       and hi2 < lo1)
     return False
+
+
+def _never_together(a: list[tuple[str, tuple[Any, ...]]], b: list[tuple[str, tuple[Any, ...]]]) -> bool:
+    return any(ka == kb and _exclusive(na, nb) for ka, na in a for kb, nb in b)
 
 
 def summary_length(step: StepSpec, st: StepText) -> int:
     """The longest a summary's message can be as written: its text and the blocks that can show together."""
     always = [_literal_length(st.text)]
-    groups: dict[str, list[tuple[tuple[Any, ...], int]]] = {}
+    blocks: list[tuple[list[tuple[str, tuple[Any, ...]]], int]] = []
     for block in step.blocks:
         if block.key not in st.blocks:
             continue
         size = _literal_length(st.blocks[block.key])
-        on = _answer_range(block.when)
-        if on is None:
-            always.append(size)
+        needs = _answer_ranges(block.when)
+        if needs:
+            blocks.append((needs, size + 2))
         else:
-            groups.setdefault(on[0], []).append((on[1], size + 2))
-    total = sum(always) + 2 * (len(always) - 1)
-    for blocks in groups.values():  # the heaviest set of blocks on one step that can all show (a few at most)
-        best = 0
-        for mask in range(1, 1 << len(blocks)):
-            chosen = [blocks[i] for i in range(len(blocks)) if mask >> i & 1]
-            if all(not _exclusive(x[0], y[0]) for i, x in enumerate(chosen) for y in chosen[i + 1:]):
-                best = max(best, sum(size for _, size in chosen))
-        total += best
-    return total
+            always.append(size)
+    blocks.sort(key=lambda b: -b[1])
+    rest = [sum(size for _, size in blocks[i:]) for i in range(len(blocks) + 1)]
+    best = 0
+
+    def heaviest(i: int, chosen: list[int], total: int) -> None:  # the heaviest set of blocks that can all show
+        nonlocal best
+        if total + rest[i] <= best:
+            return
+        if i == len(blocks):
+            best = total
+            return
+        if all(not _never_together(blocks[i][0], blocks[j][0]) for j in chosen):
+            heaviest(i + 1, [*chosen, i], total + blocks[i][1])
+        heaviest(i + 1, chosen, total)
+
+    heaviest(0, [], 0)
+    return sum(always) + 2 * (len(always) - 1) + best
 
 
 def _check_ref(ref: str, flow: Flow, flows: dict[str, Flow], rel: str, sid: str) -> list[tuple[str, str, str]]:

@@ -95,6 +95,8 @@ def holds(cond: Condition | list[Condition] | None, view: _View) -> bool:
         return False
     if cond.has is not None and not (isinstance(value, list) and cond.has in value):
         return False
+    if cond.lacks is not None and isinstance(value, list) and cond.lacks in value:
+        return False
     count = len(value) if isinstance(value, list) else (0 if value is None else 1)
     if cond.count_at_least is not None and count < cond.count_at_least:
         return False

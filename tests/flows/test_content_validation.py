@@ -155,6 +155,26 @@ def test_blocks_that_never_show_together_are_measured_apart(folder: Path):
     assert "demo" in load_content(folder).flows
 
 
+def test_a_summary_is_measured_by_the_blocks_that_can_show_together():
+    """Blocks that test several things never show together when any one test rules the other out (afraid or not,
+    one relationship or another, a low or a high rating); blocks that can all hold are added up."""
+    from flows.content import Block, StepSpec, StepText, summary_length
+
+    def measure(whens: dict[str, object]) -> int:
+        step = StepSpec(id="s", kind="summary", blocks=[Block(key=k, when=w) for k, w in whens.items()])
+        return summary_length(step, StepText(text="", blocks={k: "x" * 98 for k in whens}))
+
+    afraid, calm = {"profile": "safety_signal"}, {"not_profile": "safety_signal"}
+    work, partner = {"profile": "relationship=work"}, {"profile": "relationship=partner"}
+    assert measure({"a": [work, afraid], "b": [work, calm], "c": [partner, afraid], "d": [partner, calm]}) == 100
+    assert measure({"a": [afraid, {"step": "x", "has": "m"}], "b": [afraid, {"step": "x", "has": "n"}]}) == 200
+    assert measure({"low": {"step": "r", "at_most": 2}, "high": {"step": "r", "at_least": 4}}) == 100
+    assert measure({"low": {"step": "r", "at_most": 3}, "high": {"step": "r", "at_least": 3}}) == 200
+    assert measure({"some": {"step": "c", "has": "m"}, "none": {"step": "c", "count_at_most": 0}}) == 100
+    assert measure({"m": {"step": "c", "has": "m"}, "n": [{"step": "c", "has": "n"}, {"step": "c", "lacks": "m"}]}) == 100
+    assert measure({"other": {"not_profile": "relationship=work|partner"}, "w": work, "p": partner}) == 100
+
+
 def test_a_long_common_label_is_refused_in_one_line(folder: Path):
     path = folder / "en" / "common.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace('checkin_pause: "Pause for a week"',

@@ -125,11 +125,15 @@ def test_topic_flow_shape(content, fid):
     summaries = [s for s in steps if s.kind == "summary"]
     assert summaries, f"{fid}: no summary"
     for s in summaries:
-        assert "seek_help" in s.offers, f"{fid}.{s.id}: does not offer seek_help"
-        assert 2 <= len(s.offers) <= 3, f"{fid}.{s.id}: offers {s.offers}"
+        # Next steps: offered topics, and options that open one (some only when they fit what was said).
+        always = [*s.offers, *(o.flow for o in s.option_specs() if o.flow and o.when is None)]
+        nexts = [*s.offers, *(o.flow for o in s.option_specs() if o.flow)]
+        assert "seek_help" in always, f"{fid}.{s.id}: does not always offer seek_help"
+        assert 2 <= len(nexts) <= 6, f"{fid}.{s.id}: next steps {nexts}"
         st = flow.text.steps[s.id]
         pieces = [st.text, *st.blocks.values()]
         assert any("{progress}" in p for p in pieces), f"{fid}.{s.id}: no {{progress}}"
+        # It answers to what the person said: a block shown for their answers, or their words where they help.
         fields = {f for p in pieces for _, f, _, _ in string.Formatter().parse(p) if f}
         # An answer quoted, or a block shown for what was answered (a summary that explains, issue 17 item 3)
         explained = any(_condition_refs(b.when) for b in s.blocks)

@@ -90,6 +90,15 @@ def test_profile_and_not_profile_in_conditions():
     assert holds(Condition(not_profile=SAFETY_SIGNAL), view)
 
 
+def test_lacks_holds_unless_the_tick_is_there():
+    """`lacks:` lets a summary show a line unless another one fits better (e.g. money ticked wins over standing)."""
+    p = Person(answers={"demo": {"pick": ["plain", "scared"]}})
+    view = _View(p, "demo", Context(now=NOW), p.conversation)
+    assert holds(Condition(step="pick", lacks="together"), view)
+    assert not holds(Condition(step="pick", lacks="plain"), view)
+    assert holds(Condition(step="unanswered", lacks="plain"), view)
+
+
 def test_an_option_with_when_is_shown_only_when_it_holds(demo):
     assert "work_only" not in shown(demo, person(relationship="partner"))
     assert "work_only" in shown(demo, person(relationship="work"))
