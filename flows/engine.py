@@ -680,7 +680,8 @@ class Engine:
             elif name == "commands":
                 values[name] = self.command_list()
             elif name in ctx.values or name in CONTEXT_NAMES:
-                values[name] = ctx.values.get(name, "")
+                # A setting left unset may have words of its own in the person's language (`default_NAME`).
+                values[name] = ctx.values.get(name) or self.content.common.notes.get(f"default_{name}", "")
             else:
                 values[name] = self._answer_text(name, flow, person)
         return template.format_map(values)

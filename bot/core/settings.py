@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     allow_plaintext: bool = False
     webhook_secret: SecretStr | None = None
     intake_url: str | None = None
-    practice_name: str = "our counselling practice"
+    practice_name: str | None = None  # unset: content's `default_practice_name`, in the person's language
     practice_phone: str | None = None
     practice_hours: str | None = None
     practice_offers: str | None = None  # what the practice offers, in a line
@@ -110,10 +110,10 @@ class Settings(BaseSettings):
 
     def text_values(self) -> dict[str, str]:
         """Settings a person may read (in seek_help and /about)."""
-        values = {"practice_name": self.practice_name, "retention_days": str(self.retention_days)}
+        values = {"retention_days": str(self.retention_days)}
         values["encrypted" if self.data_key else "plaintext"] = "yes"
-        for key in ("intake_url", "practice_phone", "practice_hours", "privacy_url", "practice_offers",
-                    "practice_after_intake", "practice_cost"):
+        for key in ("practice_name", "intake_url", "practice_phone", "practice_hours", "privacy_url",
+                    "practice_offers", "practice_after_intake", "practice_cost"):
             value = getattr(self, key)
             if value:
                 values[key] = value

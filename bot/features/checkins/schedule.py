@@ -9,6 +9,7 @@ hour later; an ambiguous autumn time is its first occurrence). Missed slots are 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -194,6 +195,14 @@ COUNTRY_ALIASES = {  # names people type that iso3166.tab spells otherwise
     "uk": "GB", "united kingdom": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
     "northern ireland": "GB", "usa": "US", "us": "US", "america": "US", "united states of america": "US",
     "holland": "NL", "south korea": "KR", "north korea": "KP", "czech republic": "CZ",
+    # Spanish names that differ from the English ones once accents are folded ("México", "Perú" need none).
+    # A validator sees only the text, so every language Fulcrum speaks is read here.
+    "espana": "ES", "estados unidos": "US", "eeuu": "US", "ee uu": "US", "eua": "US", "reino unido": "GB",
+    "inglaterra": "GB", "escocia": "GB", "gales": "GB", "alemania": "DE", "francia": "FR", "italia": "IT",
+    "paises bajos": "NL", "holanda": "NL", "brasil": "BR", "republica dominicana": "DO", "suiza": "CH",
+    "belgica": "BE", "irlanda": "IE", "nueva zelanda": "NZ", "sudafrica": "ZA", "japon": "JP", "marruecos": "MA",
+    "rusia": "RU", "ucrania": "UA", "polonia": "PL", "suecia": "SE", "noruega": "NO", "dinamarca": "DK",
+    "grecia": "GR", "turquia": "TR", "filipinas": "PH", "corea del sur": "KR", "guinea ecuatorial": "GQ",
 }
 
 
@@ -215,15 +224,20 @@ def countries() -> dict[str, str]:
     return _COUNTRIES
 
 
+def _folded(text: str) -> str:
+    """'México' → 'mexico': people type names with and without accents."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold().strip()
+
+
 def find_country(text: str) -> str | None:
     """A country as typed ("india", "Germany", "UK", "Korea (South)", "de") → its ISO code, or None."""
-    wanted = " ".join((text or "").replace("_", " ").split()).casefold().strip(".")
+    wanted = _folded(" ".join((text or "").replace("_", " ").replace(".", " ").split()))
     if not wanted:
         return None
     if wanted in COUNTRY_ALIASES:
         return COUNTRY_ALIASES[wanted]
     for code, name in countries().items():
-        plain = name.casefold()
+        plain = _folded(name)
         bare = plain.split(" (")[0]
         inside = plain[plain.find("(") + 1:plain.find(")")] if "(" in plain else ""
         if wanted in (code.casefold(), plain, bare, inside.replace("&", "and")) or wanted == plain.replace("&", "and"):

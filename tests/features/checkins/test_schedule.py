@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -176,3 +177,12 @@ def test_countries_and_their_zones_come_from_tzdata():
     assert parse_place("spain") == "ES" and country_zones("ES") == ["Europe/Madrid", "Atlantic/Canary"]
     assert country_zones("US")[:3] == ["America/New_York", "America/Chicago", "America/Denver"]
     assert parse_place("Atlantis") is None
+
+
+@pytest.mark.parametrize(("typed", "code"), [("España", "ES"), ("espana", "ES"), ("México", "MX"), ("Perú", "PE"),
+                                             ("EE. UU.", "US"), ("Estados Unidos", "US"), ("Canadá", "CA"),
+                                             ("Reino Unido", "GB"), ("Alemania", "DE")])
+def test_a_country_typed_in_spanish_or_with_accents_is_found(typed: str, code: str) -> None:
+    from bot.features.checkins.schedule import find_country
+
+    assert find_country(typed) == code
