@@ -90,6 +90,9 @@ def test_content_check_refuses_a_command_nothing_answers(tmp_path: Path):
     common = root / "en" / "common.yaml"
     common.write_text(common.read_text().replace('  exit: "Clear this chat"\n',
                                                  '  exit: "Clear this chat"\n  wipe: "Wipe"\n', 1))
+    for other in root.glob("*/common.yaml"):  # every language has the command, so only the missing handler is wrong
+        if other != common:
+            other.write_text(other.read_text().replace("\ncommands:\n", '\ncommands:\n  wipe: "Wipe"\n', 1))
     found, _, _ = check_all(root)
     assert ("en/common.yaml", "-", "command '/wipe' is not a flow, built in, or provided by a feature") in found
 

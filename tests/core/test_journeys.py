@@ -18,7 +18,8 @@ import yaml
 
 from bot.adapters.console import Console
 from flows.model import Input
-from tests.conftest import ROOT, make_app
+from flows.content import load_languages
+from tests.conftest import CONTENT, ROOT, make_app
 from tests.support.driver import Chat
 
 JOURNEYS = sorted((ROOT / "tests" / "journeys").glob("*.yaml"))
@@ -134,7 +135,8 @@ def test_journey_through_fulcrum_chat(path: Path, tmp_path: Path, content):
     assert proc.returncode == 0, proc.stderr
     traces = [line for line in proc.stderr.splitlines() if line.startswith("@ ")]
 
-    app = make_app(tmp_path / "replay.db", content)
+    # Every language, as the process loads them (with a second language the first screen offers the choice).
+    app = make_app(tmp_path / "replay.db", languages=load_languages(CONTENT))
     try:
         replay = ConsoleReplay(app, clock=lambda: datetime.now(timezone.utc))
         for line in sends:
