@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.safety import PRECEDENCE, SafetyContentError, Triage, check_safety_file
+from flows.safety import OK, PRECEDENCE, SafetyContentError, Triage, check_safety_file
 
 from tests.conftest import ROOT  # noqa: E402
 SAFETY = ROOT / "content" / "safety.yaml"
@@ -453,12 +453,15 @@ def test_the_check_net_probes_reach_help(triage: Triage) -> None:
 # LANG.yaml), so the tuning figures are by construction. Before: danger recall 0.62, check-labelled reaching help
 # 0.14, hard kinds as crisis 0.58, benign to the crisis screen 0.088, to the check question 0.04 (Spanish 0.58,
 # 0.21, 0.54, 0.12, 0.09). The holdout (triage_r5_holdout.yaml) is the lead's to run once; nothing here reads it.
+# These goals are the rules' own: a verdict the learned net raised (kind `unsure`) counts as `ok` here, so the rules
+# cannot lean on the net, and the net's own false checks are measured by its tests, not hidden in these.
 R5_HARD = (*HARD, "child_self")
 
 
 def _r5_figures(triage: Triage, lang: str) -> dict[str, float]:
     items = [i for i in _items("triage_r5.yaml") if i["lang"] == lang]
     verdicts = {i["text"]: triage.assess(i["text"]) for i in items}
+    verdicts = {t: (v if "unsure" not in v.kinds else OK) for t, v in verdicts.items()}
 
     def share(label: str, ok, kinds: tuple[str, ...] | None = None) -> float:
         mine = [i for i in items if i["label"] == label and (kinds is None or i.get("kind") in kinds)]
