@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.safety import PRECEDENCE, SafetyContentError, Triage, check_safety_file
+from flows.safety import OK, PRECEDENCE, SafetyContentError, Triage, check_safety_file
 
 from tests.conftest import ROOT  # noqa: E402
 SAFETY = ROOT / "content" / "safety.yaml"
@@ -444,3 +444,74 @@ def test_the_check_net_probes_reach_help(triage: Triage) -> None:
     benign = [i["text"] for i in items if i["label"] == "ok"]
     assert sum(bool(triage.assess(t)) for t in danger) / len(danger) >= 0.95
     assert sum(bool(triage.assess(t)) for t in benign) <= max(1, len(benign) // 10)
+
+
+# ---- round 5: a check tier in every language, Spanish idioms (issues 13 and 18 item 4) ------------------------
+# Written by an author who never read the rules (tests/data/triage_r5.yaml, 921 messages in eight languages, with
+# `check` labels for signals a counsellor would ask about), committed before any rule change. The rules were then
+# written from the tuning side only, as phrasing families (content/safety/en.yaml and the round-5 rules in each
+# LANG.yaml), so the tuning figures are by construction. Before: danger recall 0.62, check-labelled reaching help
+# 0.14, hard kinds as crisis 0.58, benign to the crisis screen 0.088, to the check question 0.04 (Spanish 0.58,
+# 0.21, 0.54, 0.12, 0.09). The holdout (triage_r5_holdout.yaml) is the lead's to run once; nothing here reads it.
+# These goals are the rules' own: a verdict the learned net raised (kind `unsure`) counts as `ok` here, so the rules
+# cannot lean on the net, and the net's own false checks are measured by its tests, not hidden in these.
+R5_HARD = (*HARD, "child_self")
+
+
+def _r5_figures(triage: Triage, lang: str) -> dict[str, float]:
+    items = [i for i in _items("triage_r5.yaml") if i["lang"] == lang]
+    verdicts = {i["text"]: triage.assess(i["text"]) for i in items}
+    verdicts = {t: (v if "unsure" not in v.kinds else OK) for t, v in verdicts.items()}
+
+    def share(label: str, ok, kinds: tuple[str, ...] | None = None) -> float:
+        mine = [i for i in items if i["label"] == label and (kinds is None or i.get("kind") in kinds)]
+        return sum(ok(verdicts[i["text"]]) for i in mine) / max(1, len(mine))
+
+    return {
+        "danger_recall": share("crisis", bool),
+        "check_recall": share("check", bool),
+        "hard_as_crisis": share("crisis", lambda v: v.tier == "crisis", R5_HARD),
+        "benign_crisis": share("ok", lambda v: v.tier == "crisis"),
+        "benign_check": share("ok", lambda v: v.tier == "check"),
+    }
+
+
+@pytest.mark.parametrize("lang", R4_LANGS)
+def test_round5_tuning_goals_per_language(triage: Triage, lang: str) -> None:
+    figures = _r5_figures(triage, lang)
+    assert figures["danger_recall"] >= 0.97 and figures["check_recall"] >= 0.9, figures
+    assert figures["hard_as_crisis"] >= 0.95, figures
+    assert figures["benign_crisis"] <= 0.03 and figures["benign_check"] <= 0.10, figures
+
+
+@pytest.mark.parametrize("text", [
+    "me muero de ganas de verte",
+    "mi jefe me mata si llego tarde",
+    "mi mamá me va a matar cuando vea el piercing nuevo",
+    "el entrenador dice que nos mata en el entreno si perdemos",
+    "nos dieron una paliza 4-0 en el partido",
+    "te juro que lo quería ahorcar con su propio cordón",
+    "se me cayó el móvil al váter, quiero morirme",
+    "mi papá nos pegaba de chicos, ya hicimos las paces",
+    "yo también me muero de la vergüenza",
+    "my sister is going to kill me, i spilled wine on her rug",
+    "my brother shot me in fortnite",
+    "i'm dying to see it",
+    "he's killing it at work",
+    "i used to self harm as a teenager, 8 years clean now",
+])
+def test_round5_idioms_read_ok(triage: Triage, text: str) -> None:
+    assert not triage.assess(text), triage.assess(text)
+
+
+@pytest.mark.parametrize("text,tier", [
+    ("mi esposo me dijo que de esta casa salgo con los pies por delante", "crisis"),
+    ("mi novio me va a matar, lo juró y tiene un cuchillo", "crisis"),
+    ("mi jefe me mata si llego tarde pero mi marido me pega", "crisis"),
+    ("cuando bebe se pone que da miedo", "check"),
+    ("yo ya no quiero vivir", "crisis"),
+    ("he said nobody would ever find my body", "crisis"),
+    ("is it normal to feel dizzy after being choaked", "crisis"),
+])
+def test_round5_danger_still_found_beside_idioms(triage: Triage, text: str, tier: str) -> None:
+    assert triage.assess(text).tier == tier, triage.assess(text)
