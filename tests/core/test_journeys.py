@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from bot.adapters.console import Console
+from flows.content import SAFETY_SIGNAL
 from flows.model import Input
 from tests.conftest import ROOT, make_app
 from tests.support.driver import Chat
@@ -24,6 +25,7 @@ from tests.support.driver import Chat
 JOURNEYS = sorted((ROOT / "tests" / "journeys").glob("*.yaml"))
 # One journey goes through a real `fulcrum chat` process on every run; all of them with CI=true.
 FAST_PROCESS_JOURNEY = "boundaries"
+CELLS = ("partner", "work", "family", "afraid")
 
 
 def _load(path: Path) -> dict:
@@ -70,11 +72,27 @@ def test_there_are_journeys():
     assert FAST_PROCESS_JOURNEY in [p.stem for p in JOURNEYS]
 
 
+def _covers(journey: dict) -> list[tuple[str, str]]:
+    return [tuple(c.split("/")) for c in journey.get("covers", [])]
+
+
+def _cell_reached(app, chat: Chat) -> tuple[str, str] | None:
+    """(topic, cell) when this turn ended on a menu topic's summary: the cell is `afraid` while the safety signal is
+    set, else the relationship saved in the profile (partner, work, family; anything else counts for no cell)."""
+    flow, step = chat.at.split()
+    spec = app.content.flows[flow].spec
+    if spec.system or next(s for s in spec.steps if s.id == step).kind != "summary":
+        return None
+    profile = app.store.load(chat.pid).profile
+    return flow, "afraid" if profile.get(SAFETY_SIGNAL) else str(profile.get("relationship"))
+
+
 @pytest.mark.parametrize("path", JOURNEYS, ids=[p.stem for p in JOURNEYS])
 def test_journey_in_process(path: Path, app):
     journey = _load(path)
     chat = Chat(app)
     chat.handle(Input.open())
+    proved: set[tuple[str, str]] = set()
     for i, turn in enumerate(journey["turns"], 1):
         out = chat.send(str(turn["send"]))
         for piece in turn.get("expect", []):
@@ -83,6 +101,30 @@ def test_journey_in_process(path: Path, app):
             assert piece not in out, f"{path.name} turn {i} ({turn['send']!r}): {piece!r} shown in:\n{out}"
         if "at" in turn:
             assert chat.at == turn["at"], f"{path.name} turn {i} ({turn['send']!r}): at {chat.at}"
+        cell = _cell_reached(app, chat)
+        # A summary counts for the coverage table only where the turn says what must and must not be on screen.
+        if cell is not None and turn.get("expect") and (cell[1] != "afraid" or turn.get("absent")):
+            proved.add(cell)
+    missing = [c for c in _covers(journey) if c not in proved]
+    assert not missing, (f"{path.name} covers {missing} but never reaches that summary with that relationship (or "
+                         f"afraid), on a turn with `expect` (and, afraid, `absent`); reached: {sorted(proved)}")
+
+
+def test_every_topic_is_walked_as_partner_work_family_and_afraid(content):
+    """The table in this module's docstring, checked: each cell is a journey's `covers`, which its replay above proves."""
+    declared: dict[tuple[str, str], list[str]] = {}
+    for path in JOURNEYS:
+        for cell in _covers(_load(path)):
+            assert cell[0] in content.flows and cell[1] in CELLS, f"{path.name}: unknown cell {cell}"
+            declared.setdefault(cell, []).append(path.stem)
+    topics = [f.id for f in content.menu_flows()]
+    assert len(topics) == 12, topics
+    missing = [f"{t}/{c}" for t in topics for c in CELLS if (t, c) not in declared]
+    assert not missing, f"no journey walks {missing}"
+    for line in COVERAGE.strip().splitlines()[2:]:
+        topic, *journeys = [x.strip() for x in line.strip("|").split("|")]
+        for cell, names in zip(CELLS, journeys):
+            assert set(names.split(", ")) == set(declared[(topic, cell)]), (topic, cell, names)
 
 
 @pytest.mark.parametrize("path", JOURNEYS, ids=[p.stem for p in JOURNEYS])
