@@ -3,6 +3,29 @@
 Each turn's expectations (`expect`: phrases shown; `absent`: phrases that must not be) are checked against that
 turn's own output, never against the whole conversation:
 a phrase that only appears three turns later (or appeared earlier) fails the turn that promised it.
+
+Every menu topic is walked to its summary as a partner, someone at work and someone in the family (the relationship
+saved in the profile, safety signal not set), and on the afraid path (the signal set, by a fear answer in the topic or
+earlier: signs' fear tick, a check-in fear rating, "I don't feel safe"…). A journey names the cells it walks in
+`covers: [TOPIC/CELL, …]`; its in-process replay proves each one (it reaches that summary with that relationship, or
+afraid, on a turn that says what must show and, afraid, what must not), and the test below checks that every cell
+has a journey and that this table lists them (issue 17, item 8). safety_plan and someone_else read the same for
+every relationship (their journeys still assert the summary and its next steps); seek_help orders its lines by it.
+
+| topic | partner | work | family | afraid |
+|---|---|---|---|---|
+| signs | partner_signs_contexts_causes | signs_work | family_signs_causes_equity | afraid_signs_contexts_causes |
+| contexts | partner_signs_contexts_causes | work_causes_support_contexts | family_long_term_contexts_safety_plan | afraid_signs_contexts_causes |
+| causes | partner_signs_contexts_causes | work_causes_support_contexts | family_signs_causes_equity | afraid_signs_contexts_causes |
+| communication | partner_communication_boundaries_support | work_communication_boundaries_equity | family_communication_boundaries_support | afraid_communication_equity |
+| boundaries | partner_communication_boundaries_support | work_communication_boundaries_equity | family_communication_boundaries_support | afraid_boundaries_long_term |
+| support | partner_communication_boundaries_support | work_causes_support_contexts | family_communication_boundaries_support | afraid_walk_away_support |
+| equity | partner_equity_long_term_walk_away | work_communication_boundaries_equity | family_signs_causes_equity | afraid_communication_equity |
+| long_term | partner_equity_long_term_walk_away | work_long_term_walk_away_safety_plan | family_long_term_contexts_safety_plan | afraid_boundaries_long_term |
+| walk_away | partner_equity_long_term_walk_away | work_long_term_walk_away_safety_plan | walk_away_family_leaving | afraid_walk_away_support |
+| safety_plan | partner_safety_plan_someone_else_seek_help | work_long_term_walk_away_safety_plan | family_long_term_contexts_safety_plan | afraid_checkin_safety_plan_someone_else_seek_help |
+| someone_else | partner_safety_plan_someone_else_seek_help | work_someone_else_seek_help | family_someone_else_seek_help | afraid_checkin_safety_plan_someone_else_seek_help |
+| seek_help | partner_safety_plan_someone_else_seek_help | work_someone_else_seek_help | family_someone_else_seek_help | afraid_checkin_safety_plan_someone_else_seek_help |
 """
 
 from __future__ import annotations
@@ -26,6 +49,7 @@ JOURNEYS = sorted((ROOT / "tests" / "journeys").glob("*.yaml"))
 # One journey goes through a real `fulcrum chat` process on every run; all of them with CI=true.
 FAST_PROCESS_JOURNEY = "boundaries"
 CELLS = ("partner", "work", "family", "afraid")
+COVERAGE = "\n".join(line for line in (__doc__ or "").splitlines() if line.startswith("|"))
 
 
 def _load(path: Path) -> dict:
