@@ -22,9 +22,10 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 
 JOURNEYS = sorted((ROOT / "tests" / "journeys").glob("*.yaml"))
 USER = 5151
-# Every `pytest` replays these over Telegram (a calm one and one through the crisis path); CI=true all of them.
+# Every `pytest` replays these over Telegram (a calm one, one through the crisis path, one with someone at work and
+# one on the afraid path through three topics); CI=true all of them.
 # All journeys also run in-process and through the console on every run (tests/core/test_journeys.py).
-FAST_JOURNEYS = {"boundaries", "walk_away_unsafe"}
+FAST_JOURNEYS = {"boundaries", "walk_away_unsafe", "work_causes_support_contexts", "afraid_signs_contexts_causes"}
 
 
 # ---- a person at the keyboard ---------------------------------------------------------------------------
@@ -146,6 +147,8 @@ async def test_journey_over_telegram(path: Path, bot: Harness) -> None:
         where = f"{path.name} turn {i} ({turn['send']!r})"
         for piece in turn.get("expect", []):
             assert piece in shown, f"{where}: {piece!r} not in what the bot sent:\n{shown}"
+        for piece in turn.get("absent", []):  # e.g. couples work, or a talk, offered on the afraid path
+            assert piece not in shown, f"{where}: {piece!r} in what the bot sent:\n{shown}"
         if "at" in turn:
             assert person.at() == turn["at"], f"{where}: at {person.at()}"
         assert_clean(bot.fake)

@@ -3,6 +3,29 @@
 Each turn's expectations (`expect`: phrases shown; `absent`: phrases that must not be) are checked against that
 turn's own output, never against the whole conversation:
 a phrase that only appears three turns later (or appeared earlier) fails the turn that promised it.
+
+Every menu topic is walked to its summary as a partner, someone at work and someone in the family (the relationship
+saved in the profile, safety signal not set), and on the afraid path (the signal set, by a fear answer in the topic or
+earlier: signs' fear tick, a check-in fear rating, "I don't feel safe"…). A journey names the cells it walks in
+`covers: [TOPIC/CELL, …]`; its in-process replay proves each one (it reaches that summary with that relationship, or
+afraid, on a turn that says what must show and, afraid, what must not), and the test below checks that every cell
+has a journey and that this table lists them (issue 17, item 8). safety_plan and someone_else read the same for
+every relationship (their journeys still assert the summary and its next steps); seek_help orders its lines by it.
+
+| topic | partner | work | family | afraid |
+|---|---|---|---|---|
+| signs | partner_signs_contexts_causes | signs_work | family_signs_causes_equity | afraid_signs_contexts_causes |
+| contexts | partner_signs_contexts_causes | work_causes_support_contexts | family_long_term_contexts_safety_plan | afraid_signs_contexts_causes |
+| causes | partner_signs_contexts_causes | work_causes_support_contexts | family_signs_causes_equity | afraid_signs_contexts_causes |
+| communication | partner_communication_boundaries_support | work_communication_boundaries_equity | family_communication_boundaries_support | afraid_communication_equity |
+| boundaries | partner_communication_boundaries_support | work_communication_boundaries_equity | family_communication_boundaries_support | afraid_boundaries_long_term |
+| support | partner_communication_boundaries_support | work_causes_support_contexts | family_communication_boundaries_support | afraid_walk_away_support |
+| equity | partner_equity_long_term_walk_away | work_communication_boundaries_equity | family_signs_causes_equity | afraid_communication_equity |
+| long_term | partner_equity_long_term_walk_away | work_long_term_walk_away_safety_plan | family_long_term_contexts_safety_plan | afraid_boundaries_long_term |
+| walk_away | partner_equity_long_term_walk_away | work_long_term_walk_away_safety_plan | walk_away_family_leaving | afraid_walk_away_support |
+| safety_plan | partner_safety_plan_someone_else_seek_help | work_long_term_walk_away_safety_plan | family_long_term_contexts_safety_plan | afraid_checkin_safety_plan_someone_else_seek_help |
+| someone_else | partner_safety_plan_someone_else_seek_help | work_someone_else_seek_help | family_someone_else_seek_help | afraid_checkin_safety_plan_someone_else_seek_help |
+| seek_help | partner_safety_plan_someone_else_seek_help | work_someone_else_seek_help | family_someone_else_seek_help | afraid_checkin_safety_plan_someone_else_seek_help |
 """
 
 from __future__ import annotations
@@ -17,6 +40,7 @@ import pytest
 import yaml
 
 from bot.adapters.console import Console
+from flows.content import SAFETY_SIGNAL
 from flows.model import Input
 from flows.content import load_languages
 from tests.conftest import CONTENT, ROOT, make_app
@@ -25,6 +49,8 @@ from tests.support.driver import Chat
 JOURNEYS = sorted((ROOT / "tests" / "journeys").glob("*.yaml"))
 # One journey goes through a real `fulcrum chat` process on every run; all of them with CI=true.
 FAST_PROCESS_JOURNEY = "boundaries"
+CELLS = ("partner", "work", "family", "afraid")
+COVERAGE = "\n".join(line for line in (__doc__ or "").splitlines() if line.startswith("|"))
 
 
 def _load(path: Path) -> dict:
@@ -71,11 +97,27 @@ def test_there_are_journeys():
     assert FAST_PROCESS_JOURNEY in [p.stem for p in JOURNEYS]
 
 
+def _covers(journey: dict) -> list[tuple[str, str]]:
+    return [tuple(c.split("/")) for c in journey.get("covers", [])]
+
+
+def _cell_reached(app, chat: Chat) -> tuple[str, str] | None:
+    """(topic, cell) when this turn ended on a menu topic's summary: the cell is `afraid` while the safety signal is
+    set, else the relationship saved in the profile (partner, work, family; anything else counts for no cell)."""
+    flow, step = chat.at.split()
+    spec = app.content.flows[flow].spec
+    if spec.system or next(s for s in spec.steps if s.id == step).kind != "summary":
+        return None
+    profile = app.store.load(chat.pid).profile
+    return flow, "afraid" if profile.get(SAFETY_SIGNAL) else str(profile.get("relationship"))
+
+
 @pytest.mark.parametrize("path", JOURNEYS, ids=[p.stem for p in JOURNEYS])
 def test_journey_in_process(path: Path, app):
     journey = _load(path)
     chat = Chat(app)
     chat.handle(Input.open())
+    proved: set[tuple[str, str]] = set()
     for i, turn in enumerate(journey["turns"], 1):
         out = chat.send(str(turn["send"]))
         for piece in turn.get("expect", []):
@@ -84,6 +126,30 @@ def test_journey_in_process(path: Path, app):
             assert piece not in out, f"{path.name} turn {i} ({turn['send']!r}): {piece!r} shown in:\n{out}"
         if "at" in turn:
             assert chat.at == turn["at"], f"{path.name} turn {i} ({turn['send']!r}): at {chat.at}"
+        cell = _cell_reached(app, chat)
+        # A summary counts for the coverage table only where the turn says what must and must not be on screen.
+        if cell is not None and turn.get("expect") and (cell[1] != "afraid" or turn.get("absent")):
+            proved.add(cell)
+    missing = [c for c in _covers(journey) if c not in proved]
+    assert not missing, (f"{path.name} covers {missing} but never reaches that summary with that relationship (or "
+                         f"afraid), on a turn with `expect` (and, afraid, `absent`); reached: {sorted(proved)}")
+
+
+def test_every_topic_is_walked_as_partner_work_family_and_afraid(content):
+    """The table in this module's docstring, checked: each cell is a journey's `covers`, which its replay above proves."""
+    declared: dict[tuple[str, str], list[str]] = {}
+    for path in JOURNEYS:
+        for cell in _covers(_load(path)):
+            assert cell[0] in content.flows and cell[1] in CELLS, f"{path.name}: unknown cell {cell}"
+            declared.setdefault(cell, []).append(path.stem)
+    topics = [f.id for f in content.menu_flows()]
+    assert len(topics) == 12, topics
+    missing = [f"{t}/{c}" for t in topics for c in CELLS if (t, c) not in declared]
+    assert not missing, f"no journey walks {missing}"
+    for line in COVERAGE.strip().splitlines()[2:]:
+        topic, *journeys = [x.strip() for x in line.strip("|").split("|")]
+        for cell, names in zip(CELLS, journeys):
+            assert set(names.split(", ")) == set(declared[(topic, cell)]), (topic, cell, names)
 
 
 @pytest.mark.parametrize("path", JOURNEYS, ids=[p.stem for p in JOURNEYS])
