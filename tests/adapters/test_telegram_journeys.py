@@ -18,6 +18,7 @@ import yaml
 
 from tests.conftest import ROOT
 from tests.core.test_journeys import _all_languages
+from tests.core.test_spanish_screens import english_pieces, leaks
 from tests.support.fake_telegram import FakeTelegram
 # The end-to-end tests' harness and its `fake` / `bot` fixtures, shared rather than written twice.
 from tests.adapters.test_telegram_e2e import Harness, bot, fake  # noqa: F401
@@ -159,6 +160,8 @@ async def _replay_over_telegram(path: Path, journey: dict, bot: Harness) -> None
     if journey.get("lang"):
         bot.fake.user_languages[USER] = journey["lang"]  # what every update from this person carries
     person = Person(bot)
+    spanish = bot.app.pick_language(journey.get("lang")) == "es"
+    english = english_pieces() if spanish else {}
     for i, turn in enumerate(journey["turns"], 1):
         shown = await person.send(str(turn["send"]))
         where = f"{path.name} turn {i} ({turn['send']!r})"
@@ -166,6 +169,8 @@ async def _replay_over_telegram(path: Path, journey: dict, bot: Harness) -> None
             assert piece in shown, f"{where}: {piece!r} not in what the bot sent:\n{shown}"
         for piece in turn.get("absent", []):
             assert piece not in shown, f"{where}: {piece!r} in what the bot sent:\n{shown}"
+        if spanish:  # what the adapter adds (buttons such as "Copiar 911", notes) is Spanish too
+            assert leaks([shown], english) == [], f"{where}: English in what the bot sent:\n{shown}"
         if "at" in turn:
             assert person.at() == turn["at"], f"{where}: at {person.at()}"
         assert_clean(bot.fake)

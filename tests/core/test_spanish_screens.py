@@ -12,6 +12,7 @@ longer, less what content/es/ says the same way (service and proper names, URLs,
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ def _pieces(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\{[^{}]*\}|\n", text) if p.strip()]
 
 
+@functools.cache
 def english_pieces() -> dict[str, str]:
     """{piece: the content/en text it comes from} for every piece of English content of MIN characters or more."""
     spanish = "\n".join(_texts("es"))
