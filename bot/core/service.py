@@ -522,7 +522,11 @@ def render_emergency(content: Content, directory: Directory, country: str | None
     entry = directory.for_country(country)
     if entry.emergency is None:
         return content.note("emergency_unknown")
-    line = content.note("emergency_line", phone=entry.emergency.number, name=text_in(entry.name, content.lang))
+    first, *others = entry.emergency.number.split(" or ")  # the directory's separator, not a word to show
+    phone = first
+    for other in others:  # "112 or 110" in the person's language
+        phone = content.note("either_number", first=phone, second=other)
+    line = content.note("emergency_line", phone=phone, name=text_in(entry.name, content.lang))
     short = text_in(entry.emergency.short, content.lang)
     return f"{line} {short}" if short else line
 

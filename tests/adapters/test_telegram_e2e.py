@@ -29,15 +29,17 @@ USER = 4242
 class Harness:
     """One running bot (Application + Poller) on a database file; stop() and start() again to restart."""
 
-    def __init__(self, fake: FakeTelegram, store_path, content):
+    def __init__(self, fake: FakeTelegram, store_path, content, **settings):
         self.fake, self.store_path, self.content = fake, store_path, content
+        self.settings = settings  # more app settings (e.g. default_country), as FULCRUM_* would give them
         self.app = None
         self.application = None
         self.poller: Poller | None = None
 
     def build(self):
         self.app, self.application = app_and_application(self.store_path, self.content, token=TOKEN,
-                                                          base_url=self.fake.base_url, timeout=3, backoff=0.05)
+                                                          settings=self.settings, base_url=self.fake.base_url,
+                                                          timeout=3, backoff=0.05)
         return self.application
 
     def make_poller(self) -> Poller:

@@ -1,6 +1,9 @@
 """Every conversation in tests/journeys/*.yaml replayed over Telegram, the way a new user would: the real
 Application (build_application) on a real SQLite file, PTB's HTTP client against the strict fake Bot API.
 
+A journey's `lang` is the Telegram user's language_code (every content language is loaded then, so "es-MX" meets
+content/es/ from the first message) and `country` the practice's FULCRUM_DEFAULT_COUNTRY.
+
 A turn's `send` becomes a command, a press of the N-th button (row-major: console option N), a press of the
 button with that label (or the label typed out when no such button is shown), or free text. What the bot sent
 or edited for the turn must hold each `expect`; `at` is the person's conversation as saved in the database.
@@ -14,6 +17,8 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.core.test_journeys import _all_languages
+from tests.core.test_spanish_screens import english_pieces, leaks
 from tests.support.fake_telegram import FakeTelegram
 # The end-to-end tests' harness and its `fake` / `bot` fixtures, shared rather than written twice.
 from tests.adapters.test_telegram_e2e import Harness, bot, fake  # noqa: F401
@@ -22,10 +27,11 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.e2e]
 
 JOURNEYS = sorted((ROOT / "tests" / "journeys").glob("*.yaml"))
 USER = 5151
-# Every `pytest` replays these over Telegram (a calm one, one through the crisis path, one with someone at work and
-# one on the afraid path through three topics); CI=true all of them.
-# All journeys also run in-process and through the console on every run (tests/core/test_journeys.py).
-FAST_JOURNEYS = {"boundaries", "walk_away_unsafe", "work_causes_support_contexts", "afraid_signs_contexts_causes"}
+# Every `pytest` replays these over Telegram (a calm one, one through the crisis path, one with someone at work, one
+# on the afraid path through three topics, and in Spanish from an es-MX app a crisis path and two topics); CI=true
+# all of them. All journeys also run in-process and through the console on every run (tests/core/test_journeys.py).
+FAST_JOURNEYS = {"boundaries", "walk_away_unsafe", "work_causes_support_contexts", "afraid_signs_contexts_causes",
+                 "es_crisis_mx", "es_boundaries", "es_signs"}
 
 
 # ---- a person at the keyboard ---------------------------------------------------------------------------
@@ -137,18 +143,35 @@ def assert_clean(fake: FakeTelegram) -> None:
 
 @pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=() if p.stem in FAST_JOURNEYS else pytest.mark.slow)
                                   for p in JOURNEYS])
-async def test_journey_over_telegram(path: Path, bot: Harness) -> None:
+async def test_journey_over_telegram(path: Path, fake: FakeTelegram, store_path, content) -> None:
     assert FAST_JOURNEYS <= {p.stem for p in JOURNEYS}
     journey = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert journey.get("turns"), f"{path.name}: no turns"
+    settings = {"default_country": journey["country"]} if journey.get("country") else {}
+    bot = Harness(fake, store_path, _all_languages() if journey.get("lang") else content, **settings)
+    await bot.start()
+    try:
+        await _replay_over_telegram(path, journey, bot)
+    finally:
+        if bot.application is not None and bot.application.running:
+            await bot.stop()
+
+
+async def _replay_over_telegram(path: Path, journey: dict, bot: Harness) -> None:
+    if journey.get("lang"):
+        bot.fake.user_languages[USER] = journey["lang"]  # what every update from this person carries
     person = Person(bot)
+    spanish = bot.app.pick_language(journey.get("lang")) == "es"
+    english = english_pieces() if spanish else {}
     for i, turn in enumerate(journey["turns"], 1):
         shown = await person.send(str(turn["send"]))
         where = f"{path.name} turn {i} ({turn['send']!r})"
         for piece in turn.get("expect", []):
             assert piece in shown, f"{where}: {piece!r} not in what the bot sent:\n{shown}"
-        for piece in turn.get("absent", []):  # e.g. couples work, or a talk, offered on the afraid path
+        for piece in turn.get("absent", []):
             assert piece not in shown, f"{where}: {piece!r} in what the bot sent:\n{shown}"
+        if spanish:  # what the adapter adds (buttons such as "Copiar 911", notes) is Spanish too
+            assert leaks([shown], english) == [], f"{where}: English in what the bot sent:\n{shown}"
         if "at" in turn:
             assert person.at() == turn["at"], f"{where}: at {person.at()}"
         assert_clean(bot.fake)

@@ -1,5 +1,9 @@
 """Conversations as data (tests/journeys/*.yaml), replayed in-process and through `fulcrum chat` itself.
 
+A journey may say whose conversation it is: `lang` is the person's Telegram language_code ("es-MX": the person
+meets content/es/ from the first message; the console is started with the language it picks, `--lang es`), and
+`country` the practice's FULCRUM_DEFAULT_COUNTRY (the help lines shown first). Without them: English, no country.
+
 Each turn's expectations (`expect`: phrases shown; `absent`: phrases that must not be) are checked against that
 turn's own output, never against the whole conversation:
 a phrase that only appears three turns later (or appeared earlier) fails the turn that promised it.
@@ -30,7 +34,9 @@ every relationship (their journeys still assert the summary and its next steps);
 
 from __future__ import annotations
 
+import functools
 import io
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -59,6 +65,24 @@ def _load(path: Path) -> dict:
     return data
 
 
+@functools.cache
+def _all_languages():
+    return load_languages(CONTENT)
+
+
+def journey_app(journey: dict, store_path: Path, content):
+    """The application a journey's person meets: every content language when it names one, its default country."""
+    settings = {"default_country": journey["country"]} if journey.get("country") else {}
+    if journey.get("lang"):
+        return make_app(store_path, languages=_all_languages(), **settings)
+    return make_app(store_path, content, **settings)
+
+
+def console_lang(app, journey: dict) -> str | None:
+    """What `fulcrum chat --lang` is given for the journey's Telegram language_code: the content folder it picks."""
+    return app.pick_language(journey["lang"]) if journey.get("lang") else None
+
+
 def _ticking(start: datetime = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)):
     now = [start]
 
@@ -72,9 +96,10 @@ def _ticking(start: datetime = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc
 class ConsoleReplay:
     """bot/console.py's Console on a StringIO, fed one line at a time; each turn's output and trace kept apart."""
 
-    def __init__(self, app, user: str = "journey", clock=None):
+    def __init__(self, app, user: str = "journey", clock=None, lang: str | None = None):
         self.out, self.err = io.StringIO(), io.StringIO()
-        self.console = Console(app, user, out=self.out, err=self.err, trace=True, clock=clock or _ticking())
+        self.console = Console(app, user, out=self.out, err=self.err, trace=True, clock=clock or _ticking(),
+                               lang=lang)
         self.start = self._turn(self.console.start)
 
     def _turn(self, action) -> tuple[str, list[str]]:
@@ -113,9 +138,17 @@ def _cell_reached(app, chat: Chat) -> tuple[str, str] | None:
 
 
 @pytest.mark.parametrize("path", JOURNEYS, ids=[p.stem for p in JOURNEYS])
-def test_journey_in_process(path: Path, app):
+def test_journey_in_process(path: Path, store_path: Path, content):
     journey = _load(path)
-    chat = Chat(app)
+    app = journey_app(journey, store_path, content)
+    try:
+        _replay_in_process(path, journey, app)
+    finally:
+        app.store.close()
+
+
+def _replay_in_process(path: Path, journey: dict, app) -> None:
+    chat = Chat(app, lang=journey.get("lang"))
     chat.handle(Input.open())
     proved: set[tuple[str, str]] = set()
     for i, turn in enumerate(journey["turns"], 1):
@@ -153,9 +186,17 @@ def test_every_topic_is_walked_as_partner_work_family_and_afraid(content):
 
 
 @pytest.mark.parametrize("path", JOURNEYS, ids=[p.stem for p in JOURNEYS])
-def test_journey_through_the_console_turn_by_turn(path: Path, app):
+def test_journey_through_the_console_turn_by_turn(path: Path, store_path: Path, content):
     journey = _load(path)
-    replay = ConsoleReplay(app)
+    app = journey_app(journey, store_path, content)
+    try:
+        _replay_through_the_console(path, journey, app)
+    finally:
+        app.store.close()
+
+
+def _replay_through_the_console(path: Path, journey: dict, app) -> None:
+    replay = ConsoleReplay(app, lang=console_lang(app, journey))
     out, trace = replay.start
     assert out.strip() and len(trace) == 1 and trace[0].startswith("@ "), (out, trace)
     for i, turn in enumerate(journey["turns"], 1):
@@ -194,17 +235,24 @@ def test_journey_through_fulcrum_chat(path: Path, tmp_path: Path, content):
     """The real `fulcrum chat` process prints, turn after turn, what the Console checked above prints."""
     journey = _load(path)
     sends = [str(turn["send"]) for turn in journey["turns"]]
+    # Every language, as the process loads them (with a second language the first screen offers the choice).
+    app = make_app(tmp_path / "replay.db", languages=load_languages(CONTENT),
+                   **({"default_country": journey["country"]} if journey.get("country") else {}))
+    lang = console_lang(app, journey)
+    env = {name: value for name, value in os.environ.items() if not name.startswith("FULCRUM_")}
+    if journey.get("country"):
+        env["FULCRUM_DEFAULT_COUNTRY"] = journey["country"]
     proc = subprocess.run(
-        [sys.executable, "-m", "bot", "chat", "--trace", "--user", "journey", "--db", str(tmp_path / "j.db")],
+        [sys.executable, "-m", "bot", "chat", "--trace", "--user", "journey", "--db", str(tmp_path / "j.db"),
+         *(["--lang", lang] if lang else [])],
         input="".join(f"{line}\n" for line in sends), capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr
     traces = [line for line in proc.stderr.splitlines() if line.startswith("@ ")]
 
-    # Every language, as the process loads them (with a second language the first screen offers the choice).
-    app = make_app(tmp_path / "replay.db", languages=load_languages(CONTENT))
     try:
-        replay = ConsoleReplay(app, clock=lambda: datetime.now(timezone.utc))
+        replay = ConsoleReplay(app, clock=lambda: datetime.now(timezone.utc), lang=lang)
         for line in sends:
             replay.feed(line)
         expected_out = replay.out.getvalue()

@@ -20,13 +20,14 @@ from tests.support.offline import OfflineRequest, Updates, offline
 TOKEN = "123456:TESTS"
 
 
-def app_and_application(db, content, *, token: str = TOKEN, **build: Any):
+def app_and_application(db, content, *, token: str = TOKEN, settings: dict[str, Any] | None = None, **build: Any):
+    """`settings`: more of the app's settings (e.g. default_country), as FULCRUM_* would give them."""
     from tests.conftest import make_app
 
     if isinstance(content, dict):  # several languages: {lang: Content}
-        app = make_app(db, languages=content, telegram_bot_token=token)
+        app = make_app(db, languages=content, telegram_bot_token=token, **(settings or {}))
     else:
-        app = make_app(db, content, telegram_bot_token=token)
+        app = make_app(db, content, telegram_bot_token=token, **(settings or {}))
     return app, build_application(app.settings, app, **build)
 
 
