@@ -229,7 +229,7 @@ class Fulcrum:
             taken = guard.take(g)
             if taken is not None:
                 return taken
-        verdict = self._danger(inp)
+        verdict = None if self._picks_an_option(person, inp, ctx) else self._danger(inp)
         if verdict and verdict.tier == "check" and person.conversation.flow == "crisis":
             # Already on the crisis screen, which shows all the check question would and more: the text is
             # answered there with presence ("I'm still here…"), not by stepping back to "are you safe?".
@@ -336,6 +336,17 @@ class Fulcrum:
             if pid in self._pending:
                 person.conversation = self._pending[pid]
         return person
+
+    def _picks_an_option(self, person: Person, inp: Input, ctx: Context) -> bool:
+        """Text that is exactly a button on screen ("A domestic abuse service") is that choice, not words to triage."""
+        if inp.kind != "text" or not person.agreed or person.conversation.flow not in self.content.flows:
+            return False
+        typed = " ".join(inp.value.split()).casefold()
+        try:
+            shown = self.engine.options(person, ctx)
+        except KeyError:  # a step that no longer exists: the engine resets it in the turn
+            return False
+        return any(" ".join(o.label.split()).casefold() == typed for o in shown)
 
     def _danger(self, inp: Input) -> Verdict | None:
         """What triage finds in the input's words (typed text, a command's argument), or what an edit or a

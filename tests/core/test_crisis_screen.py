@@ -255,3 +255,23 @@ def test_a_press_on_a_danger_question_asks_the_adapter_to_leave_no_mark_of_the_a
         assert chat.outcome.hide_answer
     finally:
         app.store.close()
+
+
+def test_typing_a_button_on_screen_is_that_choice_not_words_to_triage(store_path, content):
+    """'A domestic abuse service' is a support option; typed at that step it ticks it, it does not open the
+    crisis screen. The same words typed elsewhere are still triaged."""
+    app = make_app(store_path, content, default_country="GB")
+    chat = agreed(app)
+    chat.send("/menu")
+    chat.press("support")
+    chat.press("partner")  # who it is about, asked before the first topic
+    while chat.at != "support kinds":
+        chat.press(chat.last.options[0].id)
+    label = app.content.flows["support"].text.steps["kinds"].options["specialist"]
+    assert app.triage.assess(label).tier == "crisis"  # the words alone would open it
+    chat.send(label)
+    assert chat.at == "support kinds"
+    assert any(o.id == "specialist" and o.ticked for o in chat.last.options)
+    chat.send("/menu")
+    chat.send(label)
+    assert chat.at == "crisis respond"
