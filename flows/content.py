@@ -178,6 +178,9 @@ class FlowSpec(Spec):
     keeps_place: bool = False  # a hand-over into this flow keeps a way back (e.g. help), like a system flow
     passes_arg: bool = False  # a hand-over from this flow passes its arg on (the check question → crisis screen)
     open_when_locked: bool = False  # shown while the chat is locked: help, never anything the person wrote
+    # The person writes down danger on purpose here (a safety plan's warning signs, a record entry): the check
+    # question ("are you safe right now?") is not asked of what they write; a crisis still opens the crisis screen.
+    writes_danger: bool = False
     # A flow offered under topics' summaries (the follow-up): topic → what the person's answers must show for the
     # offer to be made (e.g. a plan to act, not "it's just for me"). Topics not named here are offered it always.
     offered_when: dict[str, Union[Condition, list[Condition]]] = Field(default_factory=dict)

@@ -230,6 +230,8 @@ class Fulcrum:
             if taken is not None:
                 return taken
         verdict = None if self._picks_an_option(person, inp, ctx) else self._danger(inp)
+        if verdict and verdict.tier == "check" and self._writes_danger(person):
+            verdict = None
         if verdict and verdict.tier == "check" and person.conversation.flow == "crisis":
             # Already on the crisis screen, which shows all the check question would and more: the text is
             # answered there with presence ("I'm still here…"), not by stepping back to "are you safe?".
@@ -336,6 +338,10 @@ class Fulcrum:
             if pid in self._pending:
                 person.conversation = self._pending[pid]
         return person
+
+    def _writes_danger(self, person: Person) -> bool:
+        flow = self.content.flows.get(person.conversation.flow)
+        return bool(flow is not None and flow.spec.writes_danger)
 
     def _picks_an_option(self, person: Person, inp: Input, ctx: Context) -> bool:
         """Text that is exactly a button on screen ("A domestic abuse service") is that choice, not words to triage."""

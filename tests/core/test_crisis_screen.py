@@ -275,3 +275,20 @@ def test_typing_a_button_on_screen_is_that_choice_not_words_to_triage(store_path
     chat.send("/menu")
     chat.send(label)
     assert chat.at == "crisis respond"
+
+
+def test_where_danger_is_written_on_purpose_the_check_question_is_not_asked(store_path, content):
+    """A safety plan's warning signs ('se queda callado, me revisa el teléfono') are not met with 'are you safe?';
+    a crisis typed there still opens the crisis screen."""
+    app = make_app(store_path, content, default_country="GB")
+    signs = ["Se queda callado, me revisa el teléfono", "he reads my messages again tonight"]
+    assert all(app.triage.assess(words).tier == "check" for words in signs)  # asked anywhere else
+    chat = agreed(app)
+    chat.send("/flow safety_plan")
+    chat.press(chat.last.options[0].id)
+    while chat.at != "safety_plan signs":
+        chat.press(chat.last.options[0].id)
+    chat.send(" / ".join(signs))
+    assert chat.at == "safety_plan people"
+    chat.send("he is strangling me right now")
+    assert chat.at == "crisis respond"

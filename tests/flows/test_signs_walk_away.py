@@ -202,7 +202,9 @@ def test_the_leaving_path_carries_the_separation_risk_and_a_plan_with_a_speciali
     seen = walk_away(engine, p, direction=LEAVE[relationship])
     leaving, blocks = seen["leaving"], texts(content, "walk_away", "leaving").blocks
     ids = {o.id for o in leaving.options}
-    assert blocks["offer"] in leaving.text and "help_first" in ids
+    assert "help_first" in ids
+    # A plan is promised only where one is offered; work without fear gets an advice line, a union and a note.
+    assert (blocks["offer"] in leaving.text) == ("plan" in ids) != (blocks["offer_work"] in leaving.text)
     if relationship in PARTNERLIKE:
         assert blocks["risk"] in leaving.text and "plan" in ids
     elif relationship == "family":
@@ -235,7 +237,8 @@ def test_getting_worse_sets_the_signal_and_offers_help_and_the_danger_check(engi
     assert {"help_first", "danger", "go_on"} <= {o.id for o in seen["worse"].options}
     summary = seen["summary"]
     blocks = texts(content, "walk_away", "summary").blocks
-    assert blocks["worse"] in summary.text and blocks["unsafe"] in summary.text
+    assert blocks["unsafe"] == "{emergency}"  # the country's emergency number, not "your local number"
+    assert blocks["worse"] in summary.text and "(emergency)" in summary.text
     assert {"danger", "plan", "seek_help"} <= {o.id for o in summary.options}
 
 

@@ -14,8 +14,10 @@ COUNTRIES = [("gb", "United Kingdom"), ("ie", "Ireland")]
 
 
 def make_engine(content) -> Engine:
-    """The real content, with the help directory rendered as "(resources)", two countries and one language to pick from."""
-    return Engine(content, renderers={"resources": lambda person, ctx: "(resources)"},
+    """The real content, with the help directory rendered as "(resources)" and the emergency line as "(emergency)", two
+    countries and one language to pick from."""
+    return Engine(content, renderers={"resources": lambda person, ctx: "(resources)",
+                                       "emergency": lambda person, ctx: "(emergency)"},
                   option_sources={"countries": lambda person: list(COUNTRIES),
                                   "languages": lambda person: [("en", "English")]})
 
