@@ -137,14 +137,19 @@ def _cell_reached(app, chat: Chat) -> tuple[str, str] | None:
     return flow, "afraid" if profile.get(SAFETY_SIGNAL) else str(profile.get("relationship"))
 
 
-@pytest.mark.parametrize("path", JOURNEYS, ids=[p.stem for p in JOURNEYS])
-def test_journey_in_process(path: Path, store_path: Path, content):
+def _replayed(replay, path: Path, store_path: Path, content) -> None:
+    """One journey replayed on its own app (language and country as the journey says), closed afterwards."""
     journey = _load(path)
     app = journey_app(journey, store_path, content)
     try:
-        _replay_in_process(path, journey, app)
+        replay(path, journey, app)
     finally:
         app.store.close()
+
+
+@pytest.mark.parametrize("path", JOURNEYS, ids=[p.stem for p in JOURNEYS])
+def test_journey_in_process(path: Path, store_path: Path, content):
+    _replayed(_replay_in_process, path, store_path, content)
 
 
 def _replay_in_process(path: Path, journey: dict, app) -> None:
@@ -187,12 +192,7 @@ def test_every_topic_is_walked_as_partner_work_family_and_afraid(content):
 
 @pytest.mark.parametrize("path", JOURNEYS, ids=[p.stem for p in JOURNEYS])
 def test_journey_through_the_console_turn_by_turn(path: Path, store_path: Path, content):
-    journey = _load(path)
-    app = journey_app(journey, store_path, content)
-    try:
-        _replay_through_the_console(path, journey, app)
-    finally:
-        app.store.close()
+    _replayed(_replay_through_the_console, path, store_path, content)
 
 
 def _replay_through_the_console(path: Path, journey: dict, app) -> None:
