@@ -388,13 +388,23 @@ class Book:
 
     def render_languages(self) -> str:
         """Which languages content has (a folder each) and whether each has been read by a counsellor fluent in
-        it (`reviewed:` in its common.yaml; `pending` until then). The flows below are shown in English."""
+        it (`reviewed:` in its common.yaml; `pending` until then), and how to add one."""
         rows = []
         for lang, each in self.languages.items():
             state = "reference (the texts below)" if lang == "en" else (each.common.reviewed or "pending")
             rows.append(f"<tr><td>{_e(lang)}</td><td>{_e(each.common.language or lang)}</td><td>{_e(state)}</td></tr>")
-        return ('<section id=languages><h2>Languages</h2><table><tr><th>folder</th><th>name</th>'
-                "<th>reviewed</th></tr>" + "".join(rows) + "</table></section>")
+        shown = self.c.common.language or self.c.lang
+        return ('<section id=languages><h2>Languages</h2>'
+                f"<p class=desc>The flows below are in {_e(shown)}; <code>fulcrum content book --lang CODE OUT</code> "
+                "makes this book in another language.</p><table><tr><th>folder</th><th>name</th>"
+                "<th>reviewed</th></tr>" + "".join(rows) + "</table>"
+                "<p class=desc><strong>Adding a language</strong>: copy <code>content/en/</code> to "
+                "<code>content/CODE/</code> (a two-letter code) and write every text anew in that language, warmly and "
+                "plainly, keeping each <code>{placeholder}</code>; set <code>language:</code> (its name in itself) and "
+                "<code>reviewed: pending</code> in its common.yaml until a counsellor fluent in it has read it; "
+                "<code>fulcrum content check</code> names every text missing, extra or with other placeholders. "
+                "Crisis phrases go in <code>content/safety/</code>, the help directory's texts take an entry for the "
+                "new code, and README's Languages section lists the rest.</p></section>")
 
     def render_safety(self) -> str:
         if self.safety is None:
@@ -535,21 +545,24 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;word-brea
 """
 
 
-def build_book(content_root: str | Path, *, today: dt.date | None = None) -> str:
-    """The book for a content directory, as HTML text (raises the loaders' errors on broken content)."""
+def build_book(content_root: str | Path, *, today: dt.date | None = None, lang: str = "en") -> str:
+    """The book for a content directory, as HTML text, with the flows in `lang` (raises the loaders' errors on
+    broken content, and KeyError naming the language when content has no such folder)."""
     from flows.resources import load_resources
     from flows.safety import Triage
 
     languages = load_languages(content_root)
-    content = languages["en"]
+    if lang not in languages:
+        raise KeyError(f"no content/{lang}/ (languages: {', '.join(sorted(languages))})")
+    content = languages[lang]
     root = Path(content.root)
     safety = Triage.load(root / "safety.yaml").spec if (root / "safety.yaml").is_file() else None
     directory = load_resources(root / "directory", today=today) if (root / "directory").is_dir() else None
     return Book(content, safety, directory, generated=today, languages=languages).render()
 
 
-def write_book(content_root: str | Path, out: str | Path, *, today: dt.date | None = None) -> Path:
-    html = build_book(content_root, today=today)
+def write_book(content_root: str | Path, out: str | Path, *, today: dt.date | None = None, lang: str = "en") -> Path:
+    html = build_book(content_root, today=today, lang=lang)
     path = Path(out)
     path.write_text(html, encoding="utf-8")
     return path

@@ -408,10 +408,11 @@ def stats(weeks: int, as_json: bool, db: Path | None) -> None:
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--content", "folder", type=click.Path(path_type=Path), default=None,
               help="Content directory (default: FULCRUM_CONTENT or the bundled one).")
-def content_book(out: Path, folder: Path | None) -> None:
+@click.option("--lang", default="en", show_default=True, help="The language the flows are shown in (a content folder).")
+def content_book(out: Path, folder: Path | None, lang: str) -> None:
     """Write every flow, the crisis phrases and the help directory as one self-contained HTML page.
 
-    Example: fulcrum content book book.html
+    Example: fulcrum content book book.html   (fulcrum content book --lang es libro.html for the Spanish texts)
     """
     from bot.ops.book import write_book
     from flows.resources import ResourcesError
@@ -419,7 +420,9 @@ def content_book(out: Path, folder: Path | None) -> None:
 
     root = folder or settings().content
     try:
-        write_book(root, out)
+        write_book(root, out, lang=lang)
+    except KeyError as exc:
+        raise Problem(str(exc.args[0])) from None
     except ContentError as exc:
         raise Problem(f"content {root}/" + "{}: {}: {}".format(*exc.problems[0])) from None
     except (ResourcesError, SafetyContentError, OSError) as exc:

@@ -190,3 +190,15 @@ def test_cli_writes_the_book(tmp_path: Path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "b.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_the_book_in_spanish_shows_the_spanish_texts_and_says_how_to_add_a_language() -> None:
+    from flows.content import load_languages
+
+    spanish = load_languages(CONTENT)["es"]
+    html_es = build_book(CONTENT, today=TODAY, lang="es")
+    assert html.escape(spanish.flows["signs"].title) in html_es and "The flows below are in Español" in html_es
+    assert "Adding a language" in html_es and "reviewed: pending" in html_es
+    assert html.escape(spanish.flows["signs"].title) not in build_book(CONTENT, today=TODAY)
+    with pytest.raises(KeyError, match="no content/xx/"):
+        build_book(CONTENT, today=TODAY, lang="xx")
