@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from flows.safety import fold_accents
 
 _PHONE = re.compile(r"^[0-9 +\-()*#./A-Z]{2,24}$")
 _CODE = re.compile(r"^[A-Z]{2}$")
@@ -72,11 +73,6 @@ SourceUrl = Annotated[str, AfterValidator(_url)]  # a page read for the facts
 Url = Annotated[str, AfterValidator(_url)]  # a service's own address, as the service publishes it
 # A text people read: one string, or one per language ({en: …, es: …}) for the languages that have it.
 Text = str | dict[str, str]
-
-
-def _folded(name: str) -> str:
-    """'Émirats' sorts with E: accents do not move a country to the end of the list."""
-    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
 
 
 def text_in(value: Text | None, lang: str = "en") -> str | None:
@@ -177,7 +173,7 @@ class Directory(BaseModel):
     def countries(self, lang: str = "en") -> list[tuple[str, str]]:
         """(code, name) pairs sorted by the country's name in that language."""
         named = ((c, text_in(e.name, lang) or c) for c, e in self.entries.items())
-        return sorted(named, key=lambda p: (_folded(p[1]), p[0]))
+        return sorted(named, key=lambda p: (fold_accents(p[1]).casefold(), p[0]))  # 'Émirats' sorts with E
 
     def lines_for(self, country: str | None, categories: tuple[str, ...] | str = (),
                   relationship: str | None = None, *, limit: int = MAX_LINES) -> list[Line]:

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from flows.safety_net import NetModel, NetModelError, load_model
+from flows.safety_net import SPELLED, ZERO_WIDTH, NetModel, NetModelError, load_model
 
 # Highest precedence first: the first category that matches wins.
 PRECEDENCE: tuple[str, ...] = (
@@ -26,7 +26,6 @@ PRECEDENCE: tuple[str, ...] = (
     "violence",
 )
 
-_ZERO_WIDTH = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _QUOTES = str.maketrans({
     "\u2019": "'", "\u2018": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'",
     "`": "'", "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
@@ -197,7 +196,7 @@ class Normaliser:
         text = unicodedata.normalize("NFKC", text)
         text = unicodedata.normalize("NFKC", text.lower()).lower()
         text = fold_accents(text)
-        text = _ZERO_WIDTH.sub("", text).translate(_QUOTES)
+        text = ZERO_WIDTH.sub("", text).translate(_QUOTES)
         text = _SYMBOLS.sub(" ", text)
         text = _DASHES.sub(" ", text)
         text = _PUNCT.sub(" ", text)
@@ -215,10 +214,9 @@ def fold_accents(text: str) -> str:
         return text
     decomposed = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return text.translate(_SPELLED)
+    return text.translate(SPELLED)
 
 
-_SPELLED = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ı": "i"})
 
 
 @functools.lru_cache(maxsize=4096)

@@ -31,12 +31,13 @@ NGRAMS = (3, 6)  # smallest and largest character n-gram (3-6 beat 2-5 and 1-4 i
 WINDOW_WORDS = 30  # a run-on sentence longer than this is scored in overlapping windows of this many words
 WINDOW_STEP = 15
 
-_ZERO_WIDTH = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# Shared with the rules (flows/safety.py imports them): invisible characters, and letters spelled out when folded.
+ZERO_WIDTH = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SENTENCE = re.compile("[.!?;\n\r\u2026\u3002]+")
 # Anything that is not a letter or a digit separates words (emoji, punctuation, dashes, quotes).
 _NON_WORD = re.compile(r"[^\w']+|_")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
-_SPELLED = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ı": "i"})
+SPELLED = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ı": "i"})
 # Accents after NFKD (Latin, Greek and Cyrillic diacritics); other scripts' marks are letters of their words.
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _APOSTROPHES = re.compile("['\u2019\u2018\u201b\u02bc\u2032`\u00b4]")
@@ -51,8 +52,8 @@ def _fold_letters(text: str) -> str:
     'dont'), a letter typed 3+ times kept twice. Sentence punctuation stays (windows are cut on it)."""
     text = unicodedata.normalize("NFKC", text).lower()
     if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).translate(_SPELLED)
-        text = _ZERO_WIDTH.sub("", text)
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).translate(SPELLED)
+        text = ZERO_WIDTH.sub("", text)
     text = _APOSTROPHES.sub("", text)
     return _REPEATS.sub(r"\1\1", text)
 

@@ -229,12 +229,13 @@ class Fulcrum:
             taken = guard.take(g)
             if taken is not None:
                 return taken
-        verdict = None if self._picks_an_option(person, inp, ctx) else self._danger(inp)
-        if verdict and verdict.tier == "check" and self._writes_danger(person):
+        verdict = self._danger(inp)
+        if verdict and self._picks_an_option(person, inp, ctx):  # options are built only when triage found something
             verdict = None
-        if verdict and verdict.tier == "check" and person.conversation.flow == "crisis":
-            # Already on the crisis screen, which shows all the check question would and more: the text is
-            # answered there with presence ("I'm still here…"), not by stepping back to "are you safe?".
+        if verdict and verdict.tier == "check" and (self._writes_danger(person)
+                                                    or person.conversation.flow == "crisis"):
+            # Where danger is written down on purpose, or on the crisis screen (which shows all the check question
+            # would and more: text there is answered with "I'm still here…"), "are you safe?" is not asked.
             verdict = None
         if verdict:
             return self._answer_danger(person, inp, verdict, ctx, outcome)

@@ -9,11 +9,12 @@ hour later; an ambiguous autumn time is its first occurrence). Missed slots are 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flows.safety import fold_accents
 
 # frequency → days between slots. The same set is offered wherever content speaks of reviews (long_term's "every
 # two weeks / every month" are set here). "monthly" falls on the same day of each month (the last day of a shorter
@@ -224,20 +225,16 @@ def countries() -> dict[str, str]:
     return _COUNTRIES
 
 
-def _folded(text: str) -> str:
-    """'México' → 'mexico': people type names with and without accents."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold().strip()
-
-
 def find_country(text: str) -> str | None:
     """A country as typed ("india", "Germany", "UK", "Korea (South)", "de") → its ISO code, or None."""
-    wanted = _folded(" ".join((text or "").replace("_", " ").replace(".", " ").split()))
+    # 'México' → 'mexico': people type names with and without accents.
+    wanted = fold_accents(" ".join((text or "").replace("_", " ").replace(".", " ").split())).casefold()
     if not wanted:
         return None
     if wanted in COUNTRY_ALIASES:
         return COUNTRY_ALIASES[wanted]
     for code, name in countries().items():
-        plain = _folded(name)
+        plain = fold_accents(name).casefold()
         bare = plain.split(" (")[0]
         inside = plain[plain.find("(") + 1:plain.find(")")] if "(" in plain else ""
         if wanted in (code.casefold(), plain, bare, inside.replace("&", "and")) or wanted == plain.replace("&", "and"):
