@@ -4,8 +4,8 @@
     python benchmarks/triage_net.py cv          # JSON: 5-fold cross-validated figures per language
     python benchmarks/triage_net.py train       # writes content/safety/model.json (threshold chosen by CV)
 
-Trains on every tests/data/triage_*.yaml except the round-5 holdout (triage_r5_holdout.yaml: evaluated once per
-change of rules or net, never trained on). The round-5 tuning side is in.
+Trains on every tests/data/triage_*.yaml except the round-5 and round-6 holdouts (evaluated on, never trained on)
+and, until its unseen figures are recorded, the round-6 tuning side (see NOT_YET). The round-5 tuning side is in.
 A message is danger when its label is not `ok`; the bot's own option labels (outside the danger flows) are
 benign examples too, left out of the figures. Features come from flows.safety_net.window_features, the very
 function the bot scores with. Benign messages give every sentence window as a benign example; a danger message
@@ -46,8 +46,14 @@ FOLDS = 5
 SEED = 13
 
 
+NEVER = {"triage_r5_holdout.yaml", "triage_r6_holdout.yaml"}
+# Written by a new author in December 2026 and measured as unseen text first (README, triage): drop it from here
+# once those figures are recorded, so the net learns from it.
+NOT_YET = {"triage_r6.yaml"}
+
+
 def training_files() -> list[Path]:
-    return sorted(p for p in DATA.glob("triage_*.yaml") if p.name != "triage_r5_holdout.yaml")
+    return sorted(p for p in DATA.glob("triage_*.yaml") if p.name not in NEVER | NOT_YET)
 
 
 def load_items() -> list[dict]:
