@@ -15,6 +15,7 @@ from typing import Any, Iterable, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from flows.safety_gate import Gate
 from flows.safety_net import SPELLED, ZERO_WIDTH, NetModel, NetModelError, load_model
 
 # Highest precedence first: the first category that matches wins.
@@ -212,9 +213,19 @@ def fold_accents(text: str) -> str:
     Letters without a decomposition (ß, ø, æ, ł) are spelled out."""
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return text.translate(SPELLED)
+    return unicodedata.normalize("NFKD", text).translate(_NO_MARKS).translate(SPELLED)
+
+
+class _Marks(dict):
+    """A `str.translate` table that drops combining marks, filled as characters are met (no start-up cost)."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if unicodedata.combining(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_NO_MARKS = _Marks()
 
 
 
@@ -224,28 +235,57 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{pattern})\b")
 
 
+def _blank(text: str, patterns: list[re.Pattern[str]]) -> str:
+    """`text` with every match of `patterns` replaced by a space, as one alternation of them in this order
+    would (`re.sub`): leftmost match first, the earlier pattern where two begin at the same place."""
+    if len(patterns) <= 1:
+        return patterns[0].sub(" ", text) if patterns else text
+    upcoming = [rx.search(text) for rx in patterns]  # each pattern's next match at or after `pos`
+    out, pos = [], 0
+    while True:
+        best = -1
+        for k, m in enumerate(upcoming):
+            if m is not None and m.start() < pos:
+                m = upcoming[k] = patterns[k].search(text, pos)
+            if m is not None and (best < 0 or m.start() < upcoming[best].start()):
+                best = k
+        if best < 0:
+            break
+        m = upcoming[best]
+        if m.end() == m.start():  # an empty match (none of ours): re.sub's own rules for those apply
+            return re.compile("|".join(rx.pattern for rx in patterns)).sub(" ", text)
+        out += (text[pos:m.start()], " ")
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
 class Triage:
     """Classify a message into a crisis category id, or None."""
 
-    def __init__(self, spec: SafetyFile, net: NetModel | None = None) -> None:
+    def __init__(self, spec: SafetyFile, net: NetModel | None = None, *, gated: bool = True) -> None:
         self.spec = spec
         # The learned net (content/safety/model.json): lifts an `ok` to `check`, never further, never lower.
         self.net = net
         self.normaliser = Normaliser(spec.normalise)
-        # One pass each: every negation, then every idiom, as one alternation (hundreds with every language).
-        self._negate = [re.compile("|".join(rf"\b(?:{n.pattern})\b" for n in spec.negate))] if spec.negate else []
-        self._exclude = [re.compile("|".join(rf"\b(?:{e.pattern})\b" for e in spec.exclude))] if spec.exclude else []
-        # Single rules are compiled when first needed (after their group matched): start-up compiles the groups.
+        # Text is matched with accents folded, so patterns are too ("preñada" would otherwise never match).
+        self._negations = [fold_accents(n.pattern) for n in spec.negate]
+        self._exclusions = [fold_accents(e.pattern) for e in spec.exclude]
         self._rules = {cat: list(spec.categories[cat].rules) for cat in PRECEDENCE}
-        # One alternation per (tier, category): a message is read once per group; only a matching group's
-        # rules are then tried one by one (for kinds and suppressions), which is rare.
-        self._combined: list[tuple[str, str, re.Pattern[str], list[Rule]]] = []
-        for tier in ("crisis", "check"):
-            for cat in PRECEDENCE:
-                rules = [r for r in spec.categories[cat].rules if r.tier == tier]
-                if rules:
-                    combined = re.compile("|".join(rf"\b(?:{r.pattern})\b" for r in rules))
-                    self._combined.append((tier, cat, combined, rules))
+        # Every rule in the order verdicts are built: crisis before check, categories by precedence.
+        self._ordered: list[tuple[str, str, Rule, str]] = [
+            (tier, cat, rule, fold_accents(rule.pattern))
+            for tier in ("crisis", "check") for cat in PRECEDENCE
+            for rule in spec.categories[cat].rules if rule.tier == tier]
+        # The gate (flows/safety_gate.py) names the few rules, idioms and negations that could match a text;
+        # only those are tried. `gated=False` tries everything (the tests prove both give the same verdicts).
+        self._gates: tuple[Gate, Gate, Gate] | None = None
+        if gated:
+            self._gates = (Gate([rf"\b(?:{p})\b" for p in self._negations]),
+                           Gate([rf"\b(?:{p})\b" for p in self._exclusions]),
+                           Gate([rf"\b(?:{o[3]})\b" for o in self._ordered]))
+        for pattern in (*self._negations, *self._exclusions):
+            _compile(pattern)  # a bad pattern fails at start-up, not on the first message
 
     @classmethod
     def load(cls, path: str | Path, *, self_check: bool = True, net: bool = True) -> Triage:
@@ -271,11 +311,26 @@ class Triage:
     def prepare(self, text: str, single: bool = False) -> str:
         """Normalised text with negated harm and benign idioms blanked out, ready for matching."""
         text = self.normaliser(text, single)
-        for rx in self._negate:
-            text = rx.sub(" ", text)
-        for rx in self._exclude:
-            text = rx.sub(" ", text)
+        for which, patterns in ((0, self._negations), (1, self._exclusions)):
+            if not patterns:
+                continue
+            chosen = self._gates[which].candidates(text) if self._gates else range(len(patterns))
+            text = _blank(text, [_compile(patterns[i]) for i in chosen])
         return text
+
+    def _matching(self, variants: list[str]) -> list[tuple[str, str, Rule]]:
+        """(tier, category, rule) of every rule matching any variant, in verdict order."""
+        if self._gates is None:
+            chosen: Iterable[int] = range(len(self._ordered))
+        else:
+            chosen = sorted({i for v in variants for i in self._gates[2].candidates(v)})
+        out = []
+        for i in chosen:
+            tier, cat, rule, pattern = self._ordered[i]
+            rx = _compile(pattern)
+            if any(rx.search(v) for v in variants):
+                out.append((tier, cat, rule))
+        return out
 
     def assess(self, text: str) -> Verdict:
         """Every category the message signals, at the highest tier any rule gives it."""
@@ -283,20 +338,19 @@ class Triage:
         if _REPEATS.search(text.lower()):
             # "i want to dieeee" reads "diee" with doubles kept; try single letters too.
             variants.append(self.prepare(text, single=True))
+        matched = self._matching(variants)
         for tier in ("crisis", "check"):
             found: list[str] = []
             kinds: list[str] = []
             ruled_out: set[str] = set()
-            for group_tier, cat, combined, rules in self._combined:
-                if group_tier != tier or not any(combined.search(v) for v in variants):
+            for rule_tier, cat, rule in matched:
+                if rule_tier != tier:
                     continue
-                found.append(cat)
-                for rule in rules:
-                    rx = _compile(rule.pattern)
-                    if any(rx.search(v) for v in variants):
-                        if rule.kind and rule.kind not in kinds:
-                            kinds.append(rule.kind)
-                        ruled_out.update(rule.suppress)
+                if cat not in found:
+                    found.append(cat)
+                if rule.kind and rule.kind not in kinds:
+                    kinds.append(rule.kind)
+                ruled_out.update(rule.suppress)
             categories = tuple(c for c in found if c not in ruled_out)
             if categories:
                 # A check names only what matters most; a crisis names everything, for the lines of each.
@@ -319,7 +373,7 @@ class Triage:
     def matching_rules(self, text: str) -> list[str]:
         """Ids of every rule that matches, for content maintenance."""
         prepared = self.prepare(text)
-        return [r.id for cat in PRECEDENCE for r in self._rules[cat] if _compile(r.pattern).search(prepared)]
+        return [r.id for cat in PRECEDENCE for r in self._rules[cat] if _compile(fold_accents(r.pattern)).search(prepared)]
 
 
 class LanguageFile(BaseModel):
@@ -448,7 +502,7 @@ def _self_check(spec: SafetyFile) -> list[tuple[str, str]]:
         return problems
     triage = Triage(spec)
     for i, neg in enumerate(spec.negate):
-        rx = _compile(neg.pattern)
+        rx = _compile(fold_accents(neg.pattern))
         for ex in neg.examples:
             if not rx.search(triage.normalise(ex)):
                 problems.append((f"negate[{i}]", f"example does not match: {ex!r}"))
@@ -459,7 +513,7 @@ def _self_check(spec: SafetyFile) -> list[tuple[str, str]]:
                 problems.append((f"negate[{i}]", f"trap is no longer flagged: {trap!r}"))
     for cat, category in spec.categories.items():
         for rule in category.rules:
-            rx = _compile(rule.pattern)
+            rx = _compile(fold_accents(rule.pattern))
             for ex in rule.examples:
                 if not rx.search(triage.prepare(ex)):
                     problems.append((rule.id, f"example does not match: {ex!r}"))

@@ -1,0 +1,190 @@
+"""A fast first look for triage: which rules could match a message at all.
+
+Triage's rules are Python regular expressions (lookarounds included), and hundreds of them over eight
+languages: tried one alternation after another, a 4,096-character message took about 100 ms. Here every
+pattern is rewritten as a *looser* RE2 pattern — lookarounds dropped, nothing else changed — and all of them
+run together in RE2 sets, whose automaton reads the text once whatever the number of patterns. A rule whose
+loose form does not match cannot match itself; only the few whose loose form matches are then tried with
+Python's `re`, exactly as before. The verdicts are the same as without the gate (tests check this on every
+labelled message, every rule's examples and traps, and generated text).
+
+RE2 works on bytes and knows only ASCII word characters; the text is normalised before matching (accents
+folded), and the rules are ASCII after the same folding. What non-ASCII remains (another script, a symbol) is
+replaced for the gate by an ASCII stand-in of the same class (a word character, a digit, or a non-word
+character), so `\\b`, `\\w`, `\\d` and `\\s` answer as Python's would.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import string
+from collections.abc import Sequence
+
+import re2
+
+try:  # Python 3.11+
+    import re._constants as _c
+    import re._parser as _p
+except ImportError:  # pragma: no cover - older layouts
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _p  # type: ignore[no-redef]
+
+# Patterns per RE2 filter: RE2 refuses a filter whose literal pieces are too many (about 250 of our patterns).
+CHUNK = 100
+
+
+class Untranslatable(ValueError):
+    """A pattern RE2 cannot loosen (a backreference): it is always tried with Python's `re`."""
+
+
+def _char(code: int) -> str:
+    ch = chr(code)
+    if ch.isascii() and (ch.isalnum() or ch == "_"):
+        return ch
+    if ch in string.punctuation:
+        return "\\" + ch
+    return f"\\x{code:02x}"  # ASCII only: `loosen` refuses other patterns
+
+
+_CATEGORIES = {
+    _c.CATEGORY_DIGIT: r"\d", _c.CATEGORY_NOT_DIGIT: r"\D",
+    _c.CATEGORY_SPACE: r"\s", _c.CATEGORY_NOT_SPACE: r"\S",
+    _c.CATEGORY_WORD: r"\w", _c.CATEGORY_NOT_WORD: r"\W",
+}
+_AT = {
+    _c.AT_BEGINNING: "^", _c.AT_BEGINNING_STRING: r"\A",
+    _c.AT_END: "$", _c.AT_END_STRING: r"\z",
+    _c.AT_BOUNDARY: r"\b", _c.AT_NON_BOUNDARY: r"\B",
+}
+
+
+def _class(items: list) -> str:
+    out, negate = [], False
+    for op, av in items:
+        if op is _c.NEGATE:
+            negate = True
+        elif op is _c.LITERAL:
+            out.append(_char(av))
+        elif op is _c.RANGE:
+            out.append(f"{_char(av[0])}-{_char(av[1])}")
+        elif op is _c.CATEGORY:
+            out.append(_CATEGORIES[av])
+        else:
+            raise Untranslatable(f"class item {op}")
+    return ("[^" if negate else "[") + "".join(out) + "]"
+
+
+def _repeat(lo: int, hi: int) -> str:
+    if hi is _c.MAXREPEAT or hi == _c.MAXREPEAT:
+        return "*" if lo == 0 else "+" if lo == 1 else f"{{{lo},}}"
+    if (lo, hi) == (0, 1):
+        return "?"
+    if hi > 1000:  # RE2's counted-repetition limit; a looser bound keeps it a superset
+        return "*" if lo == 0 else f"{{{min(lo, 1000)},}}"
+    return f"{{{lo}}}" if lo == hi else f"{{{lo},{hi}}}"
+
+
+def _emit(seq) -> str:
+    out = []
+    for op, av in seq:
+        if op is _c.LITERAL:
+            out.append(_char(av))
+        elif op is _c.NOT_LITERAL:
+            out.append(f"[^{_char(av)}]")
+        elif op is _c.ANY:
+            out.append("(?s:.)")
+        elif op is _c.IN:
+            out.append(_class(av))
+        elif op is _c.BRANCH:
+            out.append("(?:" + "|".join(_emit(s) for s in av[1]) + ")")
+        elif op is _c.SUBPATTERN:
+            _, add, _, sub = av
+            flags = "i" if add & _c.SRE_FLAG_IGNORECASE else ""
+            out.append(f"(?{flags}:{_emit(sub)})")
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            lo, hi, sub = av
+            out.append(f"(?:{_emit(sub)}){_repeat(lo, hi)}")
+        elif op is getattr(_c, "ATOMIC_GROUP", None):
+            out.append(f"(?:{_emit(av)})")
+        elif op is _c.AT:
+            out.append(_AT[av])
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            continue  # dropped: the loose pattern matches wherever the rule could, and maybe more
+        else:  # GROUPREF and the like
+            raise Untranslatable(str(op))
+    return "".join(out)
+
+
+def loosen(pattern: str) -> str:
+    """The RE2 form of a Python pattern with its lookarounds dropped (matches a superset of the text)."""
+    if not pattern.isascii():  # the gate's text is ASCII (see gate_text): such a pattern is always tried
+        raise Untranslatable("non-ASCII pattern")
+    parsed = _p.parse(pattern)
+    body = _emit(parsed)
+    return f"(?i:{body})" if parsed.state.flags & _c.SRE_FLAG_IGNORECASE else body
+
+
+@functools.lru_cache(maxsize=1024)
+def _gate_char(ch: str) -> str:
+    if ch.isspace():
+        return " "
+    if ch.isdecimal():
+        return "0"
+    if ch.isalnum() or ch == "_":
+        return "_"
+    return "\x01"
+
+
+def gate_text(text: str) -> str:
+    """ASCII text that RE2's ASCII classes read as Python's Unicode ones read `text`."""
+    if text.isascii():
+        return text
+    return "".join(c if c.isascii() else _gate_char(c) for c in text)
+
+
+class Gate:
+    """Which of `patterns` (Python regexes) could match a text: `candidates(text)` → their indices, in order.
+
+    Two RE2 steps: a filter over the literal pieces every match must contain (RE2's FilteredRE2) names the
+    patterns whose pieces all occur, then each of those is searched in its loose form. A pattern that cannot be
+    loosened is always a candidate."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.size = len(patterns)
+        self._always: list[int] = []
+        self._loose: dict[int, re2._Regexp] = {}
+        for i, pattern in enumerate(patterns):
+            try:
+                self._loose[i] = re2.compile(loosen(pattern).encode())
+            except (Untranslatable, KeyError, re.error, re2.error):
+                self._always.append(i)
+        self._filters: list[tuple[re2.Filter, list[int]]] = []
+        self._build(sorted(self._loose))
+
+    def _build(self, ids: list[int], size: int = CHUNK) -> None:
+        """One filter per `size` patterns; a chunk whose pieces are too many for RE2 is halved."""
+        for start in range(0, len(ids), size):
+            chunk = ids[start:start + size]
+            flt = re2.Filter()
+            for i in chunk:
+                flt.Add(self._loose[i].pattern)
+            try:
+                flt.Compile()
+            except re2.error:
+                if len(chunk) == 1:
+                    self._always.append(chunk[0])
+                else:
+                    self._build(chunk, max(1, len(chunk) // 2))
+                continue
+            self._filters.append((flt, chunk))
+
+    def candidates(self, text: str) -> list[int]:
+        data = gate_text(text).encode()
+        found = list(self._always)
+        for flt, ids in self._filters:
+            for j in flt.Match(data, potential=True) or ():
+                i = ids[j]
+                if self._loose[i].search(data):
+                    found.append(i)
+        return sorted(found)

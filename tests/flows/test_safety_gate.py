@@ -1,0 +1,117 @@
+"""The RE2 gate in front of triage's rules: it may only ever skip rules that cannot match.
+
+Every verdict with the gate must equal the verdict without it (`Triage(spec, gated=False)` tries every rule),
+on every labelled tuning message, every rule's examples and traps, long messages built from them, and generated
+text in many scripts. Holdout sets are never read here.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flows.safety import Triage, _blank, _parse, _load_net, fold_accents
+from flows.safety_gate import Gate, Untranslatable, gate_text, loosen
+
+SAFETY = Path(__file__).resolve().parents[2] / "content" / "safety.yaml"
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def pair() -> tuple[Triage, Triage]:
+    spec, net = _parse(SAFETY), _load_net(SAFETY)
+    return Triage(spec, net), Triage(spec, net, gated=False)
+
+
+def tuning_texts() -> list[str]:
+    texts = []
+    for path in sorted(DATA.glob("triage_*.yaml")):
+        if "holdout" in path.name:
+            continue
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        items = raw.get("items", []) if isinstance(raw, dict) else []
+        texts += [i["text"] for i in items if isinstance(i, dict) and "text" in i]
+    return texts
+
+
+def rule_texts(spec) -> list[str]:
+    out = [t for n in spec.negate for t in (*n.examples, *n.traps)]
+    for category in spec.categories.values():
+        for rule in category.rules:
+            out += [*rule.examples, *rule.traps]
+    return out
+
+
+def test_gated_and_ungated_agree_on_every_labelled_and_rule_text(pair):
+    gated, ungated = pair
+    texts = tuning_texts() + rule_texts(gated.spec)
+    assert len(texts) > 3000
+    differ = [t for t in texts if gated.assess(t) != ungated.assess(t) or gated.prepare(t) != ungated.prepare(t)]
+    assert differ == []
+
+
+def test_gated_and_ungated_agree_on_long_messages_with_danger_buried(pair):
+    gated, ungated = pair
+    texts = tuning_texts()
+    rng = random.Random(13)
+    for _ in range(60):
+        long = " ".join(rng.sample(texts, 40))[:4096]
+        assert gated.assess(long) == ungated.assess(long)
+
+
+WORDS = ["he", "she", "me", "my", "will", "kill", "hurt", "choke", "chocked", "pillow", "face", "knife", "gun",
+         "pills", "die", "dead", "finish", "job", "mi", "esposo", "pega", "golpeo", "schlägt", "mich", "il", "me",
+         "frappe", "mujhe", "maarta", "hai", "not", "never", "would", "the", "boss", "promotion", "beat", "to",
+         "if", "you", "leave", "nobody", "can", "have", "ы", "ж", "५", "ß", "é", "’", "!", "...", "🙂", "kms"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(WORDS), st.text(min_size=1, max_size=6)), min_size=1, max_size=40))
+def test_gated_and_ungated_agree_on_generated_text(pair, words):
+    gated, ungated = pair
+    text = " ".join(words)
+    assert gated.assess(text) == ungated.assess(text)
+    assert gated.prepare(text) == ungated.prepare(text)
+
+
+def test_loosen_drops_lookarounds_and_keeps_the_rest():
+    assert loosen(r"(?<!se )me pega(?! algo)") == r"me\x20pega"
+    assert re.fullmatch(r"finish\\x20.*", loosen("finish (?:the job|me off)"))
+
+
+def test_a_backreference_cannot_be_loosened_and_is_always_tried():
+    with pytest.raises(Untranslatable):
+        loosen(r"(a)\1")
+    gate = Gate([r"\bkill\b", r"(a)\1"])
+    assert gate.candidates("nothing here") == [1]
+    assert gate.candidates("he will kill") == [0, 1]
+
+
+def test_non_ascii_is_read_as_python_reads_it():
+    # Python's \w counts "ы" as a letter: no word boundary inside "ыkill", so \bkill does not match there.
+    gate = Gate([r"\bkill\b", r"\d\d"])
+    assert gate.candidates("ыkill") == []
+    assert gate.candidates("ы kill") == [0]
+    assert gate.candidates("५५") == [1]  # Devanagari digits are \d for Python
+    assert gate_text("a ы ५ — b").isascii()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab x", max_size=30),
+       st.lists(st.sampled_from([r"a", r"ab", r"b x", r"x?", r"a b", r"\bab\b", r"b+"]), min_size=1, max_size=4))
+def test_blank_is_the_alternation_sub(text, patterns):
+    compiled = [re.compile(p) for p in patterns]
+    assert _blank(text, compiled) == re.compile("|".join(patterns)).sub(" ", text)
+
+
+def test_accented_patterns_match_folded_text():
+    # The text is folded before matching, so a pattern written with an accent is folded too.
+    gated = Triage.load(SAFETY, self_check=False)
+    assert gated.assess("estoy preñada y me sangra").tier == "crisis"
+    assert fold_accents("preñada") == "prenada"
