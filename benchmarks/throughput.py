@@ -23,6 +23,8 @@ Variants, each in its own process (so ru_maxrss is its own):
             people, PTB's default update processor.
 
 updates_per_s = M / (sum of the timed sections); the updates are fed one after the other (one core).
+updates_per_cpu_s = M / (this process's CPU seconds in those sections): on a machine shared with other work,
+where waiting for a core inflates the wall clock, it moves much less (compare runs with it when not quiet).
 With --floor, ours and floor run three times interleaved (ours, floor, ours, floor, ours, floor) and
 floor_ratio is the median of the three pairs' ratios; floor_pairs lists all three.
 """
@@ -103,24 +105,32 @@ class Driver:
         return self.updates.text_data(uid, "/menu")
 
 
-async def timed_stream(application, driver: Driver, m: int, warmup: int) -> list[float]:
+class Latencies(list):
+    """Wall-clock seconds of each timed update, and the process's CPU seconds over the same sections (`cpu`)."""
+    cpu = 0.0
+
+
+async def timed_stream(application, driver: Driver, m: int, warmup: int) -> Latencies:
     bot, processor = application.bot, application.update_processor
     from telegram import Update
 
-    latencies: list[float] = []
+    latencies = Latencies()
+    clock, cpu = time.perf_counter, time.process_time
     for n in range(warmup + m):
         data = driver.next()
-        began = time.perf_counter()
+        began, began_cpu = clock(), cpu()
         update = Update.de_json(data, bot)
         await processor.process_update(update, application.process_update(update))
         if n >= warmup:
-            latencies.append(time.perf_counter() - began)
+            latencies.append(clock() - began)
+            latencies.cpu += cpu() - began_cpu
     return latencies
 
 
-def figures(latencies: list[float], users: int, m: int, request: OfflineRequest, seconds_setup: float) -> dict:
+def figures(latencies: Latencies, users: int, m: int, request: OfflineRequest, seconds_setup: float) -> dict:
     ordered = sorted(latencies)
     return {"users": users, "updates": m, "updates_per_s": round(m / sum(latencies)),
+            "updates_per_cpu_s": round(m / latencies.cpu) if latencies.cpu else None,
             "p50_ms": round(percentile(ordered, 0.50) * 1000, 3), "p99_ms": round(percentile(ordered, 0.99) * 1000, 3),
             "rss_mb": peak_rss_mb(), "api_calls": dict(sorted(request.calls.items())),
             "setup_s": round(seconds_setup, 1)}
@@ -181,6 +191,9 @@ async def run_ours(users: int, m: int, warmup: int, seed: int) -> dict:
         settings = Settings(db=Path(tmp) / "bench.db", telegram_bot_token=TOKEN, _env_file=None)
         without = set(filter(None, os.environ.get("FULCRUM_BENCH_WITHOUT", "").split(",")))
         app = build(settings, with_features=[f for f in features(settings) if f.name not in without])
+        if "triage" in without:  # what triage costs (`--cost triage`): here only; the bot always triages
+            from flows.safety import Verdict
+            app.triage.assess = lambda text: Verdict()
         screens = seed_people(app, users, datetime.now(timezone.utc))
         application = build_application(settings, app, jobs=())
         ids = itertools.count(100)
@@ -341,7 +354,8 @@ def main() -> None:
     parser.add_argument("--variant", choices=sorted(VARIANTS), help="run one variant in this process (internal)")
     parser.add_argument("--cost", nargs="+", metavar="FEATURE", default=[],
                         help="what each named feature costs: ours with and without it, alternating, 3 pairs each; "
-                             "feature_cost = 1 - median(with / without)")
+                             "feature_cost = 1 - median(with / without). A feature of bot/compose.py's features(), "
+                             "`encryption` (without FULCRUM_DATA_KEY) or `triage` (stubbed in the benchmark only)")
     parser.add_argument("--plaintext", action="store_true",
                         help="ours without FULCRUM_DATA_KEY (by default it runs with a key, as `fulcrum run` must)")
     args = parser.parse_args()
@@ -364,25 +378,35 @@ def main() -> None:
                 pairs.append((run_variant(script, "--variant", "ours", *common),
                               run_variant(script, "--variant", "floor", *common)))
             ratios = [o["updates_per_s"] / f["updates_per_s"] for o, f in pairs]
+            cpu_ratios = sorted(o["updates_per_cpu_s"] / f["updates_per_cpu_s"] for o, f in pairs)
             middle = sorted(range(3), key=lambda i: ratios[i])[1]
             result, floor = dict(pairs[middle][0]), pairs[middle][1]
             result.update(floor_updates_per_s=floor["updates_per_s"], floor_p99_ms=floor["p99_ms"],
                           floor_rss_mb=floor["rss_mb"], floor_ratio=round(ratios[middle], 2),
+                          floor_ratio_cpu=round(cpu_ratios[1], 2),
                           floor_pairs=[{"ours": o["updates_per_s"], "floor": f["updates_per_s"],
-                                        "ratio": round(r, 3)} for (o, f), r in zip(pairs, ratios)])
+                                        "ratio": round(r, 3), "ours_cpu": o["updates_per_cpu_s"],
+                                        "floor_cpu": f["updates_per_cpu_s"]} for (o, f), r in zip(pairs, ratios)])
         else:
             result = run_variant(script, "--variant", "ours", *common)
         for name in args.cost:
-            ratios = []
+            ratios, cpu_ratios = [], []
             for _ in range(3):
-                with_it = run_variant(script, "--variant", "ours", *common)["updates_per_s"]
-                os.environ["FULCRUM_BENCH_WITHOUT"] = name
+                with_it = run_variant(script, "--variant", "ours", *common)
+                saved = dict(os.environ)
+                if name == "encryption":  # the same stream without FULCRUM_DATA_KEY
+                    os.environ.pop("FULCRUM_DATA_KEY", None)
+                else:  # a feature of bot/compose.py's features(), or "triage" (stubbed in run_ours, only here)
+                    os.environ["FULCRUM_BENCH_WITHOUT"] = name
                 try:
-                    without = run_variant(script, "--variant", "ours", *common)["updates_per_s"]
+                    without = run_variant(script, "--variant", "ours", *common)
                 finally:
-                    os.environ.pop("FULCRUM_BENCH_WITHOUT", None)
-                ratios.append(with_it / without)
+                    os.environ.clear()
+                    os.environ.update(saved)
+                ratios.append(with_it["updates_per_s"] / without["updates_per_s"])
+                cpu_ratios.append(with_it["updates_per_cpu_s"] / without["updates_per_cpu_s"])
             result.setdefault("feature_cost", {})[name] = round(1 - sorted(ratios)[1], 3)
+            result.setdefault("feature_cost_cpu", {})[name] = round(1 - sorted(cpu_ratios)[1], 3)
             result.setdefault("feature_ratios", {})[name] = [round(r, 3) for r in ratios]
         base = None
         if args.baseline or args.all:
