@@ -142,6 +142,7 @@ def seed_people(app, users: int, now: datetime) -> "Screens":
     """N agreed people straight into the database, each at the first step of a menu flow (or the menu); returns
     the screen each of them last saw (text and keyboard of that step, with its real callback data)."""
     from bot.core.clock import iso
+    from bot.core.feature import LANGUAGE_KEY
     from bot.adapters.telegram import render
     from flows.model import Conversation, Input, Person
 
@@ -156,13 +157,14 @@ def seed_people(app, users: int, now: datetime) -> "Screens":
         state = json.dumps(Conversation(flow=flow, step=step, turn=reply.turn).to_dict(), sort_keys=True)
         screens_by_state[(flow, step)] = (state, reply.text, markup.to_dict() if markup else None)
     stamp = iso(now)
+    profile = json.dumps({LANGUAGE_KEY: app.content.lang})  # as every agreed person's: chosen at first contact
     rows = []
     for i in range(users):
         uid = FIRST_USER + i
         state, _, _ = screens_by_state[starts[i % len(starts)]]
         pid = f"tg:{uid}"
         seal = app.store.seal  # as the bot writes them: sealed with FULCRUM_DATA_KEY unless --plaintext
-        rows.append((pid, uid, stamp, stamp, stamp, seal("{}", pid, "profile")[0], seal(state, pid, "state")[0],
+        rows.append((pid, uid, stamp, stamp, stamp, seal(profile, pid, "profile")[0], seal(state, pid, "state")[0],
                      seal("{}", pid, "answers")[0], seal("[]", pid, "completed")[0], app.store.cipher.current,
                      app.content.version))
 
@@ -182,7 +184,10 @@ def seed_people(app, users: int, now: datetime) -> "Screens":
 
 
 async def run_ours(users: int, m: int, warmup: int, seed: int) -> dict:
+    from dataclasses import replace
+
     from bot.compose import build, features
+    from flows.content import ContentError
     from bot.core.settings import Settings
     from bot.adapters.telegram import build_application
 
@@ -190,7 +195,11 @@ async def run_ours(users: int, m: int, warmup: int, seed: int) -> dict:
         began = time.perf_counter()
         settings = Settings(db=Path(tmp) / "bench.db", telegram_bot_token=TOKEN, _env_file=None)
         without = set(filter(None, os.environ.get("FULCRUM_BENCH_WITHOUT", "").split(",")))
-        app = build(settings, with_features=[f for f in features(settings) if f.name not in without])
+        try:
+            app = build(settings, with_features=[f for f in features(settings) if f.name not in without])
+        except ContentError:  # content names its actions or commands: keep those, drop what runs every turn
+            app = build(settings, with_features=[replace(f, after_turn=(), views={}, guard=None)
+                                                 if f.name in without else f for f in features(settings)])
         if "triage" in without:  # what triage costs (`--cost triage`): here only; the bot always triages
             from flows.safety import Verdict
             app.triage.assess = lambda text: Verdict()
@@ -339,6 +348,21 @@ async def run_baseline(users: int, m: int, warmup: int, seed: int) -> dict:
 VARIANTS = {"ours": run_ours, "floor": run_floor, "baseline": run_baseline}
 
 
+def run_together(script: Path, args_a: list[str], env_a: dict, args_b: list[str], env_b: dict) -> tuple[dict, dict]:
+    """Two variants' processes at once; their last lines (JSON)."""
+    procs = [subprocess.Popen([sys.executable, str(script), *a], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, cwd=ROOT, env=e) for a, e in ((args_a, env_a), (args_b, env_b))]
+    results = []
+    for proc, a in zip(procs, (args_a, args_b)):
+        out, err = proc.communicate()
+        lines = [line for line in out.splitlines() if line.strip()]
+        if proc.returncode != 0 or not lines:
+            sys.stderr.write(err[-4000:])
+            raise SystemExit(f"{script.name} {' '.join(a)} failed (exit {proc.returncode})")
+        results.append(json.loads(lines[-1]))
+    return results[0], results[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, nargs="+", default=[1000, 100_000], help="people (one run per value)")
@@ -354,8 +378,13 @@ def main() -> None:
     parser.add_argument("--variant", choices=sorted(VARIANTS), help="run one variant in this process (internal)")
     parser.add_argument("--cost", nargs="+", metavar="FEATURE", default=[],
                         help="what each named feature costs: ours with and without it, alternating, 3 pairs each; "
-                             "feature_cost = 1 - median(with / without). A feature of bot/compose.py's features(), "
+                             "feature_cost = 1 - median(with / without). A feature of bot/compose.py's features() "
+                             "(left out; or, when content names its actions or commands, without its after-turn "
+                             "hooks, views and guard), "
                              "`encryption` (without FULCRUM_DATA_KEY) or `triage` (stubbed in the benchmark only)")
+    parser.add_argument("--together", action="store_true",
+                        help="--cost: run each pair's two processes at the same time (on a machine shared with other "
+                             "work both then see the same load; compare feature_cost_cpu)")
     parser.add_argument("--plaintext", action="store_true",
                         help="ours without FULCRUM_DATA_KEY (by default it runs with a key, as `fulcrum run` must)")
     args = parser.parse_args()
@@ -391,18 +420,18 @@ def main() -> None:
             result = run_variant(script, "--variant", "ours", *common)
         for name in args.cost:
             ratios, cpu_ratios = [], []
+            env = dict(os.environ)
+            if name == "encryption":  # the same stream without FULCRUM_DATA_KEY
+                env.pop("FULCRUM_DATA_KEY", None)
+            else:  # a feature of bot/compose.py's features(), or "triage" (stubbed in run_ours, only here)
+                env["FULCRUM_BENCH_WITHOUT"] = name
             for _ in range(3):
-                with_it = run_variant(script, "--variant", "ours", *common)
-                saved = dict(os.environ)
-                if name == "encryption":  # the same stream without FULCRUM_DATA_KEY
-                    os.environ.pop("FULCRUM_DATA_KEY", None)
-                else:  # a feature of bot/compose.py's features(), or "triage" (stubbed in run_ours, only here)
-                    os.environ["FULCRUM_BENCH_WITHOUT"] = name
-                try:
-                    without = run_variant(script, "--variant", "ours", *common)
-                finally:
-                    os.environ.clear()
-                    os.environ.update(saved)
+                if args.together:
+                    with_it, without = run_together(script, ["--variant", "ours", *common], dict(os.environ),
+                                                    ["--variant", "ours", *common], env)
+                else:
+                    with_it = run_variant(script, "--variant", "ours", *common)
+                    without = run_variant(script, "--variant", "ours", *common, env=env)
                 ratios.append(with_it["updates_per_s"] / without["updates_per_s"])
                 cpu_ratios.append(with_it["updates_per_cpu_s"] / without["updates_per_cpu_s"])
             result.setdefault("feature_cost", {})[name] = round(1 - sorted(ratios)[1], 3)
