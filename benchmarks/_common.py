@@ -15,10 +15,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def run_variant(script: Path, *args: str, timeout: float = 1800) -> dict:
+def run_variant(script: Path, *args: str, timeout: float = 1800, env: dict | None = None) -> dict:
     """Run `python script args` in a fresh process (so its memory figures are its own); its last line is JSON."""
     proc = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=ROOT)
+                          cwd=ROOT, env=env)
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     if proc.returncode != 0 or not lines:
         sys.stderr.write(proc.stderr[-4000:])

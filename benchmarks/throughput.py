@@ -23,6 +23,10 @@ Variants, each in its own process (so ru_maxrss is its own):
             people, PTB's default update processor.
 
 updates_per_s = M / (sum of the timed sections); the updates are fed one after the other (one core).
+updates_per_cpu_s = M / (this process's CPU seconds in those sections): on a machine shared with other work,
+where waiting for a core inflates the wall clock, it moves much less (compare runs with it when not quiet).
+With --floor, ours and floor run three times interleaved (ours, floor, ours, floor, ours, floor) and
+floor_ratio is the median of the three pairs' ratios; floor_pairs lists all three.
 """
 
 from __future__ import annotations
@@ -101,24 +105,32 @@ class Driver:
         return self.updates.text_data(uid, "/menu")
 
 
-async def timed_stream(application, driver: Driver, m: int, warmup: int) -> list[float]:
+class Latencies(list):
+    """Wall-clock seconds of each timed update, and the process's CPU seconds over the same sections (`cpu`)."""
+    cpu = 0.0
+
+
+async def timed_stream(application, driver: Driver, m: int, warmup: int) -> Latencies:
     bot, processor = application.bot, application.update_processor
     from telegram import Update
 
-    latencies: list[float] = []
+    latencies = Latencies()
+    clock, cpu = time.perf_counter, time.process_time
     for n in range(warmup + m):
         data = driver.next()
-        began = time.perf_counter()
+        began, began_cpu = clock(), cpu()
         update = Update.de_json(data, bot)
         await processor.process_update(update, application.process_update(update))
         if n >= warmup:
-            latencies.append(time.perf_counter() - began)
+            latencies.append(clock() - began)
+            latencies.cpu += cpu() - began_cpu
     return latencies
 
 
-def figures(latencies: list[float], users: int, m: int, request: OfflineRequest, seconds_setup: float) -> dict:
+def figures(latencies: Latencies, users: int, m: int, request: OfflineRequest, seconds_setup: float) -> dict:
     ordered = sorted(latencies)
     return {"users": users, "updates": m, "updates_per_s": round(m / sum(latencies)),
+            "updates_per_cpu_s": round(m / latencies.cpu) if latencies.cpu else None,
             "p50_ms": round(percentile(ordered, 0.50) * 1000, 3), "p99_ms": round(percentile(ordered, 0.99) * 1000, 3),
             "rss_mb": peak_rss_mb(), "api_calls": dict(sorted(request.calls.items())),
             "setup_s": round(seconds_setup, 1)}
@@ -130,6 +142,7 @@ def seed_people(app, users: int, now: datetime) -> "Screens":
     """N agreed people straight into the database, each at the first step of a menu flow (or the menu); returns
     the screen each of them last saw (text and keyboard of that step, with its real callback data)."""
     from bot.core.clock import iso
+    from bot.core.feature import LANGUAGE_KEY
     from bot.adapters.telegram import render
     from flows.model import Conversation, Input, Person
 
@@ -144,13 +157,14 @@ def seed_people(app, users: int, now: datetime) -> "Screens":
         state = json.dumps(Conversation(flow=flow, step=step, turn=reply.turn).to_dict(), sort_keys=True)
         screens_by_state[(flow, step)] = (state, reply.text, markup.to_dict() if markup else None)
     stamp = iso(now)
+    profile = json.dumps({LANGUAGE_KEY: app.content.lang})  # as every agreed person's: chosen at first contact
     rows = []
     for i in range(users):
         uid = FIRST_USER + i
         state, _, _ = screens_by_state[starts[i % len(starts)]]
         pid = f"tg:{uid}"
         seal = app.store.seal  # as the bot writes them: sealed with FULCRUM_DATA_KEY unless --plaintext
-        rows.append((pid, uid, stamp, stamp, stamp, seal("{}", pid, "profile")[0], seal(state, pid, "state")[0],
+        rows.append((pid, uid, stamp, stamp, stamp, seal(profile, pid, "profile")[0], seal(state, pid, "state")[0],
                      seal("{}", pid, "answers")[0], seal("[]", pid, "completed")[0], app.store.cipher.current,
                      app.content.version))
 
@@ -170,7 +184,10 @@ def seed_people(app, users: int, now: datetime) -> "Screens":
 
 
 async def run_ours(users: int, m: int, warmup: int, seed: int) -> dict:
+    from dataclasses import replace
+
     from bot.compose import build, features
+    from flows.content import ContentError
     from bot.core.settings import Settings
     from bot.adapters.telegram import build_application
 
@@ -178,7 +195,14 @@ async def run_ours(users: int, m: int, warmup: int, seed: int) -> dict:
         began = time.perf_counter()
         settings = Settings(db=Path(tmp) / "bench.db", telegram_bot_token=TOKEN, _env_file=None)
         without = set(filter(None, os.environ.get("FULCRUM_BENCH_WITHOUT", "").split(",")))
-        app = build(settings, with_features=[f for f in features(settings) if f.name not in without])
+        try:
+            app = build(settings, with_features=[f for f in features(settings) if f.name not in without])
+        except ContentError:  # content names its actions or commands: keep those, drop what runs every turn
+            app = build(settings, with_features=[replace(f, after_turn=(), views={}, guard=None)
+                                                 if f.name in without else f for f in features(settings)])
+        if "triage" in without:  # what triage costs (`--cost triage`): here only; the bot always triages
+            from flows.safety import Verdict
+            app.triage.assess = lambda text: Verdict()
         screens = seed_people(app, users, datetime.now(timezone.utc))
         application = build_application(settings, app, jobs=())
         ids = itertools.count(100)
@@ -324,20 +348,43 @@ async def run_baseline(users: int, m: int, warmup: int, seed: int) -> dict:
 VARIANTS = {"ours": run_ours, "floor": run_floor, "baseline": run_baseline}
 
 
+def run_together(script: Path, args_a: list[str], env_a: dict, args_b: list[str], env_b: dict) -> tuple[dict, dict]:
+    """Two variants' processes at once; their last lines (JSON)."""
+    procs = [subprocess.Popen([sys.executable, str(script), *a], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, cwd=ROOT, env=e) for a, e in ((args_a, env_a), (args_b, env_b))]
+    results = []
+    for proc, a in zip(procs, (args_a, args_b)):
+        out, err = proc.communicate()
+        lines = [line for line in out.splitlines() if line.strip()]
+        if proc.returncode != 0 or not lines:
+            sys.stderr.write(err[-4000:])
+            raise SystemExit(f"{script.name} {' '.join(a)} failed (exit {proc.returncode})")
+        results.append(json.loads(lines[-1]))
+    return results[0], results[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, nargs="+", default=[1000, 100_000], help="people (one run per value)")
     parser.add_argument("--updates", type=int, default=20_000, help="timed updates per run")
     parser.add_argument("--warmup", type=int, default=500, help="untimed updates first")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--floor", action="store_true", help="also PTB's floor: floor_updates_per_s, floor_ratio")
+    parser.add_argument("--floor", action="store_true",
+                        help="also PTB's floor, interleaved ours/floor x3: floor_ratio = median of the three pairs' "
+                             "ratios (the figures shown are that pair's), floor_pairs = all three")
     parser.add_argument("--baseline", action="store_true", help="also the PicklePersistence baseline: ratio")
     parser.add_argument("--all", action="store_true", help="--floor and --baseline")
     parser.add_argument("--baseline-timeout", type=float, default=600, help="seconds before the baseline is given up")
     parser.add_argument("--variant", choices=sorted(VARIANTS), help="run one variant in this process (internal)")
     parser.add_argument("--cost", nargs="+", metavar="FEATURE", default=[],
                         help="what each named feature costs: ours with and without it, alternating, 3 pairs each; "
-                             "feature_cost = 1 - median(with / without)")
+                             "feature_cost = 1 - median(with / without). A feature of bot/compose.py's features() "
+                             "(left out; or, when content names its actions or commands, without its after-turn "
+                             "hooks, views and guard), "
+                             "`encryption` (without FULCRUM_DATA_KEY) or `triage` (stubbed in the benchmark only)")
+    parser.add_argument("--together", action="store_true",
+                        help="--cost: run each pair's two processes at the same time (on a machine shared with other "
+                             "work both then see the same load; compare feature_cost_cpu)")
     parser.add_argument("--plaintext", action="store_true",
                         help="ours without FULCRUM_DATA_KEY (by default it runs with a key, as `fulcrum run` must)")
     args = parser.parse_args()
@@ -354,25 +401,43 @@ def main() -> None:
     for users in args.users:
         common = ["--users", str(users), "--updates", str(args.updates), "--warmup", str(args.warmup),
                   "--seed", str(args.seed)]
-        result = run_variant(script, "--variant", "ours", *common)
-        for name in args.cost:
-            ratios = []
+        pairs = []
+        if args.floor or args.all:  # ours, floor, ours, floor, ours, floor: a disturbance hits one pair, not the figure
             for _ in range(3):
-                with_it = run_variant(script, "--variant", "ours", *common)["updates_per_s"]
-                os.environ["FULCRUM_BENCH_WITHOUT"] = name
-                try:
-                    without = run_variant(script, "--variant", "ours", *common)["updates_per_s"]
-                finally:
-                    os.environ.pop("FULCRUM_BENCH_WITHOUT", None)
-                ratios.append(with_it / without)
+                pairs.append((run_variant(script, "--variant", "ours", *common),
+                              run_variant(script, "--variant", "floor", *common)))
+            ratios = [o["updates_per_s"] / f["updates_per_s"] for o, f in pairs]
+            cpu_ratios = sorted(o["updates_per_cpu_s"] / f["updates_per_cpu_s"] for o, f in pairs)
+            middle = sorted(range(3), key=lambda i: ratios[i])[1]
+            result, floor = dict(pairs[middle][0]), pairs[middle][1]
+            result.update(floor_updates_per_s=floor["updates_per_s"], floor_p99_ms=floor["p99_ms"],
+                          floor_rss_mb=floor["rss_mb"], floor_ratio=round(ratios[middle], 2),
+                          floor_ratio_cpu=round(cpu_ratios[1], 2),
+                          floor_pairs=[{"ours": o["updates_per_s"], "floor": f["updates_per_s"],
+                                        "ratio": round(r, 3), "ours_cpu": o["updates_per_cpu_s"],
+                                        "floor_cpu": f["updates_per_cpu_s"]} for (o, f), r in zip(pairs, ratios)])
+        else:
+            result = run_variant(script, "--variant", "ours", *common)
+        for name in args.cost:
+            ratios, cpu_ratios = [], []
+            env = dict(os.environ)
+            if name == "encryption":  # the same stream without FULCRUM_DATA_KEY
+                env.pop("FULCRUM_DATA_KEY", None)
+            else:  # a feature of bot/compose.py's features(), or "triage" (stubbed in run_ours, only here)
+                env["FULCRUM_BENCH_WITHOUT"] = name
+            for _ in range(3):
+                if args.together:
+                    with_it, without = run_together(script, ["--variant", "ours", *common], dict(os.environ),
+                                                    ["--variant", "ours", *common], env)
+                else:
+                    with_it = run_variant(script, "--variant", "ours", *common)
+                    without = run_variant(script, "--variant", "ours", *common, env=env)
+                ratios.append(with_it["updates_per_s"] / without["updates_per_s"])
+                cpu_ratios.append(with_it["updates_per_cpu_s"] / without["updates_per_cpu_s"])
             result.setdefault("feature_cost", {})[name] = round(1 - sorted(ratios)[1], 3)
+            result.setdefault("feature_cost_cpu", {})[name] = round(1 - sorted(cpu_ratios)[1], 3)
             result.setdefault("feature_ratios", {})[name] = [round(r, 3) for r in ratios]
         base = None
-        if args.floor or args.all:
-            floor = run_variant(script, "--variant", "floor", *common)
-            result.update(floor_updates_per_s=floor["updates_per_s"], floor_p99_ms=floor["p99_ms"],
-                          floor_rss_mb=floor["rss_mb"],
-                          floor_ratio=round(result["updates_per_s"] / floor["updates_per_s"], 2))
         if args.baseline or args.all:
             try:
                 base = run_variant(script, "--variant", "baseline", *common, timeout=args.baseline_timeout)

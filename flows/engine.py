@@ -211,6 +211,7 @@ class Engine:
         self.actions = frozenset(actions)
         self.machines = {fid: Machine(model=None, **machine_config(f, content)) for fid, f in content.flows.items()}
         self.menu_ids = [f.id for f in content.menu_flows()]
+        self._menu_options = [Option(f.id, f.title) for f in content.menu_flows()]  # the menu's buttons, built once
 
     # ---- public -------------------------------------------------------------------------------
 
@@ -317,7 +318,7 @@ class Engine:
             if self._earlier_text(person, flow, step) is not None:
                 out.append(Option(KEEP_ANSWER, common[KEEP_ANSWER]))
             if step.options_from == "menu":
-                out += [Option(f.id, self.content.flows[f.id].title) for f in self.content.menu_flows()]
+                out += self._menu_options
             elif step.options_from:
                 source = self.option_sources.get(step.options_from)
                 out += [Option(oid, label) for oid, label in (source(person) if source else [])]

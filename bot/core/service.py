@@ -201,7 +201,7 @@ class Fulcrum:
         if chat_id is not None and message_id is not None:
             outcome.incoming = (chat_id, message_id)
         with self.store.transaction():
-            if update_id is not None and self.store.seen_update(update_id):
+            if update_id is not None and not self.store.claim_update(update_id, now):  # undone if the turn fails
                 outcome.duplicate = True
                 return outcome
             person = self._person(pid)
@@ -213,8 +213,6 @@ class Fulcrum:
             result = self._turn(pid, person, inp, ctx, outcome, prepared)
             self._commit(pid, person, result, now, outcome, chat_id, inp=inp)
             self._switch_language(pid, result, now, outcome)
-            if update_id is not None:
-                self.store.record_update(update_id, now)
         if outcome.erased:
             self.store.checkpoint()
         return outcome
@@ -291,10 +289,7 @@ class Fulcrum:
         outcome = Outcome(person=pid)
         if update_id is not None:
             with self.store.transaction():
-                if self.store.seen_update(update_id):
-                    outcome.duplicate = True
-                else:
-                    self.store.record_update(update_id, now)
+                outcome.duplicate = not self.store.claim_update(update_id, now)
         return outcome
 
     def view(self, pid: str, now: datetime) -> Reply:

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac as std_hmac
 import os
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 TAG_INFO = b"fulcrum tags v1"
 TAG_HEX = 16  # 64 bits: names are few, and a tag only has to differ from the other names' tags
+TAGS_KEPT = 4096  # tags remembered (names are flows, metrics and categories: a few hundred)
 
 
 class KeyError_(ValueError):
@@ -46,6 +48,7 @@ class Cipher:
         self._keys = {key_id(k): AESGCM(_decode_key(k)) for k in keys if k}
         self.current = key_id(keys[0]) if keys and keys[0] else None
         self._tag_key = _subkey(_decode_key(keys[0]), TAG_INFO) if self.current else None
+        self._tags: dict[str, str] = {}  # name → tag: every turn's figures tag the same few names
 
     @property
     def enabled(self) -> bool:
@@ -58,9 +61,12 @@ class Cipher:
         """A short keyed tag of `name` (the same name, the same tag), or the name itself without a key."""
         if self._tag_key is None:
             return name
-        mac = hmac.HMAC(self._tag_key, hashes.SHA256())
-        mac.update(name.encode("utf-8"))
-        return mac.finalize().hex()[:TAG_HEX]
+        tag = self._tags.get(name)
+        if tag is None:
+            tag = std_hmac.new(self._tag_key, name.encode("utf-8"), hashlib.sha256).hexdigest()[:TAG_HEX]
+            if len(self._tags) < TAGS_KEPT:
+                self._tags[name] = tag
+        return tag
 
     def encrypt(self, text: str, person: str, field: str) -> tuple[str, str | None]:
         if self.current is None:

@@ -24,6 +24,7 @@ from bot.store.migrations import migrations
 from flows.model import Conversation, Person, Result
 
 TEXT_KINDS = ("reflection", "input")
+OPENED_KEPT = 64  # decrypted values remembered within one transaction (a turn needs a handful; a sweep, none)
 
 
 class StoreError(Exception):
@@ -78,6 +79,7 @@ class Store:
         # agree (`save` moves them into `messages`), so /exit can clear a chat from its first message.
         self._unagreed: OrderedDict[str, dict[tuple[int, int], str]] = OrderedDict()
         self._checkpoint_after_commit = False  # something deleted: fold the WAL so its old pages go too
+        self._opened: dict[tuple[str, str, str, str], str] = {}  # decrypted in this transaction (see `unseal`)
         try:
             migrations.apply(self.db)
         except sqlite3.DatabaseError as exc:
@@ -112,6 +114,8 @@ class Store:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._opened.clear()
             if self._checkpoint_after_commit:
                 self._checkpoint_after_commit = False
                 self.checkpoint()
@@ -123,11 +127,28 @@ class Store:
 
     def seal(self, text: str, pid: str, field: str) -> tuple[str, str | None]:
         """`text` encrypted for this person and field with the current key (as it is without a key)."""
-        return self.cipher.encrypt(text, pid, field)
+        value, kid = self.cipher.encrypt(text, pid, field)
+        if kid is not None and self.conn.in_transaction and len(self._opened) < OPENED_KEPT:
+            self._opened[(value, kid, pid, field)] = text  # read back in this transaction: no decrypting
+        return value, kid
 
     def unseal(self, value: Any, kid: str | None, pid: str, field: str) -> Any:
-        """A stored value, decrypted when it was encrypted (`kid`), as it is when it was not."""
-        return value if kid is None or value is None else self.cipher.decrypt(value, kid, pid, field)
+        """A stored value, decrypted when it was encrypted (`kid`), as it is when it was not.
+
+        Within a transaction each sealed value is decrypted once: a turn reads a person's row, and the lock's
+        visit and the save read it again. The same ciphertext under the same key, person and field is the same
+        text, so what is remembered cannot go stale; it is forgotten when the transaction ends."""
+        if kid is None or value is None:
+            return value
+        if not self.conn.in_transaction:
+            return self.cipher.decrypt(value, kid, pid, field)
+        key = (value, kid, pid, field)
+        text = self._opened.get(key)
+        if text is None:
+            text = self.cipher.decrypt(value, kid, pid, field)
+            if len(self._opened) < OPENED_KEPT:
+                self._opened[key] = text
+        return text
 
     def load(self, pid: str) -> Person | None:
         row = self.execute("SELECT state, profile, agreed_at, answers, completed, key_id FROM people WHERE id = ?",
@@ -417,12 +438,20 @@ class Store:
         return self.execute("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)).fetchone() is not None
 
     def record_update(self, update_id: int, now: datetime) -> None:
+        self.claim_update(update_id, now)
+
+    def claim_update(self, update_id: int, now: datetime) -> bool:
+        """Record the update id; False when it was already recorded (a redelivery). One statement where
+        `seen_update` then `record_update` take two: inside the turn's transaction, a turn that fails takes
+        its claim with it."""
         stamp = iso(now)
-        self.execute("INSERT OR IGNORE INTO processed_updates (update_id, at) VALUES (?, ?)", (update_id, stamp))
-        if stamp != self._last_update_at:  # the status figure needs seconds, not a write per update
+        claimed = self.execute("INSERT OR IGNORE INTO processed_updates (update_id, at) VALUES (?, ?)",
+                               (update_id, stamp)).rowcount > 0
+        if claimed and stamp != self._last_update_at:  # the status figure needs seconds, not a write per update
             self._last_update_at = stamp
             self.execute("INSERT INTO meta (key, value) VALUES ('last_update_at', ?) "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (stamp,))
+        return claimed
 
     def prune(self, now: datetime, *, updates_days: int = 3, messages_hours: int = 48) -> tuple[int, int]:
         old_updates = iso(now - timedelta(days=updates_days))

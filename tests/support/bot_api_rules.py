@@ -33,6 +33,7 @@ _HTML_TAGS = {
 }
 _ENTITY_RE = re.compile(r"&(lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_PLAIN_RE = re.compile(r"[^&<]+")
 _ATTR_RE = re.compile(r"""\s*([a-zA-Z][\w-]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+))?""")
 _MDV2_RESERVED = set("_*[]()~`>#+-=|{}.!")
 
@@ -135,10 +136,12 @@ def parse_html(text: str) -> tuple[str, list[dict]]:
                     ent = {}
             stack.append((name, pos16, ent))
             i = j + 1
-        else:
-            out.append(c)
-            pos16 += utf16(c)
-            i += 1
+        else:  # a run of plain characters, up to the next entity or tag
+            m = _PLAIN_RE.match(text, i)
+            assert m is not None
+            out.append(m.group())
+            pos16 += utf16(m.group())
+            i = m.end()
     if stack:
         raise bad(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
     return _strip("".join(out), entities)

@@ -34,6 +34,7 @@ NOT_MODIFIED = "message is not modified"
 TOLD_GROUP = "tg_private_only:"  # meta key prefix: a group or channel was told once that we only work in private
 DELETE_BATCH = 100
 DRAWN_KEPT = 2_000  # recent edits remembered, for double taps (seconds apart)
+TRACKED_KEPT = 20_000  # message ids this process tracked, remembered so a press does not write its message again
 DELETABLE_FOR = 47 * 3600  # Telegram deletes a message only within 48 hours of sending it; an hour to spare
 
 
@@ -65,6 +66,7 @@ class TelegramAdapter:
         self._told: set[int] = set()
         self._marked: dict[tuple[int, int], None] = {}  # messages already showing their answer (oldest first)
         self._drawn: dict[tuple[int, int], int] = {}  # a hash of what an edit in place last drew there
+        self._tracked: dict[tuple[int, int], None] = {}  # (chat, message) ids tracked here, oldest first
         # chat → (message id, turn) of the checklist on screen: ticks edit that message in place
         self._live_checklist: dict[int, tuple[int, int]] = {}
 
@@ -270,6 +272,9 @@ class TelegramAdapter:
         command message), then send the replies."""
         incoming_ids = [incoming] if incoming is not None else []
         if self._special(outcome):
+            # The chat's ids are forgotten in the store now: a message left on screen is tracked again if pressed.
+            for key in [k for k in self._tracked if k[0] == chat_id]:
+                del self._tracked[key]
             ids = list(outcome.delete_messages)
             if "exit" in outcome.actions:  # no action handler registered: collect them here
                 with self.app.store.transaction():
@@ -362,6 +367,7 @@ class TelegramAdapter:
         """deleteMessages in batches of ≤100 per chat; messages Telegram will not delete (too old) are skipped."""
         by_chat: dict[int, list[int]] = {}
         for chat_id, mid in ids:
+            self._tracked.pop((chat_id, mid), None)  # forgotten in the store by whoever deletes it (or about to be)
             if mid not in by_chat.setdefault(chat_id, []):
                 by_chat[chat_id].append(mid)
         for chat_id, mids in by_chat.items():
@@ -435,8 +441,10 @@ class TelegramAdapter:
                 self._live_checklist.pop(chat_id, None)
                 if reply.kind == "checklist" and markup is not None:
                     self._live_checklist[chat_id] = (message.message_id, reply.turn)
-            # /exit deletes what is on screen: tracked when it was sent, and again now (a no-op if so)
-            self._track(pid, chat_id, [message.message_id], now)
+            # /exit deletes what is on screen: tracked when it was sent, and again now unless this process
+            # tracked it (a message sent before a restart, or whose id /exit forgot but could not delete)
+            if key not in self._tracked:
+                self._track(pid, chat_id, [message.message_id], now)
             return True
         finally:
             self._foreground -= 1
@@ -510,6 +518,9 @@ class TelegramAdapter:
             return
         for mid in ids:
             self.app.store.track_message(pid, chat_id, mid, now, expires_at=expires_at)
+            self._tracked[(chat_id, mid)] = None
+        while len(self._tracked) > TRACKED_KEPT:
+            del self._tracked[next(iter(self._tracked))]
 
     def _set_active(self, pid: str, active: bool) -> None:
         with self.app.store.transaction():

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import Any
 
-from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram._telegramobject import TelegramObject
 
 from flows.model import Option, Reply
 
@@ -77,20 +79,56 @@ def decode(data: str | None) -> Press | None:
     return Press(parts[0], int(parts[1]), parts[2])
 
 
-def keyboard(reply: Reply, version: str) -> InlineKeyboardMarkup | None:
+class Keyboard(InlineKeyboardMarkup):
+    """An inline keyboard kept as the Bot API's JSON. Every turn sends one: PTB's button objects, built and then
+    turned back into dicts for the request, cost more than the rest of the keyboard's part of a turn. It is an
+    InlineKeyboardMarkup everywhere PTB looks (sent as `to_dict()`); `inline_keyboard` builds the buttons only
+    when something asks for them (tests, a repr)."""
+
+    __slots__ = ("_rows", "_buttons")
+
+    def __init__(self, rows: list[list[dict[str, Any]]]):
+        TelegramObject.__init__(self)  # not InlineKeyboardMarkup's: its checks are for button objects
+        self._rows = rows
+        self._buttons: tuple[tuple[InlineKeyboardButton, ...], ...] | None = None
+        self._freeze()
+
+    def __eq__(self, other: object) -> bool:  # compared by its rows (built lazily, unlike _id_attrs)
+        return self._rows == other._rows if isinstance(other, Keyboard) else super().__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash((Keyboard, tuple(tuple(_frozen(b) for b in row) for row in self._rows)))
+
+    @property  # type: ignore[override]
+    def inline_keyboard(self) -> tuple[tuple[InlineKeyboardButton, ...], ...]:
+        if self._buttons is None:
+            with self._unfrozen():
+                self._buttons = tuple(tuple(InlineKeyboardButton.de_json(b, None) for b in row) for row in self._rows)
+        return self._buttons
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        """The Bot API's JSON (the rows themselves, not a copy: read it, do not change it)."""
+        return {"inline_keyboard": self._rows}
+
+
+def _frozen(button: dict[str, Any]) -> tuple:
+    return tuple((k, tuple(v.items()) if isinstance(v, dict) else v) for k, v in button.items())
+
+
+def keyboard(reply: Reply, version: str) -> Keyboard | None:
     """One button per row, or two per row when both labels are short; row-major order is the console order."""
     if not reply.options and reply.copy is None:
         return None
-    buttons = [InlineKeyboardButton(o.label, callback_data=encode(version, reply.turn, o.id, i))
-               for i, o in enumerate(reply.options)]
-    rows: list[list[InlineKeyboardButton]] = []
+    turn = reply.turn
+    buttons = [{"text": o.label, "callback_data": encode(version, turn, o.id, i)} for i, o in enumerate(reply.options)]
+    rows: list[list[dict[str, Any]]] = []
     if reply.copy is not None:  # a URL button cannot dial; copying the number is what a phone can do next
         label, text = reply.copy
-        rows.append([InlineKeyboardButton(label, copy_text=CopyTextButton(text))])
+        rows.append([{"text": label, "copy_text": {"text": text}}])
     if reply.kind == "pad":  # a PIN is entered on keys, never typed into the chat other devices receive
-        rows += [[InlineKeyboardButton(key, callback_data=encode(version, reply.turn, f"pin:{PAD_IDS.get(key, key)}", 0))
+        rows += [[{"text": key, "callback_data": encode(version, turn, f"pin:{PAD_IDS.get(key, key)}", 0)}
                   for key in row] for row in PAD_ROWS]
-        return InlineKeyboardMarkup(rows + [[b] for b in buttons])
+        return Keyboard(rows + [[b] for b in buttons])
     i = 0
     while i < len(buttons):
         if i + 1 < len(buttons) and _short(reply.options[i]) and _short(reply.options[i + 1]):
@@ -99,7 +137,7 @@ def keyboard(reply: Reply, version: str) -> InlineKeyboardMarkup | None:
         else:
             rows.append([buttons[i]])
             i += 1
-    return InlineKeyboardMarkup(rows)
+    return Keyboard(rows)
 
 
 def _short(option: Option) -> bool:
