@@ -7,7 +7,8 @@
 Trains on every tests/data/triage_*.yaml except the round-5 and later holdouts (triage_r5_holdout.yaml,
 triage_r6*holdout*.yaml …: evaluated once per change of rules or net, never trained on). The tuning sides are in.
 A message is danger when its label is not `ok`; the bot's own option labels (outside the danger flows) are
-benign examples too, left out of the figures. Features come from flows.safety_net.window_features, the very
+benign examples too, and for the hard-kind head so are the everyday plans worded like threats in
+benchmarks/triage_net_neutral.yaml; both are left out of the figures. Features come from flows.safety_net.window_features, the very
 function the bot scores with. Benign messages give every sentence window as a benign example; a danger message
 of several windows gives the window the model finds most dangerous (two rounds: first trained on one-window
 messages), since the label says the message holds danger, not where.
@@ -45,6 +46,9 @@ from flows.safety_net import HARD_KINDS, MODEL_VERSION, NGRAMS, WINDOW_WORDS, wi
 
 DATA = ROOT / "tests" / "data"
 MODEL = ROOT / "content" / "safety" / "model.json"
+# Everyday plans worded like threats ("he said he will call me tonight"): benign examples for the hard-kind head only
+# (the check net may ask about them; the head must not open the crisis screen), not measured.
+NEUTRAL = ROOT / "benchmarks" / "triage_net_neutral.yaml"
 TARGET = 0.06  # benign → check by the net alone, out of fold, in the worst language
 C = 32.0  # inverse regularisation of the danger model (16-64 did best in cross-validation; 4 lost a fifth of recall)
 KEEP = 30000  # features kept (largest |weight|); the rest score 0
@@ -84,6 +88,9 @@ def load_items() -> list[dict]:
                           "hard_known": label == "ok" or labels_kinds})
     items += [{"text": label, "danger": False, "lang": "en", "category": None, "file": "content/en options",
                "measured": False, "hard": None, "hard_known": True} for label in option_labels()]
+    items += [{"text": text, "danger": False, "lang": "en", "category": None, "file": NEUTRAL.name,
+               "measured": False, "hard": None, "hard_known": True, "head_only": True}
+              for text in yaml.safe_load(NEUTRAL.read_text(encoding="utf-8"))["items"]]
     return items
 
 
@@ -114,7 +121,7 @@ def option_labels() -> list[str]:
 
 
 def file_hashes() -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in training_files()}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in [*training_files(), NEUTRAL]}
 
 
 class Featurizer:
@@ -198,7 +205,7 @@ def fit(items: list[dict], hard_only: bool = False) -> dict:
     wins = [[window_features(w) for w in windows(i["text"])] for i in items]
     out: dict = {}
     if not hard_only:
-        weights, bias = _fit_binary([ws for i, ws in zip(items, wins) if not i["danger"]],
+        weights, bias = _fit_binary([ws for i, ws in zip(items, wins) if not i["danger"] and not i.get("head_only")],
                                     [ws for i, ws in zip(items, wins) if i["danger"]], C, KEEP)
         # Category models: the most dangerous window of each danger message whose category is known.
         picked = [(max(ws, key=lambda f: _window_score(weights, bias, f)), i["category"])

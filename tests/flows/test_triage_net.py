@@ -36,9 +36,8 @@ MISSED_BY_RULES = [
 # Hard kinds worded or misspelt so that no rule sends them to the crisis screen (checked against the rules alone
 # when written), which the hard-kind head does send there: (text, category, kind).
 HARD_MISSED_BY_RULES = [
-    ("he said he will burry me", "violence", "threat_to_kill"),
-    ("he put the gun on the table while we talked", "violence", "weapon"),
-    ("he chokked me till i saw black", "violence", "strangulation"),
+    ("he said he will make sure nobody finds me", "violence", "threat_to_kill"),
+    ("he showed me the knife and smiled", "violence", "weapon"),
 ]
 # Everyday hyperbole and questions near the hard kinds (issue 13's false alarms): never the crisis screen.
 EVERYDAY_NEAR_MISSES = [
@@ -49,6 +48,9 @@ EVERYDAY_NEAR_MISSES = [
     "she's gonna strangle me when she sees the state of the kitchen haha",
     "took my pills this morning like the doctor said",
     "he killed it at the gig last night",
+    "he said he will phone me tonight",  # plans worded like threats (benchmarks/triage_net_neutral.yaml)
+    "she said she will text me later",
+    "my husband said he will take me out for my birthday",
 ]
 
 
