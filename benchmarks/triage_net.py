@@ -348,6 +348,19 @@ def figures(items: list[dict], scores: list[tuple[float, str | None]], threshold
     return out
 
 
+def rule_traps() -> list[str]:
+    """Every rule's traps (content/safety*.yaml): sentences written to be read as no danger."""
+    spec = Triage.load(ROOT / "content" / "safety.yaml", self_check=False, net=False).spec
+    return [t for cat in spec.categories.values() for rule in cat.rules for t in rule.traps]
+
+
+def trap_floor(model: dict, threshold: float) -> float:
+    """The head's threshold, raised if needed just above every rule trap's score: a trap never reaches the crisis
+    screen through the head (the traps are not trained on; tests/flows/test_triage.py walks them with the net on)."""
+    top = max(score_hard(model, t)[0] for t in rule_traps())
+    return max(threshold, math.ceil((top + 1e-9) * 1e5) / 1e5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["cv", "train"])
@@ -371,6 +384,7 @@ def main() -> None:
         print(json.dumps(cv))
         return
     model = fit(items)
+    hard_threshold_oof, hard_threshold = hard_threshold, trap_floor(model, hard_threshold)
     data = {
         "version": MODEL_VERSION,
         "features": {"ngrams": list(NGRAMS), "window_words": WINDOW_WORDS, "word_pairs": True},
@@ -388,7 +402,7 @@ def main() -> None:
                                                                 "benign_crisis_head_alone")}
                     for lang, f in hard_cv["by_language"].items()},
         "categories": model["categories"],
-        "hard": {**model["hard"], "threshold": hard_threshold},
+        "hard": {**model["hard"], "threshold": hard_threshold, "threshold_out_of_fold": hard_threshold_oof},
         "weights": model["weights"],
     }
     args.out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False) + "\n",

@@ -190,12 +190,28 @@ class HardHead(_Linear):
     _words: dict[str, tuple[float, int]] = field(default_factory=dict, repr=False, compare=False)
 
     def crisis(self, text: str) -> tuple[str, str] | None:
-        """(category, kind) when the message's most dangerous window crosses the threshold, else None."""
-        score, words = self.best_window(text)
-        if score < self.threshold:
+        """(category, kind) when the message's most dangerous window that reads like language crosses the
+        threshold, else None. A window of one word or pair typed over and over ("he said he said …", a 7,000-letter
+        "sooo…") is left out: its few n-grams carry counts no training message had, and the head may not open the
+        crisis screen on noise (the rules and the check net still read it)."""
+        best: tuple[float, tuple[str, ...]] = (-math.inf, ())
+        for words in _windows_of(text):
+            if not _like_language(words):
+                continue
+            score = self.window_score(words)
+            if score > best[0]:
+                best = (score, words)
+        if best[0] < self.threshold:
             return None
-        kind = _argmax(self.kinds, words)
+        kind = _argmax(self.kinds, best[1])
         return HARD_KINDS[kind], kind
+
+
+def _like_language(words: tuple[str, ...] | list[str]) -> bool:
+    """No word longer than 40 letters, and at least a quarter of the words distinct in a window of 8 or more."""
+    if any(len(w) > 40 for w in words):
+        return False
+    return len(words) < 8 or len(set(words)) * 4 >= len(words)
 
 
 @dataclass(frozen=True)
