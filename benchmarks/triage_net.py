@@ -1,13 +1,15 @@
-"""Train and measure the learned `check` net (flows/safety_net.py) from the labelled sets in tests/data.
+"""Train and measure the learned `check` net and its hard-kind head (flows/safety_net.py) from tests/data.
 
     pip install -e '.[train]'                   # scikit-learn: training only, never needed to run the bot
     python benchmarks/triage_net.py cv          # JSON: 5-fold cross-validated figures per language
     python benchmarks/triage_net.py train       # writes content/safety/model.json (threshold chosen by CV)
 
-Trains on every tests/data/triage_*.yaml except the round-5 and round-6 holdouts (evaluated on, never trained on)
-and, until its unseen figures are recorded, the round-6 tuning side (see NOT_YET). The round-5 tuning side is in.
+Trains on every tests/data/triage_*.yaml except the round-5 and later holdouts (triage_r5_holdout.yaml,
+triage_r6_holdout.yaml …: evaluated once per change of rules or net, never trained on) and, until its unseen
+figures are recorded, the round-6 tuning side (NOT_YET). The other tuning sides are in.
 A message is danger when its label is not `ok`; the bot's own option labels (outside the danger flows) are
-benign examples too, left out of the figures. Features come from flows.safety_net.window_features, the very
+benign examples too, and for the hard-kind head so are the everyday plans worded like threats in
+benchmarks/triage_net_neutral.yaml; both are left out of the figures. Features come from flows.safety_net.window_features, the very
 function the bot scores with. Benign messages give every sentence window as a benign example; a danger message
 of several windows gives the window the model finds most dangerous (two rounds: first trained on one-window
 messages), since the label says the message holds danger, not where.
@@ -16,6 +18,13 @@ Cross-validation: folds stratified by language and label; each item scored by a 
 over its windows, as the bot does). The threshold is the out-of-fold benign score quantile that leaves at most
 TARGET (6 %) of benign messages of the worst language above it, so that rules' own false checks fit under 10 %.
 Figures compare the rules alone with rules + net on the same out-of-fold predictions.
+
+The hard-kind head (may open the crisis screen): messages labelled with a hard `kind` (strangulation,
+threat_to_kill, weapon, injury_now, overdose_now) against benign messages and the danger messages of the sets that
+label kinds (a set without `kind` labels says nothing about which of its messages are hard, so its danger messages
+are left out of this head's training). Same features, the same two rounds for windows; a 5-way model on the most
+dangerous window names the kind. Its threshold is the lowest at which no language's benign messages reach the crisis
+screen through it more than HARD_TARGET (0.5 %) of the time, out of fold.
 """
 
 from __future__ import annotations
@@ -34,39 +43,61 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT  # noqa: E402
 
 from flows.safety import PRECEDENCE, Triage  # noqa: E402
-from flows.safety_net import MODEL_VERSION, NGRAMS, WINDOW_WORDS, windows, window_features  # noqa: E402
+from flows.safety_net import HARD_KINDS, MODEL_VERSION, NGRAMS, WINDOW_WORDS, windows, window_features  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 MODEL = ROOT / "content" / "safety" / "model.json"
+# Everyday plans worded like threats ("he said he will call me tonight"): benign examples for the hard-kind head only
+# (the check net may ask about them; the head must not open the crisis screen), not measured.
+NEUTRAL = ROOT / "benchmarks" / "triage_net_neutral.yaml"
 TARGET = 0.06  # benign → check by the net alone, out of fold, in the worst language
 C = 32.0  # inverse regularisation of the danger model (16-64 did best in cross-validation; 4 lost a fifth of recall)
 KEEP = 30000  # features kept (largest |weight|); the rest score 0
 CAT_KEEP = 6000  # features kept per category model
+HARD_TARGET = 0.005  # benign → crisis through the hard-kind head, out of fold, in the worst language
+HARD_C = 32.0
+HARD_KEEP = 20000
 FOLDS = 5
 SEED = 13
 
 
-NEVER = {"triage_r5_holdout.yaml", "triage_r6_holdout.yaml"}
 # Written by a new author in December 2026 and measured as unseen text first (README, triage): drop it from here
 # once those figures are recorded, so the net learns from it.
 NOT_YET = {"triage_r6.yaml"}
 
 
+def _never_trained_on(name: str) -> bool:
+    """The round-5 holdout and every later round's holdout (evaluated once, never trained on)."""
+    import re
+
+    m = re.match(r"triage_r(\d+)", name)
+    return bool(m) and int(m.group(1)) >= 5 and "holdout" in name
+
+
 def training_files() -> list[Path]:
-    return sorted(p for p in DATA.glob("triage_*.yaml") if p.name not in NEVER | NOT_YET)
+    return sorted(p for p in DATA.glob("triage_*.yaml")
+                  if not _never_trained_on(p.name) and p.name not in NOT_YET)
 
 
 def load_items() -> list[dict]:
     items = []
     for path in training_files():
-        for i in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]:
+        found = yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
+        labels_kinds = any("kind" in i for i in found)
+        for i in found:
             label = i["label"]
             cats = i.get("categories") or ([label] if label in PRECEDENCE else [])
             primary = next((c for c in PRECEDENCE if c in cats), None)
+            kind = i.get("kind") if i.get("kind") in HARD_KINDS else None
             items.append({"text": i["text"], "danger": label != "ok", "lang": i.get("lang", "en"),
-                          "category": primary, "file": path.name})
+                          "category": primary, "file": path.name, "hard": kind,
+                          # a danger message of a set that labels no kinds may be hard or not: not a negative
+                          "hard_known": label == "ok" or labels_kinds})
     items += [{"text": label, "danger": False, "lang": "en", "category": None, "file": "content/en options",
-               "measured": False} for label in option_labels()]
+               "measured": False, "hard": None, "hard_known": True} for label in option_labels()]
+    items += [{"text": text, "danger": False, "lang": "en", "category": None, "file": NEUTRAL.name,
+               "measured": False, "hard": None, "hard_known": True, "head_only": True}
+              for text in yaml.safe_load(NEUTRAL.read_text(encoding="utf-8"))["items"]]
     return items
 
 
@@ -97,7 +128,7 @@ def option_labels() -> list[str]:
 
 
 def file_hashes() -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in training_files()}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in [*training_files(), NEUTRAL]}
 
 
 class Featurizer:
@@ -142,12 +173,13 @@ def _window_score(weights: dict[str, float], bias: float, feats: dict[str, float
     return bias + sum(weights.get(f, 0.0) * v for f, v in feats.items())
 
 
-def fit(items: list[dict]) -> dict:
-    """Train the danger model and the category models on these items; return the model's data."""
-    wins = [[window_features(w) for w in windows(i["text"])] for i in items]
-    benign = [f for i, ws in zip(items, wins) if not i["danger"] for f in ws]
-    single = [ws[0] for i, ws in zip(items, wins) if i["danger"] and len(ws) == 1]
-    multi = [ws for i, ws in zip(items, wins) if i["danger"] and len(ws) > 1]
+def _fit_binary(negative: list[list[dict]], positive: list[list[dict]], c: float, keep: int) \
+        -> tuple[dict[str, float], float]:
+    """Every window of a negative message is a negative example; a positive message of several windows gives the
+    window the model finds highest (two rounds: first all its windows pooled)."""
+    benign = [f for ws in negative for f in ws]
+    single = [ws[0] for ws in positive if len(ws) == 1]
+    multi = [ws for ws in positive if len(ws) > 1]
     weights: dict[str, float] = {}
     bias = 0.0
     for _ in range(2):
@@ -157,29 +189,47 @@ def fit(items: list[dict]) -> dict:
         y = [0] * len(benign) + [1] * (len(single) + len(picked))
         feat = Featurizer()
         feat.fit(x_dicts)
-        clf = _lr(C)
+        clf = _lr(c)
         clf.fit(feat.matrix(x_dicts), y)
         names = list(feat.vocab)
-        weights = _prune({names[j]: float(w) for j, w in enumerate(clf.coef_[0])}, KEEP)
+        weights = _prune({names[j]: float(w) for j, w in enumerate(clf.coef_[0])}, keep)
         bias = round(float(clf.intercept_[0]), 5)
-    # Category models: the most dangerous window of each danger message whose category is known.
-    cat_dicts, cat_y = [], []
-    for i, ws in zip(items, wins):
-        if i["danger"] and i["category"]:
-            cat_dicts.append(max(ws, key=lambda f: _window_score(weights, bias, f)))
-            cat_y.append(i["category"])
+    return weights, bias
+
+
+def _fit_classes(dicts: list[dict], labels: list[str], keep: int) -> dict[str, dict]:
     feat = Featurizer()
-    feat.fit(cat_dicts)
+    feat.fit(dicts)
     clf = _lr(C, multi=True)
-    clf.fit(feat.matrix(cat_dicts), cat_y)
+    clf.fit(feat.matrix(dicts), labels)
     names = list(feat.vocab)
-    categories = {}
-    for k, cat in enumerate(clf.classes_):
-        ws = _prune({names[j]: float(w) for j, w in enumerate(clf.coef_[k])}, CAT_KEEP)
-        categories[str(cat)] = {"weights": ws, "bias": round(float(clf.intercept_[k]), 5)}
-    for cat in PRECEDENCE:  # a category no training message names can never win
-        categories.setdefault(cat, {"weights": {"__none__": 0.0}, "bias": -1e6})
-    return {"weights": weights, "bias": bias, "categories": categories}
+    return {str(cls): {"weights": _prune({names[j]: float(w) for j, w in enumerate(clf.coef_[k])}, keep),
+                       "bias": round(float(clf.intercept_[k]), 5)} for k, cls in enumerate(clf.classes_)}
+
+
+def fit(items: list[dict], hard_only: bool = False) -> dict:
+    """Train the danger model, the category models and the hard-kind head on these items; return their data."""
+    wins = [[window_features(w) for w in windows(i["text"])] for i in items]
+    out: dict = {}
+    if not hard_only:
+        weights, bias = _fit_binary([ws for i, ws in zip(items, wins) if not i["danger"] and not i.get("head_only")],
+                                    [ws for i, ws in zip(items, wins) if i["danger"]], C, KEEP)
+        # Category models: the most dangerous window of each danger message whose category is known.
+        picked = [(max(ws, key=lambda f: _window_score(weights, bias, f)), i["category"])
+                  for i, ws in zip(items, wins) if i["danger"] and i["category"]]
+        categories = _fit_classes([p[0] for p in picked], [p[1] for p in picked], CAT_KEEP)
+        for cat in PRECEDENCE:  # a category no training message names can never win
+            categories.setdefault(cat, {"weights": {"__none__": 0.0}, "bias": -1e6})
+        out = {"weights": weights, "bias": bias, "categories": categories}
+    # The hard-kind head: hard kinds against what is known not to be one.
+    hw, hb = _fit_binary([ws for i, ws in zip(items, wins) if not i["hard"] and i["hard_known"]],
+                         [ws for i, ws in zip(items, wins) if i["hard"]], HARD_C, HARD_KEEP)
+    picked = [(max(ws, key=lambda f: _window_score(hw, hb, f)), i["hard"]) for i, ws in zip(items, wins) if i["hard"]]
+    kinds = _fit_classes([p[0] for p in picked], [p[1] for p in picked], CAT_KEEP)
+    for kind in HARD_KINDS:
+        kinds.setdefault(kind, {"weights": {"__none__": 0.0}, "bias": -1e6})
+    out["hard"] = {"weights": hw, "bias": hb, "kinds": kinds}
+    return out
 
 
 def score(model: dict, text: str) -> tuple[float, str | None]:
@@ -194,6 +244,12 @@ def score(model: dict, text: str) -> tuple[float, str | None]:
         return best, None
     cats = [(_window_score(c["weights"], c["bias"], best_feats), name) for name, c in model["categories"].items()]
     return best, max(cats)[1]
+
+
+def score_hard(model: dict, text: str) -> tuple[float, str | None]:
+    """(max window margin of the hard-kind head, kind of that window) — as flows.safety_net.HardHead."""
+    hard = model["hard"]
+    return score({"weights": hard["weights"], "bias": hard["bias"], "categories": hard["kinds"]}, text)
 
 
 def folds(items: list[dict]) -> list[int]:
@@ -213,20 +269,26 @@ def folds(items: list[dict]) -> list[int]:
     return out
 
 
-def out_of_fold(items: list[dict]) -> list[tuple[float, str | None]]:
+def out_of_fold(items: list[dict], hard_only: bool = False) \
+        -> tuple[list[tuple[float, str | None]], list[tuple[float, str | None]]]:
+    """Each item's (check score, category) and (hard score, kind) from models that never saw it."""
     fold_of = folds(items)
     scores: list[tuple[float, str | None]] = [(0.0, None)] * len(items)
+    hard: list[tuple[float, str | None]] = [(0.0, None)] * len(items)
     for k in range(FOLDS):
-        model = fit([i for i, f in zip(items, fold_of) if f != k])
+        model = fit([i for i, f in zip(items, fold_of) if f != k], hard_only)
         for n, (i, f) in enumerate(zip(items, fold_of)):
             if f == k:
-                scores[n] = score(model, i["text"])
+                if not hard_only:
+                    scores[n] = score(model, i["text"])
+                hard[n] = score_hard(model, i["text"])
         print(f"fold {k + 1}/{FOLDS} done", file=sys.stderr)
-    return scores
+    return scores, hard
 
 
 def choose_threshold(items: list[dict], scores: list[tuple[float, str | None]], target: float = TARGET) -> float:
-    """The lowest threshold at which no language's benign messages fire above `target`."""
+    """The lowest threshold at which no language's benign messages fire above `target` (the share of a language's
+    benign messages at or above it; with 99 benign messages a language, 0.5 % allows none)."""
     by_lang: dict[str, list[float]] = defaultdict(list)
     for i, (s, _) in zip(items, scores):
         if not i["danger"] and i.get("measured", True):
@@ -237,6 +299,32 @@ def choose_threshold(items: list[dict], scores: list[tuple[float, str | None]], 
         if all(sum(s >= t for s in v) / len(v) <= target for v in by_lang.values()):
             return t
     return math.ceil((candidates[-1] + 1e-9) * 1e5) / 1e5
+
+
+def hard_figures(items: list[dict], hard: list[tuple[float, str | None]], threshold: float, rules: Triage) -> dict:
+    """The hard-kind head out of fold: hard kinds reaching the crisis screen (rules alone, rules + head), benign
+    messages it sends there, and whether it names the right kind where it alone opens the screen."""
+    out: dict[str, dict] = {}
+    rows = []
+    for i, (s, kind) in zip(items, hard):
+        if not i.get("measured", True) or not (i["hard"] or not i["danger"]):
+            continue
+        rows.append((i, rules.assess(i["text"]).tier, s >= threshold, kind))
+    for lang in ["all", *sorted({r[0]["lang"] for r in rows})]:
+        mine = [r for r in rows if lang == "all" or r[0]["lang"] == lang]
+        hard_rows = [r for r in mine if r[0]["hard"]]
+        benign = [r for r in mine if not r[0]["danger"]]
+        alone = [r for r in hard_rows if r[1] != "crisis" and r[2]]
+        out[lang] = {
+            "hard": len(hard_rows), "benign": len(benign),
+            "hard_as_crisis_rules": round(sum(r[1] == "crisis" for r in hard_rows) / len(hard_rows), 3),
+            "hard_as_crisis_head_alone": round(sum(r[2] for r in hard_rows) / len(hard_rows), 3),
+            "hard_as_crisis_rules_and_head": round(sum(r[1] == "crisis" or r[2] for r in hard_rows) / len(hard_rows), 3),
+            "benign_crisis_head_alone": round(sum(r[2] for r in benign) / len(benign), 4),
+            "benign_crisis_rules_and_head": round(sum(r[1] == "crisis" or r[2] for r in benign) / len(benign), 4),
+            "head_kind_right": f"{sum(r[3] == r[0]['hard'] for r in alone)}/{len(alone)}",
+        }
+    return out
 
 
 def figures(items: list[dict], scores: list[tuple[float, str | None]], threshold: float, rules: Triage) -> dict:
@@ -267,39 +355,68 @@ def figures(items: list[dict], scores: list[tuple[float, str | None]], threshold
     return out
 
 
+def rule_traps() -> list[str]:
+    """Every rule's traps (content/safety*.yaml): sentences written to be read as no danger."""
+    spec = Triage.load(ROOT / "content" / "safety.yaml", self_check=False, net=False).spec
+    return [t for cat in spec.categories.values() for rule in cat.rules for t in rule.traps]
+
+
+def trap_floor(model: dict, threshold: float) -> float:
+    """The head's threshold, raised if needed just above every rule trap's score: a trap never reaches the crisis
+    screen through the head (the traps are not trained on; tests/flows/test_triage.py walks them with the net on)."""
+    top = max(score_hard(model, t)[0] for t in rule_traps())
+    return max(threshold, math.ceil((top + 1e-9) * 1e5) / 1e5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["cv", "train"])
     parser.add_argument("--out", type=Path, default=MODEL)
+    parser.add_argument("--hard-only", action="store_true", help="cv of the hard-kind head alone (faster)")
     args = parser.parse_args()
     items = load_items()
-    scores = out_of_fold(items)
-    threshold = choose_threshold(items, scores)
+    scores, hard = out_of_fold(items, args.hard_only and args.what == "cv")
+    hard_threshold = choose_threshold([i for i in items if i["hard"] or not i["danger"]],
+                                      [h for i, h in zip(items, hard) if i["hard"] or not i["danger"]], HARD_TARGET)
     rules = Triage.load(ROOT / "content" / "safety.yaml", self_check=False, net=False)
+    hard_cv = {"threshold": hard_threshold, "target_benign_crisis": HARD_TARGET,
+               "by_language": hard_figures(items, hard, hard_threshold, rules)}
+    if args.hard_only and args.what == "cv":
+        print(json.dumps({"folds": FOLDS, "hard": hard_cv}))
+        return
+    threshold = choose_threshold(items, scores)
     cv = {"folds": FOLDS, "threshold": threshold, "target_benign_check": TARGET,
-          "by_language": figures(items, scores, threshold, rules)}
+          "by_language": figures(items, scores, threshold, rules), "hard": hard_cv}
     if args.what == "cv":
         print(json.dumps(cv))
         return
     model = fit(items)
+    hard_threshold_oof, hard_threshold = hard_threshold, trap_floor(model, hard_threshold)
     data = {
         "version": MODEL_VERSION,
         "features": {"ngrams": list(NGRAMS), "window_words": WINDOW_WORDS, "word_pairs": True},
         "threshold": threshold,
         "bias": model["bias"],
         "trained_on": file_hashes(),
-        "trained": {"items": len(items), "option_labels": sum(not i.get("measured", True) for i in items), "danger": sum(i["danger"] for i in items), "C": C, "keep": KEEP,
-                    "category_keep": CAT_KEEP},
+        "trained": {"items": len(items), "option_labels": sum(not i.get("measured", True) for i in items),
+                    "danger": sum(i["danger"] for i in items), "C": C, "keep": KEEP, "category_keep": CAT_KEEP,
+                    "hard": sum(bool(i["hard"]) for i in items), "hard_C": HARD_C, "hard_keep": HARD_KEEP},
         "cv": {lang: {k: v for k, v in f.items() if k in ("recall_net_alone", "recall_rules_and_net",
                                                            "benign_check_net_alone", "benign_check_rules_and_net")}
                for lang, f in cv["by_language"].items()},
+        "hard_cv": {lang: {k: v for k, v in f.items() if k in ("hard_as_crisis_head_alone",
+                                                                "hard_as_crisis_rules_and_head",
+                                                                "benign_crisis_head_alone")}
+                    for lang, f in hard_cv["by_language"].items()},
         "categories": model["categories"],
+        "hard": {**model["hard"], "threshold": hard_threshold, "threshold_out_of_fold": hard_threshold_oof},
         "weights": model["weights"],
     }
     args.out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False) + "\n",
                         encoding="utf-8")
     print(json.dumps({"wrote": str(args.out.relative_to(ROOT)), "bytes": args.out.stat().st_size,
-                      "features": len(model["weights"]), "threshold": threshold, "cv": cv}))
+                      "features": len(model["weights"]), "threshold": threshold,
+                      "hard_features": len(model["hard"]["weights"]), "hard_threshold": hard_threshold, "cv": cv}))
 
 
 if __name__ == "__main__":

@@ -265,7 +265,8 @@ class Triage:
 
     def __init__(self, spec: SafetyFile, net: NetModel | None = None, *, gated: bool = True) -> None:
         self.spec = spec
-        # The learned net (content/safety/model.json): lifts an `ok` to `check`, never further, never lower.
+        # The learned net (content/safety/model.json): lifts an `ok` to `check`, and its hard-kind head an `ok` or a
+        # `check` to `crisis`; never lower.
         self.net = net
         self.normaliser = Normaliser(spec.normalise)
         # Text is matched with accents folded, so patterns are too ("preñada" would otherwise never match).
@@ -353,11 +354,16 @@ class Triage:
                 ruled_out.update(rule.suppress)
             categories = tuple(c for c in found if c not in ruled_out)
             if categories:
+                if tier == "check" and self.net is not None and (hard := self.net.crisis(text)):
+                    return _hard_verdict(hard, categories[:1], kinds)  # the hard-kind head opens the crisis screen
                 # A check names only what matters most; a crisis names everything, for the lines of each.
                 return Verdict(tier, categories if tier == "crisis" else categories[:1], tuple(kinds))
         if self.net is not None:
-            # Only what the rules read `ok` reaches the net, and it can only ask: it never opens the crisis
-            # screen, and never changes what a rule decided.
+            # Only what the rules read `ok` (or, for the hard head, `check`) reaches the net. Its hard-kind head
+            # may open the crisis screen (strangulation, threats to kill, weapons, injuries or overdoses now); its
+            # check part can only ask. Neither ever lowers what a rule decided.
+            if hard := self.net.crisis(text):
+                return _hard_verdict(hard, (), [])
             category = self.net.check(text)
             if category is not None:
                 # Its category is a guess (right about half the time on held-out sets): `unsure` tells the crisis
@@ -374,6 +380,13 @@ class Triage:
         """Ids of every rule that matches, for content maintenance."""
         prepared = self.prepare(text)
         return [r.id for cat in PRECEDENCE for r in self._rules[cat] if _compile(fold_accents(r.pattern)).search(prepared)]
+
+
+def _hard_verdict(hard: tuple[str, str], categories: tuple[str, ...], kinds: list[str]) -> Verdict:
+    """The crisis verdict of the net's hard-kind head: its category and kind, with a rule's check category."""
+    category, kind = hard
+    return Verdict("crisis", tuple(c for c in PRECEDENCE if c == category or c in categories),
+                   tuple(dict.fromkeys((kind, *kinds))))
 
 
 class LanguageFile(BaseModel):

@@ -1,8 +1,11 @@
-"""The learned `check` net: character n-grams and a linear model, scored in pure Python.
+"""The learned `check` net and its hard-kind head: character n-grams and linear models, scored in pure Python.
 
 The rules in content/safety*.yaml fit the wordings they were written from; this net is the wide, misspelling-
-tolerant, multilingual catch under them. It only ever lifts a message the rules read `ok` to `check` (are you safe
-right now?): never to the crisis screen, never lowering a rule's verdict (flows/safety.py decides that).
+tolerant, multilingual catch under them. Its check part only ever lifts a message the rules read `ok` to `check`
+(are you safe right now?). Its hard-kind head (`HardHead`, model version 2) may open the crisis screen, and only for
+the kinds that must never wait on a question (strangulation, threats to kill, weapons, injuries or overdoses now),
+with a threshold set so that out of fold at most 0.5 % of benign messages in any language reach it; it lifts an
+`ok` or a rule's `check` to `crisis`, never lowers a verdict (flows/safety.py decides that).
 
 The model is data (content/safety/model.json), trained offline by `python benchmarks/triage_net.py train` from the
 labelled sets in tests/data. Scoring: the text is folded as the rules fold it (lower case, accents, zero-width,
@@ -26,7 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2  # 2: with the hard-kind head (`hard`); a version-1 file (the check net alone) still reads
+VERSIONS = (1, 2)
+# The kinds the hard head may open the crisis screen for, and the category each is shown under.
+HARD_KINDS = {"strangulation": "violence", "threat_to_kill": "violence", "weapon": "violence",
+              "injury_now": "immediate_danger", "overdose_now": "self_harm"}
 NGRAMS = (3, 6)  # smallest and largest character n-gram (3-6 beat 2-5 and 1-4 in cross-validation)
 WINDOW_WORDS = 30  # a run-on sentence longer than this is scored in overlapping windows of this many words
 WINDOW_STEP = 15
@@ -82,6 +89,12 @@ def windows(text: str) -> list[list[str]]:
     return out
 
 
+@functools.lru_cache(maxsize=4)
+def _windows_of(text: str) -> tuple[tuple[str, ...], ...]:
+    """windows(text), remembered for the last few messages: the hard head and the check net read the same."""
+    return tuple(tuple(w) for w in windows(text))
+
+
 @functools.lru_cache(maxsize=65536)
 def word_grams(word: str) -> tuple[str, ...]:
     """Character n-grams of one word with its boundaries: 'hit' → ' hi', 'hit', 'it ', ' hit', 'hit ', ' hit '."""
@@ -111,20 +124,12 @@ def window_features(words: list[str]) -> dict[str, float]:
     return {f: c * scale for f, c in counts.items()}
 
 
-@dataclass(frozen=True)
-class NetModel:
-    """Weights for the kept features, a bias and the threshold above which a window asks `check`.
-
-    `categories` names, for each, a small set of weights of its own: the check names the category whose
-    score is highest (what the crisis screen would show lines for if the person says they are not safe).
-    """
+class _Linear:
+    """A linear model over window features: `weights`, `bias` and a cache of each word's part."""
 
     weights: dict[str, float]
     bias: float
-    threshold: float
-    categories: dict[str, tuple[dict[str, float], float]]
-    info: dict[str, Any]
-    _words: dict[str, tuple[float, int]] = field(default_factory=dict, repr=False, compare=False)
+    _words: dict[str, tuple[float, int]]
 
     def word_part(self, word: str) -> tuple[float, int]:
         """(sum of the weights of the word's n-grams, how many n-grams it has): the score is linear in counts, so
@@ -139,8 +144,8 @@ class NetModel:
             self._words[word] = part
         return part
 
-    def window_score(self, words: list[str]) -> float:
-        """The danger margin (logit) of one window: bias + sum(weight * count) / sqrt(total count)."""
+    def window_score(self, words: list[str] | tuple[str, ...]) -> float:
+        """The margin (logit) of one window: bias + sum(weight * count) / sqrt(total count)."""
         w = self.weights
         weighted = 0.0
         total = len(words) - 1 if words else 0  # one word pair between each two words
@@ -154,24 +159,81 @@ class NetModel:
             return self.bias
         return self.bias + weighted / math.sqrt(total)
 
-    def best_window(self, text: str) -> tuple[float, list[str]]:
-        best: tuple[float, list[str]] = (-math.inf, [])
-        for words in windows(text):
+    def best_window(self, text: str) -> tuple[float, tuple[str, ...]]:
+        best: tuple[float, tuple[str, ...]] = (-math.inf, ())
+        for words in _windows_of(text):
             score = self.window_score(words)
             if score > best[0]:
                 best = (score, words)
         return best
 
     def score(self, text: str) -> float:
-        """The highest window's danger margin; -inf for a message with no words."""
+        """The highest window's margin; -inf for a message with no words."""
         return self.best_window(text)[0]
 
-    def category(self, words: list[str]) -> str:
+
+def _argmax(models: dict[str, tuple[dict[str, float], float]], words: list[str] | tuple[str, ...]) -> str:
+    feats = window_features(list(words))
+    scored = [(bias + sum(ws.get(f, 0.0) * v for f, v in feats.items()), name)
+              for name, (ws, bias) in models.items()]
+    return max(scored)[1]
+
+
+@dataclass(frozen=True)
+class HardHead(_Linear):
+    """Hard kinds (HARD_KINDS) against everything else, and which kind: may open the crisis screen."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+    kinds: dict[str, tuple[dict[str, float], float]]
+    _words: dict[str, tuple[float, int]] = field(default_factory=dict, repr=False, compare=False)
+
+    def crisis(self, text: str) -> tuple[str, str] | None:
+        """(category, kind) when the message's most dangerous window that reads like language crosses the
+        threshold, else None. A window of one word or pair typed over and over ("he said he said …", a 7,000-letter
+        "sooo…") is left out: its few n-grams carry counts no training message had, and the head may not open the
+        crisis screen on noise (the rules and the check net still read it)."""
+        best: tuple[float, tuple[str, ...]] = (-math.inf, ())
+        for words in _windows_of(text):
+            if not _like_language(words):
+                continue
+            score = self.window_score(words)
+            if score > best[0]:
+                best = (score, words)
+        if best[0] < self.threshold:
+            return None
+        kind = _argmax(self.kinds, best[1])
+        return HARD_KINDS[kind], kind
+
+
+def _like_language(words: tuple[str, ...] | list[str]) -> bool:
+    """No word longer than 40 letters, and at least a quarter of the words distinct in a window of 8 or more."""
+    if any(len(w) > 40 for w in words):
+        return False
+    return len(words) < 8 or len(set(words)) * 4 >= len(words)
+
+
+@dataclass(frozen=True)
+class NetModel(_Linear):
+    """Weights for the kept features, a bias and the threshold above which a window asks `check`.
+
+    `categories` names, for each, a small set of weights of its own: the check names the category whose
+    score is highest (what the crisis screen would show lines for if the person says they are not safe).
+    `hard` is the hard-kind head (None in a version-1 file).
+    """
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+    categories: dict[str, tuple[dict[str, float], float]]
+    info: dict[str, Any]
+    hard: HardHead | None = None
+    _words: dict[str, tuple[float, int]] = field(default_factory=dict, repr=False, compare=False)
+
+    def category(self, words: list[str] | tuple[str, ...]) -> str:
         """The category whose weights score this window highest."""
-        feats = window_features(words)
-        scored = [(bias + sum(ws.get(f, 0.0) * v for f, v in feats.items()), cat)
-                  for cat, (ws, bias) in self.categories.items()]
-        return max(scored)[1]
+        return _argmax(self.categories, words)
 
     def check(self, text: str) -> str | None:
         """The category to ask about when the message crosses the threshold, else None."""
@@ -179,6 +241,10 @@ class NetModel:
         if score < self.threshold:
             return None
         return self.category(words)
+
+    def crisis(self, text: str) -> tuple[str, str] | None:
+        """(category, kind) when the hard-kind head opens the crisis screen for this message, else None."""
+        return self.hard.crisis(text) if self.hard is not None else None
 
 
 def _problem(where: str, what: str) -> NetModelError:
@@ -205,8 +271,9 @@ def parse_model(raw: Any, known_categories: tuple[str, ...]) -> NetModel:
     """Validate a decoded model.json (raises NetModelError naming the file and the field)."""
     if not isinstance(raw, dict):
         raise _problem("file", "must be a JSON object")
-    if raw.get("version") != MODEL_VERSION:
-        raise _problem("version", f"unsupported version {raw.get('version')!r} (this code reads {MODEL_VERSION})")
+    if raw.get("version") not in VERSIONS:
+        raise _problem("version", f"unsupported version {raw.get('version')!r} (this code reads "
+                                  f"{', '.join(map(str, VERSIONS))})")
     features = raw.get("features")
     if not isinstance(features, dict) or features.get("ngrams") != list(NGRAMS) \
             or features.get("window_words") != WINDOW_WORDS or features.get("word_pairs") is not True:
@@ -229,8 +296,37 @@ def parse_model(raw: Any, known_categories: tuple[str, ...]) -> NetModel:
         except NetModelError:
             raise _problem(f"categories.{cat}.bias", "must be a finite number") from None
         categories[cat] = (ws, cb)
+    hard = _hard(raw.get("hard")) if raw["version"] >= 2 else None
     info = {k: raw.get(k) for k in ("trained_on", "cv", "trained")}
-    return NetModel(weights, bias, threshold, categories, info)
+    return NetModel(weights, bias, threshold, categories, info, hard)
+
+
+def _hard(raw: Any) -> HardHead:
+    """The hard-kind head: {weights, bias, threshold, kinds: {KIND: {weights, bias}} for every HARD_KINDS}."""
+    if not isinstance(raw, dict):
+        raise _problem("hard", "must be {weights, bias, threshold, kinds} (version 2 has the hard-kind head)")
+    weights = _weights(raw.get("weights"), "hard.weights")
+    numbers = {}
+    for key in ("bias", "threshold"):
+        try:
+            numbers[key] = _number(raw, key)
+        except NetModelError:
+            raise _problem(f"hard.{key}", "must be a finite number") from None
+    kinds = raw.get("kinds")
+    if not isinstance(kinds, dict) or set(kinds) != set(HARD_KINDS):
+        raise _problem("hard.kinds", f"must have exactly {', '.join(sorted(HARD_KINDS))}")
+    models: dict[str, tuple[dict[str, float], float]] = {}
+    for kind in HARD_KINDS:
+        entry = kinds[kind]
+        if not isinstance(entry, dict):
+            raise _problem(f"hard.kinds.{kind}", "must be {weights: …, bias: …}")
+        ws = _weights(entry.get("weights"), f"hard.kinds.{kind}.weights")
+        try:
+            kb = _number(entry, "bias")
+        except NetModelError:
+            raise _problem(f"hard.kinds.{kind}.bias", "must be a finite number") from None
+        models[kind] = (ws, kb)
+    return HardHead(weights, numbers["bias"], numbers["threshold"], models)
 
 
 def load_model(path: str | Path, known_categories: tuple[str, ...]) -> NetModel:

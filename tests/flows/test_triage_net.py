@@ -1,4 +1,5 @@
-"""The learned `check` net (flows/safety_net.py, content/safety/model.json): loads, is checked, only ever asks."""
+"""The learned net (flows/safety_net.py, content/safety/model.json): loads, is checked; its check part only asks,
+its hard-kind head opens the crisis screen only for the hard kinds, and neither ever lowers a rule's verdict."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 from flows.safety import SafetyContentError, Triage, check_net_file
-from flows.safety_net import fold, load_model, windows
+from flows.safety_net import HARD_KINDS, fold, load_model, windows
 from tests.conftest import ROOT
 
 SAFETY = ROOT / "content" / "safety.yaml"
@@ -32,6 +33,26 @@ MISSED_BY_RULES = [
     "il m a frappe hier soir",
 ]
 
+# Hard kinds worded or misspelt so that no rule sends them to the crisis screen (checked against the rules alone
+# when written), which the hard-kind head does send there: (text, category, kind).
+HARD_MISSED_BY_RULES = [
+    ("he said he will make sure nobody finds me", "violence", "threat_to_kill"),
+    ("he showed me the knife and smiled", "violence", "weapon"),
+]
+# Everyday hyperbole and questions near the hard kinds (issue 13's false alarms): never the crisis screen.
+EVERYDAY_NEAR_MISSES = [
+    "my boss would kill me if he knew i was job hunting",
+    "he beat me to the promotion",
+    "what's the lethal dose of chocolate for a dog",
+    "my mum smothers me with attention",
+    "she's gonna strangle me when she sees the state of the kitchen haha",
+    "took my pills this morning like the doctor said",
+    "he killed it at the gig last night",
+    "he said he will phone me tonight",  # plans worded like threats (benchmarks/triage_net_neutral.yaml)
+    "she said she will text me later",
+    "my husband said he will take me out for my birthday",
+]
+
 
 @pytest.fixture(scope="module")
 def both() -> tuple[Triage, Triage]:
@@ -47,7 +68,22 @@ def test_the_model_loads_with_its_threshold_and_training_record(both: tuple[Tria
     raw = json.loads(MODEL.read_text(encoding="utf-8"))
     assert raw["threshold"] == net.threshold
     assert "triage_r5_holdout.yaml" not in raw["trained_on"]  # the round-5 holdout is never trained on
+    assert not [name for name in raw["trained_on"] if name.startswith("triage_r6") and "holdout" in name]
     assert "triage_r4_holdout.yaml" in raw["trained_on"]
+    assert raw["version"] == 2 and net.hard is not None and set(net.hard.kinds) == set(HARD_KINDS)
+    assert raw["hard"]["threshold"] == net.hard.threshold > net.hard.bias
+    assert raw["hard_cv"]["all"]["benign_crisis_head_alone"] <= 0.005  # chosen out of fold, every language
+
+
+def test_later_rounds_holdouts_are_never_trained_on() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import triage_net
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    never = triage_net._never_trained_on
+    assert never("triage_r5_holdout.yaml") and never("triage_r6_holdout.yaml") and never("triage_r12_holdout_es.yaml")
+    assert not never("triage_r4_holdout.yaml") and not never("triage_r5.yaml") and not never("triage_r6.yaml")
 
 
 def _content_copy(tmp_path: Path, model: str) -> Path:
@@ -63,6 +99,10 @@ def _content_copy(tmp_path: Path, model: str) -> Path:
     (lambda m: {**m, "features": {**m["features"], "ngrams": [1, 4]}}, "features"),
     (lambda m: {**m, "weights": {"abc": None}}, "weights"),
     (lambda m: {k: v for k, v in m.items() if k != "categories"}, "categories"),
+    (lambda m: {k: v for k, v in m.items() if k != "hard"}, "hard"),
+    (lambda m: {**m, "hard": {**m["hard"], "threshold": None}}, "hard.threshold"),
+    (lambda m: {**m, "hard": {**m["hard"], "kinds": {"weapon": m["hard"]["kinds"]["weapon"]}}}, "hard.kinds"),
+    (lambda m: {**m, "hard": {**m["hard"], "weights": {"abc": "x"}}}, "hard.weights"),
 ])
 def test_a_broken_model_stops_the_load_with_one_line_naming_the_file(tmp_path: Path, change, where: str) -> None:
     good = json.loads(MODEL.read_text(encoding="utf-8"))
@@ -87,6 +127,15 @@ def test_a_model_that_is_not_json_is_named_by_content_check_and_triage(tmp_path:
     assert out.stderr.strip().splitlines()[-1].endswith("safety/model.json: file: JSONDecodeError")
 
 
+def test_a_version_1_file_is_the_check_net_alone(tmp_path: Path) -> None:
+    good = json.loads(MODEL.read_text(encoding="utf-8"))
+    old = {k: v for k, v in good.items() if k not in ("hard", "hard_cv")} | {"version": 1}
+    root = _content_copy(tmp_path, json.dumps(old))
+    triage = Triage.load(root / "safety.yaml", self_check=False)
+    assert triage.net is not None and triage.net.hard is None and triage.net.crisis("he chokked me") is None
+    assert triage.assess("he chokked me").tier == "check"
+
+
 def test_without_a_model_file_the_rules_work_alone(tmp_path: Path) -> None:
     root = tmp_path / "content"
     shutil.copytree(ROOT / "content", root)
@@ -103,24 +152,48 @@ def _all_texts() -> list[str]:
     return texts
 
 
-def test_the_net_never_lowers_or_changes_a_rule_verdict_and_only_asks(both: tuple[Triage, Triage]) -> None:
+def test_the_net_never_lowers_a_rule_verdict_and_opens_the_crisis_screen_only_for_hard_kinds(
+        both: tuple[Triage, Triage]) -> None:
     with_net, rules = both
-    lifted = 0
+    lifted = {"check": 0, "crisis": 0}
     for text in _all_texts():
         before, after = rules.assess(text), with_net.assess(text)
-        if before.tier != "ok":
-            assert after == before, text  # a crisis stays the same crisis, a rule's check the same check
+        if before.tier == "crisis":
+            assert after == before, text  # a crisis stays the same crisis
+        elif after.tier == "crisis":  # only the hard-kind head, with its kind and that kind's category
+            hard = with_net.net.crisis(text)
+            assert hard is not None, text
+            category, kind = hard
+            assert HARD_KINDS[kind] == category and kind in after.kinds and category in after.categories, text
+            assert set(before.categories) <= set(after.categories), text  # a rule's check category is kept
+            lifted["crisis"] += 1
+        elif before.tier == "check":
+            assert after == before, text  # a rule's check stays the same check
         else:
-            assert after.tier in ("ok", "check"), text  # the net can only ask
-            lifted += after.tier == "check"
-    assert lifted > 0  # the net does reach some messages
+            assert after.tier in ("ok", "check"), text
+            lifted["check"] += after.tier == "check"
+    assert lifted["check"] > 0 and lifted["crisis"] > 0  # both parts of the net reach some messages
 
 
 @pytest.mark.parametrize("text", MISSED_BY_RULES)
 def test_the_net_asks_about_danger_no_rule_catches(both: tuple[Triage, Triage], text: str) -> None:
     with_net, rules = both
     assert rules.assess(text).tier == "ok"
-    assert with_net.assess(text).tier == "check"
+    assert with_net.assess(text).tier in ("check", "crisis")
+
+
+@pytest.mark.parametrize("text,category,kind", HARD_MISSED_BY_RULES)
+def test_the_hard_head_opens_the_crisis_screen_for_hard_kinds_no_rule_catches(
+        both: tuple[Triage, Triage], text: str, category: str, kind: str) -> None:
+    with_net, rules = both
+    assert rules.assess(text).tier != "crisis"
+    verdict = with_net.assess(text)
+    assert verdict.tier == "crisis" and verdict.category == category and kind in verdict.kinds
+
+
+@pytest.mark.parametrize("text", EVERYDAY_NEAR_MISSES)
+def test_the_hard_head_leaves_everyday_hyperbole_alone(both: tuple[Triage, Triage], text: str) -> None:
+    assert both[0].net.crisis(text) is None and both[0].assess(text).tier != "crisis"
 
 
 def test_a_danger_line_buried_in_long_venting_is_still_found(both: tuple[Triage, Triage]) -> None:
@@ -131,6 +204,9 @@ def test_a_danger_line_buried_in_long_venting_is_still_found(both: tuple[Triage,
     assert net.check(filler) is None
     assert net.check(filler + line + ". " + filler) is not None
     assert net.score(filler + line + ". " + filler) == pytest.approx(net.score(line))
+    hard = HARD_MISSED_BY_RULES[0][0]
+    assert net.crisis(filler) is None
+    assert net.crisis(filler + hard + ". " + filler) == net.crisis(hard) is not None
 
 
 def test_scores_are_deterministic_across_loads(both: tuple[Triage, Triage]) -> None:
@@ -154,6 +230,10 @@ def test_the_training_scorer_and_the_bot_scorer_agree(both: tuple[Triage, Triage
         assert score == pytest.approx(net.score(text), abs=1e-9)
         if score >= net.threshold:
             assert category == net.check(text)
+        hard, kind = triage_net.score_hard(raw, text)
+        assert hard == pytest.approx(net.hard.score(text), abs=1e-9)
+        if hard >= net.hard.threshold:
+            assert (HARD_KINDS[kind], kind) == net.crisis(text)
 
 
 @pytest.mark.parametrize("raw,words", [

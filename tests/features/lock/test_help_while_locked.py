@@ -13,7 +13,7 @@ from tests.support.lock import PIN, is_locked, lock_row, on_pad, set_pin
 from tests.support.people import agree, agreed
 
 STRANGLED = "he choked me last night"
-CHECK = "he knows where i live now"  # a `tier: check` example in content/safety.yaml
+CHECK = "she says she knows where i work"  # a `tier: check` example in content/safety.yaml
 
 
 @pytest.fixture
