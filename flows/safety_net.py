@@ -287,18 +287,21 @@ def parse_model(raw: Any, known_categories: tuple[str, ...]) -> NetModel:
         raise _problem("categories", f"must have exactly {', '.join(sorted(known_categories))}")
     categories: dict[str, tuple[dict[str, float], float]] = {}
     for cat in known_categories:
-        entry = cats[cat]
-        if not isinstance(entry, dict):
-            raise _problem(f"categories.{cat}", "must be {weights: …, bias: …}")
-        ws = _weights(entry.get("weights"), f"categories.{cat}.weights")
-        try:
-            cb = _number(entry, "bias")
-        except NetModelError:
-            raise _problem(f"categories.{cat}.bias", "must be a finite number") from None
-        categories[cat] = (ws, cb)
+        categories[cat] = _weighted(cats[cat], f"categories.{cat}")
     hard = _hard(raw.get("hard")) if raw["version"] >= 2 else None
     info = {k: raw.get(k) for k in ("trained_on", "cv", "trained")}
     return NetModel(weights, bias, threshold, categories, info, hard)
+
+
+def _weighted(entry: Any, where: str) -> tuple[dict[str, float], float]:
+    """A small model of its own ({weights, bias}) for one category or one kind."""
+    if not isinstance(entry, dict):
+        raise _problem(where, "must be {weights: …, bias: …}")
+    weights = _weights(entry.get("weights"), f"{where}.weights")
+    try:
+        return weights, _number(entry, "bias")
+    except NetModelError:
+        raise _problem(f"{where}.bias", "must be a finite number") from None
 
 
 def _hard(raw: Any) -> HardHead:
@@ -317,15 +320,7 @@ def _hard(raw: Any) -> HardHead:
         raise _problem("hard.kinds", f"must have exactly {', '.join(sorted(HARD_KINDS))}")
     models: dict[str, tuple[dict[str, float], float]] = {}
     for kind in HARD_KINDS:
-        entry = kinds[kind]
-        if not isinstance(entry, dict):
-            raise _problem(f"hard.kinds.{kind}", "must be {weights: …, bias: …}")
-        ws = _weights(entry.get("weights"), f"hard.kinds.{kind}.weights")
-        try:
-            kb = _number(entry, "bias")
-        except NetModelError:
-            raise _problem(f"hard.kinds.{kind}.bias", "must be a finite number") from None
-        models[kind] = (ws, kb)
+        models[kind] = _weighted(kinds[kind], f"hard.kinds.{kind}")
     return HardHead(weights, numbers["bias"], numbers["threshold"], models)
 
 
