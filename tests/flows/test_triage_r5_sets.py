@@ -1,113 +1,44 @@
 """Round-5 labelled triage sets (issues 13 and 18): their SHAPE only.
 
-The sets were written before any rule change by an author who never read the rules. This file checks that
-they are well formed -- labels, categories and kinds valid, every language carrying every label, the tuning
-and holdout sides disjoint from each other and from every earlier set -- and deliberately measures nothing
-about the detector: figures belong to whoever evaluates the holdout, once.
+The sets were written before any rule change by an author who never read the rules. The checks
+(tests/support/labelled_sets.py) deliberately measure nothing about the detector: figures belong to whoever
+evaluates the holdout, once.
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-
 import pytest
-import yaml
 
-from tests.conftest import ROOT
+from tests.support import labelled_sets as sets
 
-DATA = ROOT / "tests" / "data"
-TUNING, HOLDOUT = "triage_r5.yaml", "triage_r5_holdout.yaml"
-LANGS = ("en", "es", "fr", "de", "it", "nl", "pt", "hi")
-LABELS = {"crisis", "check", "ok"}
-CATEGORIES = {"violence", "immediate_danger", "self_harm", "child_at_risk", "sexual_violence"}
-HARD = {"strangulation", "threat_to_kill", "weapon", "injury_now", "overdose_now"}
-KINDS = HARD | {"child_self"}
+ROUND = sets.Round("triage_r5.yaml", "triage_r5_holdout.yaml", frozenset(sets.HARD | {"child_self"}))
 
 
-def _items(name: str) -> list[dict]:
-    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))["items"]
-
-
-def _key(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
-
-
-def _texts_anywhere(node: object) -> set[str]:
-    """Every string stored under a `text` key, whatever the file's layout."""
-    found: set[str] = set()
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "text" and isinstance(value, str):
-                found.add(_key(value))
-            else:
-                found |= _texts_anywhere(value)
-    elif isinstance(node, list):
-        for value in node:
-            found |= _texts_anywhere(value)
-    return found
-
-
-@pytest.mark.parametrize("name", [TUNING, HOLDOUT])
+@pytest.mark.parametrize("name", ROUND.files)
 def test_every_item_is_well_formed(name: str) -> None:
-    for item in _items(name):
-        assert set(item) <= {"text", "label", "categories", "lang", "kind"}, item
-        assert isinstance(item["text"], str) and item["text"].strip(), item
-        assert item["label"] in LABELS, item
-        assert item["lang"] in LANGS, item
-        if item["label"] == "ok":
-            assert "categories" not in item and "kind" not in item, item
-            continue
-        cats = item["categories"]
-        assert cats and set(cats) <= CATEGORIES and len(set(cats)) == len(cats), item
-        if "kind" in item:
-            assert item["kind"] in KINDS, item
-        if item["label"] == "check":
-            assert item.get("kind") not in HARD, item  # a hard kind must reach the crisis screen, never only check
+    sets.assert_well_formed(ROUND.items(name), ROUND.kinds)
 
 
-@pytest.mark.parametrize("name", [TUNING, HOLDOUT])
+@pytest.mark.parametrize("name", ROUND.files)
 def test_every_language_has_every_label_category_and_kind(name: str) -> None:
-    items = _items(name)
-    assert {i["lang"] for i in items} == set(LANGS)
-    for lang in LANGS:
-        mine = [i for i in items if i["lang"] == lang]
-        assert {i["label"] for i in mine} == LABELS, lang
-        crisis = [i for i in mine if i["label"] == "crisis"]
-        assert {c for i in crisis for c in i["categories"]} == CATEGORIES, lang
-        assert {i.get("kind") for i in crisis} >= KINDS, lang
+    sets.assert_every_language_has_every_label_category_and_kind(ROUND.items(name), ROUND.kinds)
 
 
 def test_no_text_repeats_within_or_across_the_two_files() -> None:
-    counts = Counter(_key(i["text"]) for name in (TUNING, HOLDOUT) for i in _items(name))
-    assert [text for text, n in counts.items() if n > 1] == []
+    sets.assert_no_text_repeats(ROUND)
 
 
 def test_round5_shares_no_text_with_any_earlier_set() -> None:
-    mine = {_key(i["text"]) for name in (TUNING, HOLDOUT) for i in _items(name)}
-    for path in sorted(DATA.glob("*.yaml")):
-        if path.name in (TUNING, HOLDOUT):
-            continue
-        overlap = sorted(mine & _texts_anywhere(yaml.safe_load(path.read_text(encoding="utf-8"))))
-        assert overlap == [], path.name  # names only the round-5 texts that repeat, never the earlier sets' others
+    sets.assert_no_text_in_any_other_set(ROUND)
 
 
 def test_holdout_is_every_third_item_of_each_language_and_label() -> None:
-    tuning, holdout = Counter(), Counter()
-    for item in _items(TUNING):
-        tuning[item["lang"], item["label"]] += 1
-    for item in _items(HOLDOUT):
-        holdout[item["lang"], item["label"]] += 1
-    for lang in LANGS:
-        for label in LABELS:
-            total = tuning[lang, label] + holdout[lang, label]
-            assert holdout[lang, label] == total // 3, (lang, label)
+    sets.assert_holdout_is_every_third(ROUND)
 
 
 def test_english_and_spanish_are_the_large_sets() -> None:
-    both = _items(TUNING) + _items(HOLDOUT)
-    sizes = Counter((i["lang"], i["label"]) for i in both)
+    sizes = sets.sizes(ROUND)
     for lang in ("en", "es"):
         assert sizes[lang, "crisis"] >= 150 and sizes[lang, "check"] >= 50 and sizes[lang, "ok"] >= 150, lang
-    for lang in LANGS:
+    for lang in sets.LANGS:
         assert sizes[lang, "crisis"] >= 40 and sizes[lang, "check"] >= 10 and sizes[lang, "ok"] >= 40, lang
