@@ -27,7 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 MODEL_VERSION = 2  # 2: with the hard-kind head (`hard`); a version-1 file (the check net alone) still reads
 VERSIONS = (1, 2)
@@ -159,9 +159,13 @@ class _Linear:
             return self.bias
         return self.bias + weighted / math.sqrt(total)
 
-    def best_window(self, text: str) -> tuple[float, tuple[str, ...]]:
+    def best_window(self, text: str, admit: Callable[[tuple[str, ...]], bool] | None = None) \
+            -> tuple[float, tuple[str, ...]]:
+        """The highest-scoring window (of those `admit` lets through) and its margin; (-inf, ()) if none."""
         best: tuple[float, tuple[str, ...]] = (-math.inf, ())
         for words in _windows_of(text):
+            if admit is not None and not admit(words):
+                continue
             score = self.window_score(words)
             if score > best[0]:
                 best = (score, words)
@@ -194,16 +198,10 @@ class HardHead(_Linear):
         threshold, else None. A window of one word or pair typed over and over ("he said he said …", a 7,000-letter
         "sooo…") is left out: its few n-grams carry counts no training message had, and the head may not open the
         crisis screen on noise (the rules and the check net still read it)."""
-        best: tuple[float, tuple[str, ...]] = (-math.inf, ())
-        for words in _windows_of(text):
-            if not _like_language(words):
-                continue
-            score = self.window_score(words)
-            if score > best[0]:
-                best = (score, words)
-        if best[0] < self.threshold:
+        score, words = self.best_window(text, admit=_like_language)
+        if score < self.threshold:
             return None
-        kind = _argmax(self.kinds, best[1])
+        kind = _argmax(self.kinds, words)
         return HARD_KINDS[kind], kind
 
 
@@ -260,10 +258,11 @@ def _weights(raw: Any, where: str) -> dict[str, float]:
     return {k: float(v) for k, v in raw.items()}
 
 
-def _number(raw: dict, key: str) -> float:
+def _number(raw: dict, key: str, within: str = "") -> float:
+    """raw[key] as a float; `within` prefixes the field named in the error ("hard." → "hard.bias")."""
     value = raw.get(key)
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-        raise _problem(key, "must be a finite number")
+        raise _problem(within + key, "must be a finite number")
     return float(value)
 
 
@@ -282,26 +281,24 @@ def parse_model(raw: Any, known_categories: tuple[str, ...]) -> NetModel:
     weights = _weights(raw.get("weights"), "weights")
     bias = _number(raw, "bias")
     threshold = _number(raw, "threshold")
-    cats = raw.get("categories")
-    if not isinstance(cats, dict) or set(cats) != set(known_categories):
-        raise _problem("categories", f"must have exactly {', '.join(sorted(known_categories))}")
-    categories: dict[str, tuple[dict[str, float], float]] = {}
-    for cat in known_categories:
-        categories[cat] = _weighted(cats[cat], f"categories.{cat}")
+    categories = _models(raw.get("categories"), known_categories, "categories")
     hard = _hard(raw.get("hard")) if raw["version"] >= 2 else None
     info = {k: raw.get(k) for k in ("trained_on", "cv", "trained")}
     return NetModel(weights, bias, threshold, categories, info, hard)
 
 
-def _weighted(entry: Any, where: str) -> tuple[dict[str, float], float]:
-    """A small model of its own ({weights, bias}) for one category or one kind."""
-    if not isinstance(entry, dict):
-        raise _problem(where, "must be {weights: …, bias: …}")
-    weights = _weights(entry.get("weights"), f"{where}.weights")
-    try:
-        return weights, _number(entry, "bias")
-    except NetModelError:
-        raise _problem(f"{where}.bias", "must be a finite number") from None
+def _models(raw: Any, names: Iterable[str], where: str) -> dict[str, tuple[dict[str, float], float]]:
+    """A small model ({weights, bias}) for each of `names`, exactly: the categories, or the hard head's kinds."""
+    if not isinstance(raw, dict) or set(raw) != set(names):
+        raise _problem(where, f"must have exactly {', '.join(sorted(names))}")
+    models = {}
+    for name in names:
+        entry = raw[name]
+        if not isinstance(entry, dict):
+            raise _problem(f"{where}.{name}", "must be {weights: …, bias: …}")
+        models[name] = (_weights(entry.get("weights"), f"{where}.{name}.weights"),
+                        _number(entry, "bias", f"{where}.{name}."))
+    return models
 
 
 def _hard(raw: Any) -> HardHead:
@@ -309,19 +306,8 @@ def _hard(raw: Any) -> HardHead:
     if not isinstance(raw, dict):
         raise _problem("hard", "must be {weights, bias, threshold, kinds} (version 2 has the hard-kind head)")
     weights = _weights(raw.get("weights"), "hard.weights")
-    numbers = {}
-    for key in ("bias", "threshold"):
-        try:
-            numbers[key] = _number(raw, key)
-        except NetModelError:
-            raise _problem(f"hard.{key}", "must be a finite number") from None
-    kinds = raw.get("kinds")
-    if not isinstance(kinds, dict) or set(kinds) != set(HARD_KINDS):
-        raise _problem("hard.kinds", f"must have exactly {', '.join(sorted(HARD_KINDS))}")
-    models: dict[str, tuple[dict[str, float], float]] = {}
-    for kind in HARD_KINDS:
-        models[kind] = _weighted(kinds[kind], f"hard.kinds.{kind}")
-    return HardHead(weights, numbers["bias"], numbers["threshold"], models)
+    return HardHead(weights, _number(raw, "bias", "hard."), _number(raw, "threshold", "hard."),
+                    _models(raw.get("kinds"), HARD_KINDS, "hard.kinds"))
 
 
 def load_model(path: str | Path, known_categories: tuple[str, ...]) -> NetModel:
