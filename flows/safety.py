@@ -10,10 +10,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Annotated, Any, Iterable, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from flows.safety_gate import Gate
 from flows.safety_net import SPELLED, ZERO_WIDTH, NetModel, NetModelError, load_model
@@ -52,11 +52,16 @@ KINDS = ("strangulation", "threat_to_kill", "weapon", "injury_now", "overdose_no
 UNSURE = "unsure"  # a verdict's kind when the learned net, not a rule, raised it: its category is a guess
 
 
+# Text is matched with its accents folded (Normaliser), so a pattern is folded as it is read: "preñada" in a
+# rule would otherwise never match anything.
+Pattern = Annotated[str, Field(min_length=1), AfterValidator(lambda p: fold_accents(p))]
+
+
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    pattern: str = Field(min_length=1)
+    pattern: Pattern
     why: str = Field(min_length=1)
     examples: list[str] = Field(min_length=1)
     traps: list[str] = Field(default_factory=list)
@@ -126,7 +131,7 @@ class Category(BaseModel):
 class Exclusion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    pattern: str = Field(min_length=1)
+    pattern: Pattern
     why: str = Field(min_length=1)
 
 
@@ -140,7 +145,7 @@ class Negation(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    pattern: str = Field(min_length=1)
+    pattern: Pattern
     why: str = Field(min_length=1)
     examples: list[str] = Field(min_length=1)
     traps: list[str] = Field(min_length=1)
@@ -269,13 +274,12 @@ class Triage:
         # `check` to `crisis`; never lower.
         self.net = net
         self.normaliser = Normaliser(spec.normalise)
-        # Text is matched with accents folded, so patterns are too ("preñada" would otherwise never match).
-        self._negations = [fold_accents(n.pattern) for n in spec.negate]
-        self._exclusions = [fold_accents(e.pattern) for e in spec.exclude]
+        self._negations = [n.pattern for n in spec.negate]
+        self._exclusions = [e.pattern for e in spec.exclude]
         self._rules = {cat: list(spec.categories[cat].rules) for cat in PRECEDENCE}
         # Every rule in the order verdicts are built: crisis before check, categories by precedence.
-        self._ordered: list[tuple[str, str, Rule, str]] = [
-            (tier, cat, rule, fold_accents(rule.pattern))
+        self._ordered: list[tuple[str, str, Rule]] = [
+            (tier, cat, rule)
             for tier in ("crisis", "check") for cat in PRECEDENCE
             for rule in spec.categories[cat].rules if rule.tier == tier]
         # The gate (flows/safety_gate.py) names the few rules, idioms and negations that could match a text;
@@ -284,7 +288,7 @@ class Triage:
         if gated:
             self._gates = (Gate([rf"\b(?:{p})\b" for p in self._negations]),
                            Gate([rf"\b(?:{p})\b" for p in self._exclusions]),
-                           Gate([rf"\b(?:{o[3]})\b" for o in self._ordered]))
+                           Gate([rf"\b(?:{rule.pattern})\b" for _, _, rule in self._ordered]))
         for pattern in (*self._negations, *self._exclusions):
             _compile(pattern)  # a bad pattern fails at start-up, not on the first message
 
@@ -327,10 +331,9 @@ class Triage:
             chosen = sorted({i for v in variants for i in self._gates[2].candidates(v)})
         out = []
         for i in chosen:
-            tier, cat, rule, pattern = self._ordered[i]
-            rx = _compile(pattern)
+            rx = _compile(self._ordered[i][2].pattern)
             if any(rx.search(v) for v in variants):
-                out.append((tier, cat, rule))
+                out.append(self._ordered[i])
         return out
 
     def assess(self, text: str) -> Verdict:
@@ -379,7 +382,7 @@ class Triage:
     def matching_rules(self, text: str) -> list[str]:
         """Ids of every rule that matches, for content maintenance."""
         prepared = self.prepare(text)
-        return [r.id for cat in PRECEDENCE for r in self._rules[cat] if _compile(fold_accents(r.pattern)).search(prepared)]
+        return [r.id for cat in PRECEDENCE for r in self._rules[cat] if _compile(r.pattern).search(prepared)]
 
 
 def _hard_verdict(hard: tuple[str, str], categories: tuple[str, ...], kinds: list[str]) -> Verdict:
@@ -515,7 +518,7 @@ def _self_check(spec: SafetyFile) -> list[tuple[str, str]]:
         return problems
     triage = Triage(spec)
     for i, neg in enumerate(spec.negate):
-        rx = _compile(fold_accents(neg.pattern))
+        rx = _compile(neg.pattern)
         for ex in neg.examples:
             if not rx.search(triage.normalise(ex)):
                 problems.append((f"negate[{i}]", f"example does not match: {ex!r}"))
@@ -526,7 +529,7 @@ def _self_check(spec: SafetyFile) -> list[tuple[str, str]]:
                 problems.append((f"negate[{i}]", f"trap is no longer flagged: {trap!r}"))
     for cat, category in spec.categories.items():
         for rule in category.rules:
-            rx = _compile(fold_accents(rule.pattern))
+            rx = _compile(rule.pattern)
             for ex in rule.examples:
                 if not rx.search(triage.prepare(ex)):
                     problems.append((rule.id, f"example does not match: {ex!r}"))
