@@ -15,7 +15,7 @@ from typing import Annotated, Any, Iterable, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from flows.safety_gate import Gate
+from flows.safety_gate import CharTable, Gate
 from flows.safety_net import SPELLED, ZERO_WIDTH, NetModel, NetModelError, load_model
 
 # Highest precedence first: the first category that matches wins.
@@ -221,16 +221,7 @@ def fold_accents(text: str) -> str:
     return unicodedata.normalize("NFKD", text).translate(_NO_MARKS).translate(SPELLED)
 
 
-class _Marks(dict):
-    """A `str.translate` table that drops combining marks, filled as characters are met (no start-up cost)."""
-
-    def __missing__(self, code: int) -> int | None:
-        value = None if unicodedata.combining(chr(code)) else code
-        self[code] = value
-        return value
-
-
-_NO_MARKS = _Marks()
+_NO_MARKS = CharTable(lambda ch: None if unicodedata.combining(ch) else ch)
 
 
 

@@ -16,19 +16,14 @@ character), so `\\b`, `\\w`, `\\d` and `\\s` answer as Python's would.
 
 from __future__ import annotations
 
-import functools
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import re2
 
-try:  # Python 3.11+
-    import re._constants as _c
-    import re._parser as _p
-except ImportError:  # pragma: no cover - older layouts
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+import re._constants as _c  # Python 3.11+ (the project's floor): the parser `re` itself uses
+import re._parser as _p
 
 # Patterns per RE2 filter: RE2 refuses a filter whose literal pieces are too many (about 250 of our patterns).
 CHUNK = 100
@@ -125,8 +120,26 @@ def loosen(pattern: str) -> str:
     return f"(?i:{body})" if parsed.state.flags & _c.SRE_FLAG_IGNORECASE else body
 
 
-@functools.lru_cache(maxsize=1024)
+class CharTable(dict):
+    """A `str.translate` table worked out one character at a time, as characters are met (no start-up cost);
+    at most KEPT characters are remembered, so odd text cannot grow it without end."""
+
+    KEPT = 65_536
+
+    def __init__(self, char: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self._char = char
+
+    def __missing__(self, code: int) -> str | None:
+        value = self._char(chr(code))
+        if len(self) < self.KEPT:
+            self[code] = value
+        return value
+
+
 def _gate_char(ch: str) -> str:
+    if ch.isascii():
+        return ch
     if ch.isspace():
         return " "
     if ch.isdecimal():
@@ -138,9 +151,10 @@ def _gate_char(ch: str) -> str:
 
 def gate_text(text: str) -> str:
     """ASCII text that RE2's ASCII classes read as Python's Unicode ones read `text`."""
-    if text.isascii():
-        return text
-    return "".join(c if c.isascii() else _gate_char(c) for c in text)
+    return text if text.isascii() else text.translate(_GATE_CHARS)
+
+
+_GATE_CHARS = CharTable(_gate_char)
 
 
 class Gate:
@@ -151,7 +165,6 @@ class Gate:
     loosened is always a candidate."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        self.size = len(patterns)
         self._always: list[int] = []
         self._loose: dict[int, re2._Regexp] = {}
         for i, pattern in enumerate(patterns):
