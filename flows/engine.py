@@ -210,8 +210,8 @@ class Engine:
         self.renderers = renderers or {}
         self.actions = frozenset(actions)
         self.machines = {fid: Machine(model=None, **machine_config(f, content)) for fid, f in content.flows.items()}
-        self.menu_ids = [f.id for f in content.menu_flows()]
         self._menu_options = [Option(f.id, f.title) for f in content.menu_flows()]  # the menu's buttons, built once
+        self.menu_ids = [o.id for o in self._menu_options]
 
     # ---- public -------------------------------------------------------------------------------
 
