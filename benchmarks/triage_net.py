@@ -33,8 +33,10 @@ import argparse
 import hashlib
 import json
 import math
+import re
 import sys
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -68,8 +70,6 @@ NOT_YET = {"triage_r6.yaml"}
 
 def _never_trained_on(name: str) -> bool:
     """The round-5 holdout and every later round's holdout (evaluated once, never trained on)."""
-    import re
-
     m = re.match(r"triage_r(\d+)", name)
     return bool(m) and int(m.group(1)) >= 5 and "holdout" in name
 
@@ -197,14 +197,18 @@ def _fit_binary(negative: list[list[dict]], positive: list[list[dict]], c: float
     return weights, bias
 
 
-def _fit_classes(dicts: list[dict], labels: list[str], keep: int) -> dict[str, dict]:
+def _fit_classes(dicts: list[dict], labels: list[str], keep: int, every: Iterable[str]) -> dict[str, dict]:
+    """One small model per class; a class of `every` that no training message names gets one that can never win."""
     feat = Featurizer()
     feat.fit(dicts)
     clf = _lr(C, multi=True)
     clf.fit(feat.matrix(dicts), labels)
     names = list(feat.vocab)
-    return {str(cls): {"weights": _prune({names[j]: float(w) for j, w in enumerate(clf.coef_[k])}, keep),
-                       "bias": round(float(clf.intercept_[k]), 5)} for k, cls in enumerate(clf.classes_)}
+    models = {str(cls): {"weights": _prune({names[j]: float(w) for j, w in enumerate(clf.coef_[k])}, keep),
+                         "bias": round(float(clf.intercept_[k]), 5)} for k, cls in enumerate(clf.classes_)}
+    for name in every:
+        models.setdefault(name, {"weights": {"__none__": 0.0}, "bias": -1e6})
+    return models
 
 
 def fit(items: list[dict], hard_only: bool = False) -> dict:
@@ -217,17 +221,13 @@ def fit(items: list[dict], hard_only: bool = False) -> dict:
         # Category models: the most dangerous window of each danger message whose category is known.
         picked = [(max(ws, key=lambda f: _window_score(weights, bias, f)), i["category"])
                   for i, ws in zip(items, wins) if i["danger"] and i["category"]]
-        categories = _fit_classes([p[0] for p in picked], [p[1] for p in picked], CAT_KEEP)
-        for cat in PRECEDENCE:  # a category no training message names can never win
-            categories.setdefault(cat, {"weights": {"__none__": 0.0}, "bias": -1e6})
+        categories = _fit_classes([p[0] for p in picked], [p[1] for p in picked], CAT_KEEP, PRECEDENCE)
         out = {"weights": weights, "bias": bias, "categories": categories}
     # The hard-kind head: hard kinds against what is known not to be one.
     hw, hb = _fit_binary([ws for i, ws in zip(items, wins) if not i["hard"] and i["hard_known"]],
                          [ws for i, ws in zip(items, wins) if i["hard"]], HARD_C, HARD_KEEP)
     picked = [(max(ws, key=lambda f: _window_score(hw, hb, f)), i["hard"]) for i, ws in zip(items, wins) if i["hard"]]
-    kinds = _fit_classes([p[0] for p in picked], [p[1] for p in picked], CAT_KEEP)
-    for kind in HARD_KINDS:
-        kinds.setdefault(kind, {"weights": {"__none__": 0.0}, "bias": -1e6})
+    kinds = _fit_classes([p[0] for p in picked], [p[1] for p in picked], CAT_KEEP, HARD_KINDS)
     out["hard"] = {"weights": hw, "bias": hb, "kinds": kinds}
     return out
 
