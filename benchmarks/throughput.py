@@ -50,7 +50,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, machine, peak_rss_mb, percentile, run_variant  # noqa: E402
+from _common import ROOT, machine, peak_rss_mb, percentile, run_together, run_variant  # noqa: E402
 
 from tests.support.offline import EDITS, OfflineRequest, Updates, buttons, chat_dict, offline  # noqa: E402
 
@@ -346,21 +346,6 @@ async def run_baseline(users: int, m: int, warmup: int, seed: int) -> dict:
 
 
 VARIANTS = {"ours": run_ours, "floor": run_floor, "baseline": run_baseline}
-
-
-def run_together(script: Path, args_a: list[str], env_a: dict, args_b: list[str], env_b: dict) -> tuple[dict, dict]:
-    """Two variants' processes at once; their last lines (JSON)."""
-    procs = [subprocess.Popen([sys.executable, str(script), *a], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, cwd=ROOT, env=e) for a, e in ((args_a, env_a), (args_b, env_b))]
-    results = []
-    for proc, a in zip(procs, (args_a, args_b)):
-        out, err = proc.communicate()
-        lines = [line for line in out.splitlines() if line.strip()]
-        if proc.returncode != 0 or not lines:
-            sys.stderr.write(err[-4000:])
-            raise SystemExit(f"{script.name} {' '.join(a)} failed (exit {proc.returncode})")
-        results.append(json.loads(lines[-1]))
-    return results[0], results[1]
 
 
 def main() -> None:
