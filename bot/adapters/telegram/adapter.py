@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
+import warnings
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -18,6 +19,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, CallbackQuery, Inline
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ContextTypes
+from telegram.warnings import PTBUserWarning
 
 from bot.core.clock import utcnow
 from bot.core.inputs import parse_command
@@ -36,6 +38,10 @@ DELETE_BATCH = 100
 DRAWN_KEPT = 2_000  # recent edits remembered, for double taps (seconds apart)
 TRACKED_KEPT = 20_000  # message ids this process tracked, remembered so a press does not write its message again
 DELETABLE_FOR = 47 * 3600  # Telegram deletes a message only within 48 hours of sending it; an hour to spare
+# Sends and edits of text are made with `Bot.do_api_request`, which answers with the Bot API's JSON: PTB would
+# otherwise turn every returned message (text, buttons, chat, sender) into objects nobody reads, which cost as
+# much CPU as the rest of a turn. PTB asks, with a warning on every such call, that its own methods be used.
+JSON_CALLS = ("editMessageText", "sendMessage")
 
 
 class Blocked(Exception):
@@ -69,6 +75,8 @@ class TelegramAdapter:
         self._tracked: dict[tuple[int, int], None] = {}  # (chat, message) ids tracked here, oldest first
         # chat → (message id, turn) of the checklist on screen: ticks edit that message in place
         self._live_checklist: dict[int, tuple[int, int]] = {}
+        for method in JSON_CALLS:  # asked for on purpose (see JSON_CALLS)
+            warnings.filterwarnings("ignore", message=f"Please use 'Bot.{method}'", category=PTBUserWarning)
 
     @property
     def bot(self) -> Bot:
@@ -346,9 +354,8 @@ class TelegramAdapter:
                 return ids
         for n, piece in enumerate(pieces):
             last = n == len(pieces) - 1
-            msg = await self._call(lambda p=piece, k=(markup if last else None): self.bot.send_message(
-                chat_id, render.escape(p), parse_mode=ParseMode.HTML, reply_markup=k))
-            ids.append(msg.message_id)
+            ids.append(await self._call(lambda p=piece, k=(markup if last else None): self._send_text(
+                chat_id, render.escape(p), k)))
         if reply.is_step and reply.kind == "checklist" and markup is not None:
             self._live_checklist[chat_id] = (ids[-1], reply.turn)
         return ids
@@ -402,7 +409,7 @@ class TelegramAdapter:
         elif message.text is not None:
             text = render.chosen(render.escape(message.text), label)
             if len(text) <= render.TEXT_LIMIT:
-                await self._edit(pid, lambda: message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None))
+                await self._edit(pid, lambda: self._edit_text(message, text, None))
         elif message.caption is not None:
             text = render.chosen(render.escape(message.caption), label)
             if len(message.caption) + len(label) + 4 <= render.CAPTION_LIMIT:
@@ -430,8 +437,7 @@ class TelegramAdapter:
         self._foreground += 1
         self._idle.clear()
         try:
-            done = same or await self._edit(pid, lambda: message.edit_text(
-                render.escape(pieces[0]), parse_mode=ParseMode.HTML, reply_markup=markup))
+            done = same or await self._edit(pid, lambda: self._edit_text(message, render.escape(pieces[0]), markup))
             if not done:
                 return False
             self._drawn[key] = drawn
@@ -508,6 +514,26 @@ class TelegramAdapter:
                 await asyncio.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")
+
+    async def _json_call(self, method: str, params: dict[str, Any]) -> Any:
+        """A JSON_CALLS method through the same request, rate limiter and errors as PTB's own; its answer as
+        the Bot API's JSON (a dict), not as PTB objects."""
+        return await self.bot.do_api_request(method, api_kwargs=params)
+
+    async def _send_text(self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None) -> int:
+        """sendMessage; the new message's id."""
+        params: dict[str, Any] = {"chat_id": chat_id, "text": html, "parse_mode": ParseMode.HTML}
+        if markup is not None:
+            params["reply_markup"] = markup
+        return int((await self._json_call("sendMessage", params))["message_id"])
+
+    async def _edit_text(self, message: Message, html: str, markup: InlineKeyboardMarkup | None) -> None:
+        """editMessageText of a message in a chat (buttons removed when `markup` is None, as PTB does)."""
+        params: dict[str, Any] = {"chat_id": message.chat_id, "message_id": message.message_id, "text": html,
+                                  "parse_mode": ParseMode.HTML}
+        if markup is not None:
+            params["reply_markup"] = markup
+        await self._json_call("editMessageText", params)
 
     # ---- the store ----------------------------------------------------------------------------------
 
