@@ -188,6 +188,7 @@ class GuardContext(_FromEnv):
     interrupt: Callable[[str], Result]  # open a system flow from where the person is, keeping their way back
     outcome: Outcome | None = None  # what the adapter will do after the commit (e.g. delete a typed PIN)
     notes: dict[str, Any] = field(default_factory=dict)  # what the guard's `take` read, for its `hold` (one turn)
+    profile: dict[str, Any] = field(default_factory=dict)  # profile values the guard sets: saved with the turn
 
     @property
     def now(self) -> datetime:

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.core.feature import (LANGUAGE_KEY, CommandContext, Directive, Env, Feature, GuardContext, Outcome,
+from bot.core.feature import (LANGUAGE_KEY, CommandContext, Directive, Env, Feature, Guard, GuardContext, Outcome,
                               TurnContext, before_wayouts, merge)
 from bot.core.inputs import as_command
 from bot.core.settings import Settings
@@ -223,6 +223,13 @@ class Fulcrum:
         g = GuardContext(self.env, pid, person, inp, ctx, prepared,
                          run=lambda i: self._compute(pid, person, as_command(i), ctx, outcome),
                          interrupt=lambda flow: self.engine.interrupt(person, flow, "", ctx), outcome=outcome)
+        result = self._guarded(pid, person, inp, ctx, outcome, guard, g)
+        for key, value in g.profile.items():  # written by the turn's one save, not by a write of its own
+            result.profile.setdefault(key, value)
+        return result
+
+    def _guarded(self, pid: str, person: Person, inp: Input, ctx: Context, outcome: Outcome,
+                 guard: Guard | None, g: GuardContext) -> Result:
         if guard is not None:
             taken = guard.take(g)
             if taken is not None:

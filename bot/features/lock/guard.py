@@ -338,6 +338,6 @@ class LockGuard:
             return
         local = g.now.astimezone(g.store.zone_of(g.pid)).isoformat(timespec="minutes")
         visits = [local, *visits][:VISITS_KEPT]
-        g.store.set_profile(g.pid, visits=visits)
+        g.profile["visits"] = visits  # saved with the turn
         g.person.profile["visits"] = visits  # this turn's /about shows it too
 
