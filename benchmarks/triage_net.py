@@ -65,7 +65,7 @@ SEED = 13
 
 # Written by a new author in December 2026 and measured as unseen text first (README, triage): drop it from here
 # once those figures are recorded, so the net learns from it.
-NOT_YET = {"triage_r6.yaml"}
+NOT_YET = {"triage_r6.yaml", "triage_r7.yaml"}
 
 
 def _never_trained_on(name: str) -> bool:
