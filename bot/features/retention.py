@@ -1,5 +1,6 @@
 """Retention and housekeeping: erase people inactive past the retention period, forget old update and
-message ids. Runs daily as a job (`feature()`), and on demand from `fulcrum purge`.
+message ids. Runs daily as a job (`feature()`), and on demand from `fulcrum purge`. Also folds the
+database's write-ahead log every second, off the event loop (`fold_wal`).
 
 Nothing here reads what a person wrote; logs carry counts only.
 """
@@ -21,6 +22,7 @@ UPDATES_DAYS = 3
 MESSAGES_HOURS = 48
 DEAD_LETTER_DAYS = 30
 MAINTENANCE_JOB = "daily-maintenance"
+WAL_JOB = "fold-wal"
 
 
 class OpsError(Exception):
@@ -80,6 +82,12 @@ async def daily_maintenance(env: Env, sender: Sender | None = None, *, now: date
         raise
 
 
+async def fold_wal(env: Env, sender: Sender | None = None) -> int:
+    """Every second: the WAL folded into the database off the event loop (Store.fold_wal)."""
+    return await asyncio.to_thread(env.store.fold_wal)
+
+
 def feature() -> Feature:
-    """Retention as a job: once a day, the first run 10 minutes after start."""
-    return Feature("retention", jobs=(Job(MAINTENANCE_JOB, interval=24 * 3600, first=600, run=daily_maintenance),))
+    """Retention as a job: once a day, the first run 10 minutes after start; and the WAL folded every second."""
+    return Feature("retention", jobs=(Job(MAINTENANCE_JOB, interval=24 * 3600, first=600, run=daily_maintenance),
+                                      Job(WAL_JOB, interval=1.0, first=1.0, run=fold_wal)))

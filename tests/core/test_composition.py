@@ -112,7 +112,7 @@ async def test_the_default_build_schedules_every_named_job(store_path, content):
 
     app = make_app(store_path, content, telegram_bot_token="123:abc", retention_days=30)
     expected = {job.name for job in app.jobs}
-    assert expected == {"checkin-sweep", "daily-maintenance", "lock-idle", "expiring-messages"}
+    assert expected == {"checkin-sweep", "daily-maintenance", "fold-wal", "lock-idle", "expiring-messages"}
     application = build_application(app.settings, app, base_url="http://127.0.0.1:9/bot")
     names = [job.name for job in application.job_queue.jobs()]
     assert sorted(names) == sorted(expected)

@@ -88,10 +88,34 @@ async def test_daily_maintenance_purges_and_prunes(app):
     assert [r[0] for r in app.store.execute("SELECT message_id FROM messages")] == [101]
 
 
-def test_retention_declares_one_daily_job():
-    [job] = retention.feature().jobs
-    assert (job.name, job.interval, job.first) == ("daily-maintenance", 24 * 3600, 600)
-    assert job.run is retention.daily_maintenance
+def test_retention_declares_a_daily_job_and_a_wal_fold_every_second():
+    daily, fold = retention.feature().jobs
+    assert (daily.name, daily.interval, daily.first) == ("daily-maintenance", 24 * 3600, 600)
+    assert daily.run is retention.daily_maintenance
+    assert (fold.name, fold.interval, fold.run) == ("fold-wal", 1.0, retention.fold_wal)
+
+
+async def test_the_wal_fold_copies_committed_turns_into_the_database_file_without_the_turns_lock(
+        tmp_path: Path, content):
+    """The job's fold runs on its own connection: it works while the turn's connection holds its lock, and
+    afterwards the database file alone (WAL set aside) holds the committed turns."""
+    import shutil
+
+    db = tmp_path / "f.db"
+    app = make_app(db, content)
+    app.store.checkpoint()  # the tables are in the file
+    app.store.conn.execute("PRAGMA wal_autocheckpoint=0")  # only the fold may copy pages from here on
+    agree_and_reflect(app, "a", datetime.now(timezone.utc), "FOLDED-TEXT")
+    copy = tmp_path / "copy.db"
+    shutil.copy(db, copy)  # the file without its WAL: the turn is not in it yet
+    assert sqlite3.connect(copy).execute("SELECT count(*) FROM people").fetchone()[0] == 0
+    with app.store._lock:  # noqa: SLF001 - a turn in progress on the main connection
+        copied = await retention.fold_wal(app.env)
+    assert copied > 0
+    shutil.copy(db, copy)
+    assert sqlite3.connect(copy).execute("SELECT count(*) FROM people").fetchone()[0] == 1
+    app.store.close()
+    assert app.store._fold_conn is None  # noqa: SLF001 - closed with the store
 
 
 def test_purge_cli_uses_retention_days_and_prints_only_the_count(tmp_path: Path, content):
