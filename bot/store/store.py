@@ -83,6 +83,9 @@ class Store:
         self._unagreed: OrderedDict[str, dict[tuple[int, int], str]] = OrderedDict()
         self._checkpoint_after_commit = False  # something deleted: fold the WAL so its old pages go too
         self._opened: dict[tuple[str, str, str, str], str] = {}  # decrypted in this transaction (see `unseal`)
+        # A person's sealed columns as `load` read them in this transaction, for `save` (forgotten on any other
+        # write of the row, and when the transaction ends)
+        self._loaded: dict[str, tuple[Any, Any, Any, Any]] = {}
         try:
             migrations.apply(self.db)
         except sqlite3.DatabaseError as exc:
@@ -135,6 +138,7 @@ class Store:
                 raise
             finally:
                 self._opened.clear()
+                self._loaded.clear()
             if self._checkpoint_after_commit:
                 self._checkpoint_after_commit = False
                 self.checkpoint()
@@ -175,6 +179,7 @@ class Store:
         if row is None:
             return None
         state, profile, agreed_at, answers, completed, kid = row
+        self._loaded[pid] = (profile, answers, completed, kid)
         return Person(conversation=Conversation.from_dict(json.loads(self.unseal(state, kid, pid, "state"))),
                       answers=self._answers(pid, answers, kid), completed=frozenset(self._completed(pid, completed, kid)),
                       agreed=agreed_at is not None, profile=json.loads(self.unseal(profile, kid, pid, "profile")))
@@ -206,7 +211,10 @@ class Store:
         """Write one turn's result. Call inside a transaction. (`text_steps` is no longer needed: every answer
         is encrypted when a key is set.)"""
         stamp = iso(now)
-        row = self.execute("SELECT profile, answers, completed, key_id FROM people WHERE id = ?", (pid,)).fetchone()
+        row = self._loaded.pop(pid, None) if self.conn.in_transaction else None
+        if row is None:
+            row = self.execute("SELECT profile, answers, completed, key_id FROM people WHERE id = ?",
+                               (pid,)).fetchone()
         kid = self.cipher.current
         # A row written under another key (or none), or not yet moved by m005, is rewritten whole.
         whole = row is None or row[3] != kid or row[1] is None or row[2] is None
@@ -274,6 +282,7 @@ class Store:
                 "whole": kid != self.cipher.current or answers is None or completed is None}
 
     def _write_row(self, pid: str, row: dict[str, Any], changed: str) -> None:
+        self._loaded.pop(pid, None)
         names = ["answers", "completed", "profile", "state"] if row["whole"] else [changed]
         sealed = [self.seal(json.dumps(row[n], sort_keys=True, ensure_ascii=False), pid, n)[0] for n in names]
         self.execute(f"UPDATE people SET {', '.join(f'{n} = ?' for n in names)}, key_id = ? WHERE id = ?",
@@ -428,6 +437,7 @@ class Store:
 
     def erase(self, pid: str) -> None:
         """Delete every row about a person (call inside a transaction; then `checkpoint()` after commit)."""
+        self._loaded.pop(pid, None)
         for table in ("answers", "journal", "records", "completions", "checkins", "schedules", "followups", "messages",
                       "locks"):
             self.execute(f"DELETE FROM {table} WHERE person = ?", (pid,))
@@ -531,18 +541,17 @@ class Store:
         self._tracked.append((chat_id, message_id, pid, iso(now), iso(expires_at) if expires_at else None))
 
     def _flush_tracked(self) -> None:
+        """Write the tracked ids of stored people; hold the others' in memory (they have not agreed). One
+        statement a message: the insert itself asks whether the person is stored."""
         rows, self._tracked = self._tracked, []
-        if not rows:
-            return
-        pids = sorted({r[2] for r in rows})
-        known: set[str] = set()
-        for i in range(0, len(pids), 500):
-            chunk = pids[i:i + 500]
-            known.update(r[0] for r in self.conn.execute(
-                f"SELECT id FROM people WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-        self._write_messages([r for r in rows if r[2] in known])
-        for chat_id, message_id, pid, at, _ in rows:
-            if pid not in known:
+        for chat_id, message_id, pid, at, expires in rows:
+            written = self.conn.execute(
+                """INSERT INTO messages (chat_id, message_id, person, sent_at, expires_at)
+                   SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?)
+                   ON CONFLICT(chat_id, message_id) DO UPDATE SET
+                   expires_at = COALESCE(excluded.expires_at, messages.expires_at)""",
+                (chat_id, message_id, pid, at, expires, pid)).rowcount
+            if not written:
                 self._hold_message(pid, chat_id, message_id, at)
 
     def _write_messages(self, rows: list[tuple]) -> None:
