@@ -569,6 +569,9 @@ def test_round6_tuning_goals_per_language(triage: Triage, lang: str) -> None:
     ("mein knie bringt mich um seit dem joggen", "ok"),
     ("il a dit qu'il allait m'enterrer dans le jardin", "crisis"),
     ("ze zei dat ze me in de tuin begraaft", "crisis"),
+    # was a net-only probe (tests/flows/test_triage_net.py); the net retrained with round 6 scores it just under its
+    # threshold, and "evrything" is a phone spelling the rules now fold like "tonite"
+    ("i wanna end evrything tonite", "crisis"),
 ])
 def test_round6_threats_and_idioms(triage: Triage, text: str, tier: str) -> None:
     verdict = triage.assess(text)
