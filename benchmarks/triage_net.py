@@ -5,8 +5,9 @@
     python benchmarks/triage_net.py train       # writes content/safety/model.json (threshold chosen by CV)
 
 Trains on every tests/data/triage_*.yaml except the round-5 and later holdouts (triage_r5_holdout.yaml,
-triage_r6_holdout.yaml …: evaluated once per change of rules or net, never trained on) and, until its unseen
-figures are recorded, the round-6 tuning side (NOT_YET). The other tuning sides are in.
+triage_r6_holdout.yaml …: evaluated once per change of rules or net, never trained on) and any tuning side named in
+NOT_YET (a new set, until its unseen figures are recorded; empty now: round 6's are in 0404dfd). The other tuning
+sides are in.
 A message is danger when its label is not `ok`; the bot's own option labels (outside the danger flows) are
 benign examples too, and for the hard-kind head so are the everyday plans worded like threats in
 benchmarks/triage_net_neutral.yaml; both are left out of the figures. Features come from flows.safety_net.window_features, the very
@@ -23,8 +24,10 @@ The hard-kind head (may open the crisis screen): messages labelled with a hard `
 threat_to_kill, weapon, injury_now, overdose_now) against benign messages and the danger messages of the sets that
 label kinds (a set without `kind` labels says nothing about which of its messages are hard, so its danger messages
 are left out of this head's training). Same features, the same two rounds for windows; a 5-way model on the most
-dangerous window names the kind. Its threshold is the lowest at which no language's benign messages reach the crisis
-screen through it more than HARD_TARGET (0.5 %) of the time, out of fold.
+dangerous window names the kind. Its threshold is the lowest at which, out of fold, benign messages reach the crisis
+screen through it at most HARD_TARGET (0.5 %) of the time in English and in the other languages pooled, and at
+most max(1, 0.5 %) of a language's own: with about 120 benign messages a small language, a per-language 0.5 % cap
+allowed none, so one message there set the threshold (round 6's retrain: 1.61 -> 2.79).
 """
 
 from __future__ import annotations
@@ -56,16 +59,16 @@ TARGET = 0.06  # benign → check by the net alone, out of fold, in the worst la
 C = 32.0  # inverse regularisation of the danger model (16-64 did best in cross-validation; 4 lost a fifth of recall)
 KEEP = 30000  # features kept (largest |weight|); the rest score 0
 CAT_KEEP = 6000  # features kept per category model
-HARD_TARGET = 0.005  # benign → crisis through the hard-kind head, out of fold, in the worst language
+HARD_TARGET = 0.005  # benign → crisis through the hard-kind head, out of fold: English; the others pooled (choose_threshold)
 HARD_C = 32.0
 HARD_KEEP = 20000
 FOLDS = 5
 SEED = 13
 
 
-# Written by a new author in December 2026 and measured as unseen text first (README, triage): drop it from here
-# once those figures are recorded, so the net learns from it.
-NOT_YET = {"triage_r6.yaml", "triage_r7.yaml"}
+# A new tuning side is measured as unseen text first (README, triage): name it here until those figures are
+# recorded, then drop it so the net learns from it. triage_r6.yaml left on 1 December 2026.
+NOT_YET: set[str] = {"triage_r7.yaml"}
 
 
 def _never_trained_on(name: str) -> bool:
@@ -286,17 +289,36 @@ def out_of_fold(items: list[dict], hard_only: bool = False) \
     return scores, hard
 
 
-def choose_threshold(items: list[dict], scores: list[tuple[float, str | None]], target: float = TARGET) -> float:
+# The hard head's cap is pooled over every language but this one (it has ten times the benign messages of any other).
+POOL_BESIDE = "en"
+
+
+def choose_threshold(items: list[dict], scores: list[tuple[float, str | None]], target: float = TARGET,
+                     pooled: bool = False) -> float:
     """The lowest threshold at which no language's benign messages fire above `target` (the share of a language's
-    benign messages at or above it; with 99 benign messages a language, 0.5 % allows none)."""
+    benign messages at or above it).
+
+    `pooled` (the hard-kind head, whose target is 0.5 %): with about 120 benign messages a small language, 0.5 %
+    allows none, so a single message set the threshold for every language. Instead: at most `target` of English
+    and of the other languages taken together, and at most max(1, ⌊target × n⌋) messages of any one language
+    (one of 117 is 0.85 %, well inside the 3 % goal)."""
     by_lang: dict[str, list[float]] = defaultdict(list)
     for i, (s, _) in zip(items, scores):
         if not i["danger"] and i.get("measured", True):
             by_lang[i["lang"]].append(s)
     candidates = sorted({s for v in by_lang.values() for s in v if math.isfinite(s)})  # -inf: no words at all
+    groups = [by_lang[POOL_BESIDE], [s for lang, v in by_lang.items() if lang != POOL_BESIDE for s in v]] \
+        if pooled else []
+
+    def fits(t: float) -> bool:
+        if not pooled:
+            return all(sum(s >= t for s in v) / len(v) <= target for v in by_lang.values())
+        return all(sum(s >= t for s in v) <= max(1, math.floor(target * len(v))) for v in by_lang.values()) \
+            and all(sum(s >= t for s in g) <= math.floor(target * len(g)) for g in groups if g)
+
     for c in candidates:
         t = math.ceil((c + 1e-9) * 1e5) / 1e5  # just above this benign score, as stored in the file
-        if all(sum(s >= t for s in v) / len(v) <= target for v in by_lang.values()):
+        if fits(t):
             return t
     return math.ceil((candidates[-1] + 1e-9) * 1e5) / 1e5
 
@@ -377,7 +399,8 @@ def main() -> None:
     items = load_items()
     scores, hard = out_of_fold(items, args.hard_only and args.what == "cv")
     hard_threshold = choose_threshold([i for i in items if i["hard"] or not i["danger"]],
-                                      [h for i, h in zip(items, hard) if i["hard"] or not i["danger"]], HARD_TARGET)
+                                      [h for i, h in zip(items, hard) if i["hard"] or not i["danger"]], HARD_TARGET,
+                                      pooled=True)
     rules = Triage.load(ROOT / "content" / "safety.yaml", self_check=False, net=False)
     hard_cv = {"threshold": hard_threshold, "target_benign_crisis": HARD_TARGET,
                "by_language": hard_figures(items, hard, hard_threshold, rules)}

@@ -305,10 +305,11 @@ def their_message(fake: FakeTelegram, text: str, chat: int = USER):
 
 async def test_a_journal_note_is_deleted_from_the_chat_once_saved(bot: Harness) -> None:
     await agreed(bot)
-    # A note that is not danger (keys taken is confinement: the triage net asks whether they are safe).
-    await say(bot, "/journal he checked my phone again tonight")
-    assert [e["text"] for e in bot.app.store.journal(f"tg:{USER}")] == ["he checked my phone again tonight"]
-    assert their_message(bot.fake, "/journal he checked my phone again tonight").deleted
+    # A note that is not danger (keys taken is confinement, a phone checked again is monitoring: the triage net asks
+    # whether they are safe about both).
+    await say(bot, "/journal he cooked dinner and we watched a film tonight")
+    assert [e["text"] for e in bot.app.store.journal(f"tg:{USER}")] == ["he cooked dinner and we watched a film tonight"]
+    assert their_message(bot.fake, "/journal he cooked dinner and we watched a film tonight").deleted
     assert bot.app.content.note("journal_saved") in [r.plain for r in bot.fake.sent(USER) if not r.deleted]
     assert bot.where() == ("journal", "page")
 

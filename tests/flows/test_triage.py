@@ -521,3 +521,58 @@ def test_round5_idioms_read_ok(triage: Triage, text: str) -> None:
 ])
 def test_round5_danger_still_found_beside_idioms(triage: Triage, text: str, tier: str) -> None:
     assert triage.assess(text).tier == tier, triage.assess(text)
+
+
+# ---- round 6: what the unseen round-6 tuning side showed (issue 13) -----------------------------------------------
+# tests/data/triage_r6.yaml was measured as unseen text first (README, round 6: danger recall 0.880, hard kinds as
+# crisis 0.814, benign to the crisis screen 4.8 %, to the check question 6.7 %, Spanish and French weakest). The rules
+# in content/safety/r6_LANG.yaml were then written from its misses as phrasing families, so these figures are by
+# construction. As in round 5 they are the rules' own: a verdict the net raised (`unsure`) counts as `ok`.
+def _r6_figures(triage: Triage, lang: str) -> dict[str, float]:
+    items = [i for i in _items("triage_r6.yaml") if i["lang"] == lang]
+    verdicts = {i["text"]: triage.assess(i["text"]) for i in items}
+    verdicts = {t: (v if "unsure" not in v.kinds else OK) for t, v in verdicts.items()}
+
+    def share(label: str, ok, kinds: tuple[str, ...] | None = None) -> float:
+        mine = [i for i in items if i["label"] == label and (kinds is None or i.get("kind") in kinds)]
+        return sum(ok(verdicts[i["text"]]) for i in mine) / max(1, len(mine))
+
+    return {
+        "danger_recall": share("crisis", bool),
+        "check_recall": share("check", bool),
+        "hard_as_crisis": share("crisis", lambda v: v.tier == "crisis", HARD),
+        "benign_crisis": share("ok", lambda v: v.tier == "crisis"),
+        "benign_check": share("ok", lambda v: v.tier == "check"),
+    }
+
+
+@pytest.mark.parametrize("lang", R4_LANGS)
+def test_round6_tuning_goals_per_language(triage: Triage, lang: str) -> None:
+    figures = _r6_figures(triage, lang)
+    assert figures["danger_recall"] >= 0.97 and figures["check_recall"] >= 0.8, figures
+    # German keeps one break described without who did it at `check` (a sports injury reads the same way)
+    assert figures["hard_as_crisis"] >= (0.85 if lang == "de" else 0.95), figures
+    assert figures["benign_crisis"] <= 0.03 and figures["benign_check"] <= 0.10, figures
+
+
+@pytest.mark.parametrize("text,tier", [
+    ("me quiere matar", "crisis"),
+    ("creo que mi ex me quiere matar", "crisis"),
+    ("él me va a matar cuando llegue", "crisis"),
+    ("dijo que me mata si lo dejo", "crisis"),
+    ("me va a matar", "check"),
+    ("mi mamá me quiere matar porque rompí su taza", "ok"),
+    ("mi jefa me va a matar si llego tarde otra vez", "ok"),
+    ("my boss is going to kill me, i missed the deadline again", "ok"),
+    ("mon chef va me tuer, j'ai encore raté la deadline", "ok"),
+    ("mio figlio di 6 anni dice 'ti ammazzo' quando giochiamo con le pistole ad acqua", "ok"),
+    ("mein knie bringt mich um seit dem joggen", "ok"),
+    ("il a dit qu'il allait m'enterrer dans le jardin", "crisis"),
+    ("ze zei dat ze me in de tuin begraaft", "crisis"),
+    # was a net-only probe (tests/flows/test_triage_net.py); the net retrained with round 6 scores it just under its
+    # threshold, and "evrything" is a phone spelling the rules now fold like "tonite"
+    ("i wanna end evrything tonite", "crisis"),
+])
+def test_round6_threats_and_idioms(triage: Triage, text: str, tier: str) -> None:
+    verdict = triage.assess(text)
+    assert (verdict.tier if "unsure" not in verdict.kinds else "ok") == tier, verdict

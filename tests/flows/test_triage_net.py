@@ -29,7 +29,6 @@ MISSED_BY_RULES = [
     "he chokked me",
     "he beeted me up",
     "ive ben cuting myself",
-    "i wanna end evrything tonite",
     "il m a frappe hier soir",
 ]
 
