@@ -40,6 +40,8 @@ _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 # message that is only a word plus emoji still matches a whole-message rule.
 _SYMBOLS = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]")
 _SPACES = re.compile(r"\s+")
+# The three above in one pass (each turns one character into a space, and a space is in none of them).
+_BLANKS = re.compile("[" + _DASHES.pattern[1:-1] + _SYMBOLS.pattern[1:-1] + _PUNCT.pattern[1:-1] + "]")
 
 
 class SafetyContentError(ValueError):
@@ -201,16 +203,18 @@ class Normaliser:
         with `single` it becomes 1 instead ("dieeee" -> "die", "helllp" -> "help")."""
         text = unicodedata.normalize("NFKC", text)
         text = unicodedata.normalize("NFKC", text.lower()).lower()
-        text = fold_accents(text)
-        text = ZERO_WIDTH.sub("", text).translate(_QUOTES)
-        text = _SYMBOLS.sub(" ", text)
-        text = _DASHES.sub(" ", text)
-        text = _PUNCT.sub(" ", text)
-        text = _SPACES.sub(" ", text).strip()
+        if not text.isascii():
+            # Accents, invisible characters and curly quotes are all non-ASCII: each run of such characters is
+            # folded on its own (cached), which is what folding the whole text gives, without a Python-level
+            # lookup for every character of a long message.
+            text = _NON_ASCII.sub(_fold_run, text)
+        text = text.replace("`", "'")
+        text = _BLANKS.sub(" ", text)  # emoji, dashes and sentence punctuation
+        text = " ".join(text.split())  # `\s+` → one space, stripped (str.split knows the same white space)
         text = self._sub(self._with, text).replace("'", "")
         text = _REPEATS.sub(r"\1" if single else r"\1\1", text)
         text = self._sub(self._without, text)
-        return _SPACES.sub(" ", text).strip()
+        return " ".join(text.split())
 
 
 def fold_accents(text: str) -> str:
@@ -218,10 +222,29 @@ def fold_accents(text: str) -> str:
     Letters without a decomposition (ß, ø, æ, ł) are spelled out."""
     if text.isascii():
         return text
-    return unicodedata.normalize("NFKD", text).translate(_NO_MARKS).translate(SPELLED)
+    return _NON_ASCII.sub(lambda m: _fold_accents_run(m.group()), text)
 
 
 _NO_MARKS = CharTable(lambda ch: None if unicodedata.combining(ch) else ch)
+# Folding works one character at a time, and NFKD never reorders across an ASCII character (a starter that
+# decomposes to itself): folding each run of non-ASCII characters alone gives the same text as folding it whole.
+_NON_ASCII = re.compile("[^\x00-\x7f]+")
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_accents_run(run: str) -> str:
+    return unicodedata.normalize("NFKD", run).translate(_NO_MARKS).translate(SPELLED)
+
+
+def _fold_run(m: re.Match[str]) -> str:
+    """A run of non-ASCII characters as the Normaliser's first steps leave it: accents folded, invisible characters
+    dropped, curly quotes straight."""
+    return _normal_run(m.group())
+
+
+@functools.lru_cache(maxsize=8192)
+def _normal_run(run: str) -> str:
+    return ZERO_WIDTH.sub("", _fold_accents_run(run)).translate(_QUOTES)
 
 
 
