@@ -47,6 +47,7 @@ _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 SPELLED = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ı": "i"})
 # Accents after NFKD (Latin, Greek and Cyrillic diacritics); other scripts' marks are letters of their words.
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_WORD = re.compile(r"[^\W_]+")
 _APOSTROPHES = re.compile("['\u2019\u2018\u201b\u02bc\u2032`\u00b4]")
 
 
@@ -59,10 +60,22 @@ def _fold_letters(text: str) -> str:
     'dont'), a letter typed 3+ times kept twice. Sentence punctuation stays (windows are cut on it)."""
     text = unicodedata.normalize("NFKC", text).lower()
     if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).translate(SPELLED)
+        text = _spell_out(_COMBINING.sub("", unicodedata.normalize("NFKD", text)))
         text = ZERO_WIDTH.sub("", text)
     text = _APOSTROPHES.sub("", text)
     return _REPEATS.sub(r"\1\1", text)
+
+
+def _spell_out(text: str) -> str:
+    """text.translate(SPELLED), without a Python-level lookup for every character of a long non-ASCII text (each
+    letter is replaced by ASCII, so one replacement never makes another's letter)."""
+    for letter, spelled in _SPELLED_PAIRS:
+        if letter in text:
+            text = text.replace(letter, spelled)
+    return text
+
+
+_SPELLED_PAIRS = tuple((chr(code), spelled) for code, spelled in SPELLED.items())
 
 
 def fold(text: str) -> str:
@@ -74,7 +87,7 @@ def windows(text: str) -> list[list[str]]:
     """The words of each sentence window: one per sentence, a run-on cut into overlapping 30-word windows."""
     out: list[list[str]] = []
     for sentence in _SENTENCE.split(_fold_letters(text)):
-        words = _NON_WORD.sub(" ", sentence).split()
+        words = _WORD.findall(sentence)  # what _NON_WORD.sub(" ", sentence).split() gives: no apostrophe is left
         if not words:
             continue
         if len(words) <= WINDOW_WORDS:
@@ -90,9 +103,10 @@ def windows(text: str) -> list[list[str]]:
 
 
 @functools.lru_cache(maxsize=4)
-def _windows_of(text: str) -> tuple[tuple[str, ...], ...]:
-    """windows(text), remembered for the last few messages: the hard head and the check net read the same."""
-    return tuple(tuple(w) for w in windows(text))
+def _windows_of(text: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """windows(text), each with its word pairs ('a+b'), remembered for the last few messages: the hard head and
+    the check net read the same."""
+    return tuple((tuple(w), tuple(f"{a}+{b}" for a, b in zip(w, w[1:]))) for w in windows(text))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -144,17 +158,19 @@ class _Linear:
             self._words[word] = part
         return part
 
-    def window_score(self, words: list[str] | tuple[str, ...]) -> float:
-        """The margin (logit) of one window: bias + sum(weight * count) / sqrt(total count)."""
+    def window_score(self, words: list[str] | tuple[str, ...], pairs: Iterable[str] | None = None) -> float:
+        """The margin (logit) of one window: bias + sum(weight * count) / sqrt(total count). `pairs` are its word
+        pairs when already built ('a+b' for each two words in a row)."""
         w = self.weights
+        known = self._words
         weighted = 0.0
         total = len(words) - 1 if words else 0  # one word pair between each two words
         for word in words:
-            part, n = self.word_part(word)
+            part, n = known.get(word) or self.word_part(word)
             weighted += part
             total += n
-        for a, b in zip(words, words[1:]):
-            weighted += w.get(f"{a}+{b}", 0.0)
+        for pair in (f"{a}+{b}" for a, b in zip(words, words[1:])) if pairs is None else pairs:
+            weighted += w.get(pair, 0.0)
         if not total:
             return self.bias
         return self.bias + weighted / math.sqrt(total)
@@ -163,10 +179,10 @@ class _Linear:
             -> tuple[float, tuple[str, ...]]:
         """The highest-scoring window (of those `admit` lets through) and its margin; (-inf, ()) if none."""
         best: tuple[float, tuple[str, ...]] = (-math.inf, ())
-        for words in _windows_of(text):
+        for words, pairs in _windows_of(text):
             if admit is not None and not admit(words):
                 continue
-            score = self.window_score(words)
+            score = self.window_score(words, pairs)
             if score > best[0]:
                 best = (score, words)
         return best
