@@ -10,12 +10,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Iterable, Literal
+from typing import Annotated, Any, Callable, Iterable, Literal
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from flows.safety_gate import CharTable, Gate
+from flows.safety_gate import CharTable, Gate, gate_text
 from flows.safety_net import SPELLED, ZERO_WIDTH, NetModel, NetModelError, load_model
 
 # Highest precedence first: the first category that matches wins.
@@ -280,18 +280,24 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{pattern})\b")
 
 
-def _blank(text: str, patterns: list[re.Pattern[str]]) -> str:
+Search = Callable[[int, int], "re.Match[str] | None"]
+
+
+def _blank(text: str, patterns: list[re.Pattern[str]], search: Search | None = None) -> str:
     """`text` with every match of `patterns` replaced by a space, as one alternation of them in this order
-    would (`re.sub`): leftmost match first, the earlier pattern where two begin at the same place."""
-    if len(patterns) <= 1:
-        return patterns[0].sub(" ", text) if patterns else text
-    upcoming = [rx.search(text) for rx in patterns]  # each pattern's next match at or after `pos`
+    would (`re.sub`): leftmost match first, the earlier pattern where two begin at the same place. `search(k, pos)`,
+    when given, finds pattern k's first match at or after `pos` (as `patterns[k].search(text, pos)` would)."""
+    if search is None:
+        if len(patterns) <= 1:
+            return patterns[0].sub(" ", text) if patterns else text
+        search = lambda k, pos: patterns[k].search(text, pos)  # noqa: E731
+    upcoming = [search(k, 0) for k in range(len(patterns))]  # each pattern's next match at or after `pos`
     out, pos = [], 0
     while True:
         best = -1
         for k, m in enumerate(upcoming):
             if m is not None and m.start() < pos:
-                m = upcoming[k] = patterns[k].search(text, pos)
+                m = upcoming[k] = search(k, pos)
             if m is not None and (best < 0 or m.start() < upcoming[best].start()):
                 best = k
         if best < 0:
@@ -359,20 +365,32 @@ class Triage:
         for which, patterns in ((0, self._negations), (1, self._exclusions)):
             if not patterns:
                 continue
-            chosen = self._gates[which].candidates(text) if self._gates else range(len(patterns))
-            text = _blank(text, [_compile(patterns[i]) for i in chosen])
+            if self._gates is None:
+                text = _blank(text, [_compile(p) for p in patterns])
+                continue
+            gate = self._gates[which]
+            data = gate_text(text).encode()
+            starts = gate.locate(data)
+            chosen = sorted(starts)
+            text = _blank(text, [_compile(patterns[i]) for i in chosen],
+                          _gated_search(text, data, gate, chosen, starts, patterns))
         return text
 
     def _matching(self, variants: list[str]) -> list[tuple[str, str, Rule]]:
         """(tier, category, rule) of every rule matching any variant, in verdict order."""
-        if self._gates is None:
-            chosen: Iterable[int] = range(len(self._ordered))
-        else:
-            chosen = sorted({i for v in variants for i in self._gates[2].candidates(v)})
         out = []
-        for i in chosen:
+        if self._gates is None:
+            for i in range(len(self._ordered)):
+                rx = _compile(self._ordered[i][2].pattern)
+                if any(rx.search(v) for v in variants):
+                    out.append(self._ordered[i])
+            return out
+        # Each variant's rules that could match, and where: Python's search starts where RE2 saw the rule's loose
+        # form first match (a rule whose loose form matches nowhere in a variant cannot match it).
+        located = [(v, self._gates[2].locate(gate_text(v).encode())) for v in variants]
+        for i in sorted({i for _, starts in located for i in starts}):
             rx = _compile(self._ordered[i][2].pattern)
-            if any(rx.search(v) for v in variants):
+            if any(i in starts and rx.search(v, starts[i]) for v, starts in located):
                 out.append(self._ordered[i])
         return out
 
@@ -423,6 +441,18 @@ class Triage:
         """Ids of every rule that matches, for content maintenance."""
         prepared = self.prepare(text)
         return [r.id for cat in PRECEDENCE for r in self._rules[cat] if _compile(r.pattern).search(prepared)]
+
+
+def _gated_search(text: str, data: bytes, gate: Gate, chosen: list[int], starts: dict[int, int],
+                  patterns: list[str]) -> Search:
+    """search(k, pos) for _blank: pattern chosen[k]'s next match in `text`, Python's search started where RE2 found
+    the pattern's loose form first (`starts` from the gate, else asked again; skipped when RE2 finds none)."""
+
+    def search(k: int, pos: int) -> re.Match[str] | None:
+        i = chosen[k]
+        start = starts[i] if pos == 0 else gate.first(i, data, pos)
+        return None if start is None else _compile(patterns[i]).search(text, start)
+    return search
 
 
 def _hard_verdict(hard: tuple[str, str], categories: tuple[str, ...], kinds: list[str]) -> Verdict:
