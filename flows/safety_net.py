@@ -225,7 +225,7 @@ class HardHead(_Linear):
 
 def _like_language(words: tuple[str, ...] | list[str]) -> bool:
     """No word longer than 40 letters, and at least a quarter of the words distinct in a window of 8 or more."""
-    if any(len(w) > 40 for w in words):
+    if words and max(map(len, words)) > 40:
         return False
     return len(words) < 8 or len(set(words)) * 4 >= len(words)
 
