@@ -216,7 +216,10 @@ class HardHead(_Linear):
         threshold, else None. A window of one word or pair typed over and over ("he said he said …", a 7,000-letter
         "sooo…") is left out: its few n-grams carry counts no training message had, and the head may not open the
         crisis screen on noise (the rules and the check net still read it)."""
-        score, words = self.best_window(text, admit=_like_language)
+        return self.verdict(*self.best_window(text, admit=_like_language))
+
+    def verdict(self, score: float, words: tuple[str, ...]) -> tuple[str, str] | None:
+        """(category, kind) when the best window's score crosses the threshold, else None."""
         if score < self.threshold:
             return None
         kind = _argmax(self.kinds, words)
@@ -246,6 +249,8 @@ class NetModel(_Linear):
     info: dict[str, Any]
     hard: HardHead | None = None
     _words: dict[str, tuple[float, int]] = field(default_factory=dict, repr=False, compare=False)
+    _both: dict[str, tuple[float, float, int]] = field(default_factory=dict, repr=False, compare=False)
+    _last: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
 
     def category(self, words: list[str] | tuple[str, ...]) -> str:
         """The category whose weights score this window highest."""
@@ -253,14 +258,54 @@ class NetModel(_Linear):
 
     def check(self, text: str) -> str | None:
         """The category to ask about when the message crosses the threshold, else None."""
-        score, words = self.best_window(text)
+        score, words = self.best_window(text) if self.hard is None else self._best_both(text)[0]
         if score < self.threshold:
             return None
         return self.category(words)
 
     def crisis(self, text: str) -> tuple[str, str] | None:
         """(category, kind) when the hard-kind head opens the crisis screen for this message, else None."""
-        return self.hard.crisis(text) if self.hard is not None else None
+        return self.hard.verdict(*self._best_both(text)[1]) if self.hard is not None else None
+
+    def _best_both(self, text: str) -> tuple[tuple[float, tuple[str, ...]], tuple[float, tuple[str, ...]]]:
+        """(self.best_window(text), self.hard.best_window(text, admit=_like_language)) in one pass over the windows,
+        remembered for the last few messages (triage asks the head, then the check net, about the same message).
+        Each model's sum is added in the same order as window_score adds it: the scores are the same to the bit."""
+        got = self._last.get(text)
+        if got is not None:
+            return got
+        hard = self.hard
+        assert hard is not None
+        cw, hw, both = self.weights, hard.weights, self._both
+        best_check: tuple[float, tuple[str, ...]] = (-math.inf, ())
+        best_hard: tuple[float, tuple[str, ...]] = (-math.inf, ())
+        for words, pairs in _windows_of(text):
+            check_sum = hard_sum = 0.0
+            total = len(words) - 1 if words else 0  # one word pair between each two words
+            for word in words:
+                part = both.get(word)
+                if part is None:
+                    part = (self.word_part(word)[0], *hard.word_part(word))
+                    if len(both) >= 100_000:
+                        both.clear()
+                    both[word] = part
+                check_sum += part[0]
+                hard_sum += part[1]
+                total += part[2]
+            for pair in pairs:
+                check_sum += cw.get(pair, 0.0)
+                hard_sum += hw.get(pair, 0.0)
+            scale = math.sqrt(total) if total else 0.0
+            score = self.bias + check_sum / scale if total else self.bias
+            if score > best_check[0]:
+                best_check = (score, words)
+            score = hard.bias + hard_sum / scale if total else hard.bias
+            if score > best_hard[0] and _like_language(words):
+                best_hard = (score, words)
+        if len(self._last) >= 4:
+            self._last.clear()
+        self._last[text] = got = (best_check, best_hard)
+        return got
 
 
 def _problem(where: str, what: str) -> NetModelError:
