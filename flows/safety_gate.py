@@ -25,8 +25,10 @@ import re2
 import re._constants as _c  # Python 3.11+ (the project's floor): the parser `re` itself uses
 import re._parser as _p
 
-# Patterns per RE2 filter: RE2 refuses a filter whose literal pieces are too many (about 250 of our patterns).
-CHUNK = 100
+# Patterns per RE2 filter: each filter reads the whole text once, so fewer is faster (2 filters of 200 rules: 15 % less
+# time on a long message than 4 of 100), but RE2 refuses a filter whose literal pieces are too many (about 250 of our
+# patterns); such a chunk is halved.
+CHUNK = 200
 
 
 class Untranslatable(ValueError):
@@ -192,12 +194,28 @@ class Gate:
                 continue
             self._filters.append((flt, chunk))
 
+    def first(self, i: int, data: bytes, pos: int = 0) -> int | None:
+        """Where pattern `i` could first match in `data` (gate_text(text).encode()) at or after `pos`, or None when it
+        cannot match there at all. Every match of a pattern is a match of its loose form at the same place (the
+        text before `pos` is read for \\b, as Python's `search(text, pos)` reads it), so Python's search may start
+        there; a pattern without a loose form could start anywhere."""
+        loose = self._loose.get(i)
+        if loose is None:
+            return pos
+        m = loose.search(data, pos)
+        return None if m is None else m.start()
+
     def candidates(self, text: str) -> list[int]:
-        data = gate_text(text).encode()
-        found = list(self._always)
+        return sorted(self.locate(gate_text(text).encode()))
+
+    def locate(self, data: bytes) -> dict[int, int]:
+        """Each pattern that could match `data` (gate_text(text).encode()) → where it could first match (see
+        `first`)."""
+        found = dict.fromkeys(self._always, 0)
         for flt, ids in self._filters:
             for j in flt.Match(data, potential=True) or ():
                 i = ids[j]
-                if self._loose[i].search(data):
-                    found.append(i)
-        return sorted(found)
+                m = self._loose[i].search(data)
+                if m is not None:
+                    found[i] = m.start()
+        return found
