@@ -464,8 +464,9 @@ def test_the_check_net_probes_reach_help(triage: Triage) -> None:
 R5_HARD = (*HARD, "child_self")
 
 
-def _r5_figures(triage: Triage, lang: str) -> dict[str, float]:
-    items = [i for i in _items("triage_r5.yaml") if i["lang"] == lang]
+def _rules_figures(triage: Triage, name: str, lang: str, hard: tuple[str, ...]) -> dict[str, float]:
+    """The rules' own figures on one tuning file and language (a verdict the net raised counts as `ok`)."""
+    items = [i for i in _items(name) if i["lang"] == lang]
     verdicts = {i["text"]: triage.assess(i["text"]) for i in items}
     verdicts = {t: (v if "unsure" not in v.kinds else OK) for t, v in verdicts.items()}
 
@@ -476,7 +477,7 @@ def _r5_figures(triage: Triage, lang: str) -> dict[str, float]:
     return {
         "danger_recall": share("crisis", bool),
         "check_recall": share("check", bool),
-        "hard_as_crisis": share("crisis", lambda v: v.tier == "crisis", R5_HARD),
+        "hard_as_crisis": share("crisis", lambda v: v.tier == "crisis", hard),
         "benign_crisis": share("ok", lambda v: v.tier == "crisis"),
         "benign_check": share("ok", lambda v: v.tier == "check"),
     }
@@ -484,7 +485,7 @@ def _r5_figures(triage: Triage, lang: str) -> dict[str, float]:
 
 @pytest.mark.parametrize("lang", R4_LANGS)
 def test_round5_tuning_goals_per_language(triage: Triage, lang: str) -> None:
-    figures = _r5_figures(triage, lang)
+    figures = _rules_figures(triage, "triage_r5.yaml", lang, R5_HARD)
     assert figures["danger_recall"] >= 0.97 and figures["check_recall"] >= 0.9, figures
     assert figures["hard_as_crisis"] >= 0.95, figures
     assert figures["benign_crisis"] <= 0.03 and figures["benign_check"] <= 0.10, figures
@@ -528,27 +529,9 @@ def test_round5_danger_still_found_beside_idioms(triage: Triage, text: str, tier
 # crisis 0.814, benign to the crisis screen 4.8 %, to the check question 6.7 %, Spanish and French weakest). The rules
 # in content/safety/r6_LANG.yaml were then written from its misses as phrasing families, so these figures are by
 # construction. As in round 5 they are the rules' own: a verdict the net raised (`unsure`) counts as `ok`.
-def _r6_figures(triage: Triage, lang: str) -> dict[str, float]:
-    items = [i for i in _items("triage_r6.yaml") if i["lang"] == lang]
-    verdicts = {i["text"]: triage.assess(i["text"]) for i in items}
-    verdicts = {t: (v if "unsure" not in v.kinds else OK) for t, v in verdicts.items()}
-
-    def share(label: str, ok, kinds: tuple[str, ...] | None = None) -> float:
-        mine = [i for i in items if i["label"] == label and (kinds is None or i.get("kind") in kinds)]
-        return sum(ok(verdicts[i["text"]]) for i in mine) / max(1, len(mine))
-
-    return {
-        "danger_recall": share("crisis", bool),
-        "check_recall": share("check", bool),
-        "hard_as_crisis": share("crisis", lambda v: v.tier == "crisis", HARD),
-        "benign_crisis": share("ok", lambda v: v.tier == "crisis"),
-        "benign_check": share("ok", lambda v: v.tier == "check"),
-    }
-
-
 @pytest.mark.parametrize("lang", R4_LANGS)
 def test_round6_tuning_goals_per_language(triage: Triage, lang: str) -> None:
-    figures = _r6_figures(triage, lang)
+    figures = _rules_figures(triage, "triage_r6.yaml", lang, HARD)
     assert figures["danger_recall"] >= 0.97 and figures["check_recall"] >= 0.8, figures
     # German keeps one break described without who did it at `check` (a sports injury reads the same way)
     assert figures["hard_as_crisis"] >= (0.85 if lang == "de" else 0.95), figures

@@ -26,11 +26,7 @@ def test_every_item_is_well_formed(name: str) -> None:
 
 @pytest.mark.parametrize("name", ROUND.files)
 def test_a_murder_suicide_threat_is_danger_to_the_writer_never_self_harm(name: str) -> None:
-    threats = [i for i in ROUND.items(name) if i.get("kind") == "murder_suicide"]
-    assert {i["lang"] for i in threats} == set(sets.LANGS)
-    for item in threats:
-        assert item["label"] == "crisis" and "immediate_danger" in item["categories"], item
-        assert "self_harm" not in item["categories"], item
+    sets.assert_murder_suicide_is_danger_to_the_writer(ROUND.items(name), in_every_language=True)
 
 
 @pytest.mark.parametrize("name", ROUND.files)
@@ -39,11 +35,7 @@ def test_every_language_has_every_label_category_and_kind(name: str) -> None:
 
 
 def test_every_language_has_a_long_message_with_danger_buried_and_a_long_benign_one() -> None:
-    both = ROUND.both()
-    for lang in sets.LANGS:
-        for label in ("crisis", "ok"):
-            longest = max(len(i["text"]) for i in both if i["lang"] == lang and i["label"] == label)
-            assert 600 <= longest <= 2500, (lang, label, longest)
+    sets.assert_long_messages_in_every_language(ROUND)
 
 
 def test_no_text_repeats_within_or_across_the_two_files() -> None:

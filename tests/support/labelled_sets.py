@@ -112,3 +112,23 @@ def assert_holdout_is_every_third(rnd: Round) -> None:
 def sizes(rnd: Round) -> Counter:
     """(language, label) → messages over both files."""
     return Counter((i["lang"], i["label"]) for i in rnd.both())
+
+
+def assert_murder_suicide_is_danger_to_the_writer(items: list[dict], *, in_every_language: bool = False) -> None:
+    """A threat to kill the writer and then himself is danger to the writer, never the writer's self-harm."""
+    threats = [i for i in items if i.get("kind") == "murder_suicide"]
+    assert threats
+    if in_every_language:
+        assert {i["lang"] for i in threats} == set(LANGS)
+    for item in threats:
+        assert item["label"] == "crisis" and "immediate_danger" in item["categories"], item
+        assert "self_harm" not in item["categories"], item
+
+
+def assert_long_messages_in_every_language(rnd: Round) -> None:
+    """Each language has a long message with danger buried in it and a long benign one (600–2,500 characters)."""
+    both = rnd.both()
+    for lang in LANGS:
+        for label in ("crisis", "ok"):
+            longest = max(len(i["text"]) for i in both if i["lang"] == lang and i["label"] == label)
+            assert 600 <= longest <= 2500, (lang, label, longest)
