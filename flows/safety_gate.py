@@ -160,7 +160,8 @@ _GATE_CHARS = CharTable(_gate_char)
 
 
 class Gate:
-    """Which of `patterns` (Python regexes) could match a text: `candidates(text)` → their indices, in order.
+    """Which of `patterns` (Python regexes) could match a text, and where: `locate(gate_text(text).encode())` →
+    {index: where it could first match}.
 
     Two RE2 steps: a filter over the literal pieces every match must contain (RE2's FilteredRE2) names the
     patterns whose pieces all occur, then each of those is searched in its loose form. A pattern that cannot be
@@ -204,9 +205,6 @@ class Gate:
             return pos
         m = loose.search(data, pos)
         return None if m is None else m.start()
-
-    def candidates(self, text: str) -> list[int]:
-        return sorted(self.locate(gate_text(text).encode()))
 
     def locate(self, data: bytes) -> dict[int, int]:
         """Each pattern that could match `data` (gate_text(text).encode()) → where it could first match (see

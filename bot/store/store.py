@@ -106,8 +106,8 @@ class Store:
         """Copy what the WAL holds into the database file (a PASSIVE checkpoint: it never waits for, nor holds
         up, a turn), on a connection of its own: called from a worker thread by a frequent job (retention's
         WAL_JOB), so that a turn's COMMIT does not do it. Without it SQLite does it inside the COMMIT that
-        fills the WAL (wal_autocheckpoint): one turn in a few hundred waited 10–250 ms, a fifth of the
-        store's time at 100,000 people (benchmarks/throughput.py). Returns the frames copied (-1 when busy)."""
+        fills the WAL (wal_autocheckpoint): at 100,000 people one COMMIT in a hundred did, 10–250 ms each, three
+        quarters of all COMMIT time (benchmarks/throughput.py). Returns the frames copied (-1 when busy)."""
         with self._fold_lock:
             if self._fold_conn is None:
                 self._fold_conn = connect(self.path, secure_delete=self._secure_delete)
@@ -250,7 +250,8 @@ class Store:
             if row[1] is None:
                 self.execute("DELETE FROM answers WHERE person = ?", (pid,))  # moved onto the row above
         if pid in self._unagreed:  # they agreed: what /exit should clear of their first messages is written now
-            self._write_messages([(c, m, pid, at) for (c, m), at in self._unagreed.pop(pid).items()])
+            self.conn.executemany(self._TRACK_MESSAGE, [(c, m, pid, at, None, pid)
+                                                        for (c, m), at in self._unagreed.pop(pid).items()])
         for entry in result.journal:
             self.add_journal(pid, entry.flow, entry.step, entry.text, now)
         for flow in finished:
@@ -540,29 +541,19 @@ class Store:
         `expires_at`: when the message should leave the chat (`expired_messages`)."""
         self._tracked.append((chat_id, message_id, pid, iso(now), iso(expires_at) if expires_at else None))
 
+    # A message id for /exit, written only while its person is stored (the statement itself asks): a message seen
+    # again keeps its first sending time and gains a due time if it has one now.
+    _TRACK_MESSAGE = """INSERT INTO messages (chat_id, message_id, person, sent_at, expires_at)
+        SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?)
+        ON CONFLICT(chat_id, message_id) DO UPDATE SET expires_at = COALESCE(excluded.expires_at, messages.expires_at)"""
+
     def _flush_tracked(self) -> None:
-        """Write the tracked ids of stored people; hold the others' in memory (they have not agreed). One
-        statement a message: the insert itself asks whether the person is stored."""
+        """Write the tracked ids of stored people, one statement a message; hold the others' in memory (they have
+        not agreed)."""
         rows, self._tracked = self._tracked, []
         for chat_id, message_id, pid, at, expires in rows:
-            written = self.conn.execute(
-                """INSERT INTO messages (chat_id, message_id, person, sent_at, expires_at)
-                   SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?)
-                   ON CONFLICT(chat_id, message_id) DO UPDATE SET
-                   expires_at = COALESCE(excluded.expires_at, messages.expires_at)""",
-                (chat_id, message_id, pid, at, expires, pid)).rowcount
-            if not written:
+            if not self.conn.execute(self._TRACK_MESSAGE, (chat_id, message_id, pid, at, expires, pid)).rowcount:
                 self._hold_message(pid, chat_id, message_id, at)
-
-    def _write_messages(self, rows: list[tuple]) -> None:
-        """(chat id, message id, person, sent at[, expires at]); a message seen again keeps its first sending time
-        and gains a due time if it has one now."""
-        if rows:
-            self.conn.executemany(
-                """INSERT INTO messages (chat_id, message_id, person, sent_at, expires_at) VALUES (?, ?, ?, ?, ?)
-                   ON CONFLICT(chat_id, message_id) DO UPDATE SET
-                   expires_at = COALESCE(excluded.expires_at, messages.expires_at)""",
-                [(*r[:4], r[4] if len(r) > 4 else None) for r in rows])
 
     def _hold_message(self, pid: str, chat_id: int, message_id: int, at: str) -> None:
         held = self._unagreed.setdefault(pid, {})

@@ -80,6 +80,11 @@ def test_gated_and_ungated_agree_on_generated_text(pair, words):
     assert gated.prepare(text) == ungated.prepare(text)
 
 
+def candidates(gate: Gate, text: str) -> list[int]:
+    """The patterns the gate lets through for `text`, as triage asks it."""
+    return sorted(gate.locate(gate_text(text).encode()))
+
+
 def test_loosen_drops_lookarounds_and_keeps_the_rest():
     assert loosen(r"(?<!se )me pega(?! algo)") == r"me\x20pega"
     assert re.fullmatch(r"finish\\x20.*", loosen("finish (?:the job|me off)"))
@@ -89,16 +94,16 @@ def test_a_backreference_cannot_be_loosened_and_is_always_tried():
     with pytest.raises(Untranslatable):
         loosen(r"(a)\1")
     gate = Gate([r"\bkill\b", r"(a)\1"])
-    assert gate.candidates("nothing here") == [1]
-    assert gate.candidates("he will kill") == [0, 1]
+    assert candidates(gate, "nothing here") == [1]
+    assert candidates(gate, "he will kill") == [0, 1]
 
 
 def test_non_ascii_is_read_as_python_reads_it():
     # Python's \w counts "ы" as a letter: no word boundary inside "ыkill", so \bkill does not match there.
     gate = Gate([r"\bkill\b", r"\d\d"])
-    assert gate.candidates("ыkill") == []
-    assert gate.candidates("ы kill") == [0]
-    assert gate.candidates("५५") == [1]  # Devanagari digits are \d for Python
+    assert candidates(gate, "ыkill") == []
+    assert candidates(gate, "ы kill") == [0]
+    assert candidates(gate, "५५") == [1]  # Devanagari digits are \d for Python
     assert gate_text("a ы ५ — b").isascii()
 
 
