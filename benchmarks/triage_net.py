@@ -101,6 +101,11 @@ def load_items() -> list[dict]:
     items += [{"text": text, "danger": False, "lang": "en", "category": None, "file": NEUTRAL.name,
                "measured": False, "hard": None, "hard_known": True, "head_only": True}
               for text in yaml.safe_load(NEUTRAL.read_text(encoding="utf-8"))["items"]]
+    # Rules' traps are benign sentences written to look like danger: the head learns from them too, else one trap
+    # ("she put her arms around my neck and hugged me") held its threshold far above the out-of-fold one.
+    items += [{"text": text, "danger": False, "lang": "en", "category": None, "file": "content/safety traps",
+               "measured": False, "hard": None, "hard_known": True, "head_only": True}
+              for text in rule_traps()]
     return items
 
 
@@ -131,7 +136,9 @@ def option_labels() -> list[str]:
 
 
 def file_hashes() -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in [*training_files(), NEUTRAL]}
+    out = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in [*training_files(), NEUTRAL]}
+    out["rule traps"] = hashlib.sha256("\n".join(rule_traps()).encode()).hexdigest()[:16]
+    return out
 
 
 class Featurizer:
@@ -385,7 +392,8 @@ def rule_traps() -> list[str]:
 
 def trap_floor(model: dict, threshold: float) -> float:
     """The head's threshold, raised if needed just above every rule trap's score: a trap never reaches the crisis
-    screen through the head (the traps are not trained on; tests/flows/test_triage.py walks them with the net on)."""
+    screen through the head (tests/flows/test_triage.py walks them with the net on). The head is trained on the
+    traps as benign (load_items), so this is a guard, rarely a raise; the out-of-fold threshold is the honest one."""
     top = max(score_hard(model, t)[0] for t in rule_traps())
     return max(threshold, math.ceil((top + 1e-9) * 1e5) / 1e5)
 
@@ -437,7 +445,7 @@ def main() -> None:
     }
     args.out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False) + "\n",
                         encoding="utf-8")
-    print(json.dumps({"wrote": str(args.out.relative_to(ROOT)), "bytes": args.out.stat().st_size,
+    print(json.dumps({"wrote": str(args.out), "bytes": args.out.stat().st_size,
                       "features": len(model["weights"]), "threshold": threshold,
                       "hard_features": len(model["hard"]["weights"]), "hard_threshold": hard_threshold, "cv": cv}))
 
