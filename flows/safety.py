@@ -227,6 +227,14 @@ class Normaliser:
     def __call__(self, text: str, single: bool = False) -> str:
         """Canonical form. A letter typed 3+ times becomes 2 ("killl" -> "kill");
         with `single` it becomes 1 instead ("dieeee" -> "die", "helllp" -> "help")."""
+        return self._finish(self._start(text), single)
+
+    def both(self, text: str) -> tuple[str, str]:
+        """(self(text), self(text, single=True)), the steps before letters typed 3+ times done once for both."""
+        start = self._start(text)
+        return self._finish(start, False), self._finish(start, True)
+
+    def _start(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
         text = unicodedata.normalize("NFKC", text.lower()).lower()
         if not text.isascii():
@@ -237,7 +245,11 @@ class Normaliser:
         text = text.replace("`", "'")
         text = _BLANKS.sub(" ", text)  # emoji, dashes and sentence punctuation
         text = " ".join(text.split())  # `\s+` → one space, stripped (str.split knows the same white space)
-        text = self._sub(self._with, text).replace("'", "")
+        if "'" in text:  # every key of `_with` holds an apostrophe: without one in the text, none can match
+            text = self._sub(self._with, text).replace("'", "")
+        return text
+
+    def _finish(self, text: str, single: bool) -> str:
         text = _REPEATS.sub(r"\1" if single else r"\1\1", text)
         text = self._sub(self._without, text)
         return " ".join(text.split())
@@ -361,7 +373,10 @@ class Triage:
 
     def prepare(self, text: str, single: bool = False) -> str:
         """Normalised text with negated harm and benign idioms blanked out, ready for matching."""
-        text = self.normaliser(text, single)
+        return self._blanked(self.normaliser(text, single))
+
+    def _blanked(self, text: str) -> str:
+        """Normalised `text` with negated harm and benign idioms blanked out."""
         for which, patterns in ((0, self._negations), (1, self._exclusions)):
             if not patterns:
                 continue
@@ -396,10 +411,11 @@ class Triage:
 
     def assess(self, text: str) -> Verdict:
         """Every category the message signals, at the highest tier any rule gives it."""
-        variants = [self.prepare(text)]
         if _REPEATS.search(text.lower()):
             # "i want to dieeee" reads "diee" with doubles kept; try single letters too.
-            variants.append(self.prepare(text, single=True))
+            variants = [self._blanked(v) for v in self.normaliser.both(text)]
+        else:
+            variants = [self._blanked(self.normaliser(text))]
         matched = self._matching(variants)
         for tier in ("crisis", "check"):
             found: list[str] = []

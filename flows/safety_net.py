@@ -251,6 +251,7 @@ class NetModel(_Linear):
     _words: dict[str, tuple[float, int]] = field(default_factory=dict, repr=False, compare=False)
     _both: dict[str, tuple[float, float, int]] = field(default_factory=dict, repr=False, compare=False)
     _last: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
+    _pair_weights: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict, repr=False, compare=False)
 
     def category(self, words: list[str] | tuple[str, ...]) -> str:
         """The category whose weights score this window highest."""
@@ -270,16 +271,19 @@ class NetModel(_Linear):
     def _best_both(self, text: str) -> tuple[tuple[float, tuple[str, ...]], tuple[float, tuple[str, ...]]]:
         """(self.best_window(text), self.hard.best_window(text, admit=_like_language)) in one pass over the windows,
         remembered for the last few messages (triage asks the head, then the check net, about the same message).
-        Each model's sum is added in the same order as window_score adds it: the scores are the same to the bit."""
+        Each model's sum is added in the same order as window_score adds it: the scores are the same to the bit (a
+        word pair neither model knows adds 0.0 to both sums, which never changes a sum that began at 0.0, so it is
+        skipped; the pair's weights are found from its two words, without building the 'a+b' string)."""
         got = self._last.get(text)
         if got is not None:
             return got
         hard = self.hard
         assert hard is not None
-        cw, hw, both = self.weights, hard.weights, self._both
+        both, pairs = self._both, self._pairs()
         best_check: tuple[float, tuple[str, ...]] = (-math.inf, ())
         best_hard: tuple[float, tuple[str, ...]] = (-math.inf, ())
-        for words, pairs in _windows_of(text):
+        for window in windows(text):
+            words = tuple(window)
             check_sum = hard_sum = 0.0
             total = len(words) - 1 if words else 0  # one word pair between each two words
             for word in words:
@@ -292,9 +296,14 @@ class NetModel(_Linear):
                 check_sum += part[0]
                 hard_sum += part[1]
                 total += part[2]
-            for pair in pairs:
-                check_sum += cw.get(pair, 0.0)
-                hard_sum += hw.get(pair, 0.0)
+            after = pairs.get(words[0])
+            for word in words[1:]:
+                if after is not None:
+                    weights = after.get(word)
+                    if weights is not None:
+                        check_sum += weights[0]
+                        hard_sum += weights[1]
+                after = pairs.get(word)
             scale = math.sqrt(total) if total else 0.0
             score = self.bias + check_sum / scale if total else self.bias
             if score > best_check[0]:
@@ -306,6 +315,21 @@ class NetModel(_Linear):
             self._last.clear()
         self._last[text] = got = (best_check, best_hard)
         return got
+
+    def _pairs(self) -> dict[str, dict[str, tuple[float, float]]]:
+        """First word → second word → (check weight, head weight) of every word pair either model weighs (0.0 where
+        one does not), built on first use. A pair feature is 'a+b', and a word never holds '+' (windows' words are
+        letters and digits), so the key splits at its '+'."""
+        if not self._pair_weights:
+            assert self.hard is not None
+            cw, hw = self.weights, self.hard.weights
+            table = self._pair_weights
+            for key in (*(k for k in cw if "+" in k), *(k for k in hw if "+" in k)):
+                first, _, second = key.partition("+")
+                table.setdefault(first, {})[second] = (cw.get(key, 0.0), hw.get(key, 0.0))
+            if not table:
+                table[""] = {}  # no pair weighed at all: not built again
+        return self._pair_weights
 
 
 def _problem(where: str, what: str) -> NetModelError:
@@ -347,7 +371,10 @@ def parse_model(raw: Any, known_categories: tuple[str, ...]) -> NetModel:
     categories = _models(raw.get("categories"), known_categories, "categories")
     hard = _hard(raw.get("hard")) if raw["version"] >= 2 else None
     info = {k: raw.get(k) for k in ("trained_on", "cv", "trained")}
-    return NetModel(weights, bias, threshold, categories, info, hard)
+    model = NetModel(weights, bias, threshold, categories, info, hard)
+    if hard is not None:
+        model._pairs()  # at start-up (about 10 ms), not on the first message
+    return model
 
 
 def _models(raw: Any, names: Iterable[str], where: str) -> dict[str, tuple[dict[str, float], float]]:

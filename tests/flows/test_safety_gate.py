@@ -17,7 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.safety import Triage, _blank, _parse, _load_net, fold_accents
-from flows.safety_gate import Gate, Untranslatable, gate_text, loosen
+import re2
+
+from flows.safety_gate import Gate, Untranslatable, gate_text, loosen, loosen_parts
 
 SAFETY = Path(__file__).resolve().parents[2] / "content" / "safety.yaml"
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -88,6 +90,37 @@ def candidates(gate: Gate, text: str) -> list[int]:
 def test_loosen_drops_lookarounds_and_keeps_the_rest():
     assert loosen(r"(?<!se )me pega(?! algo)") == r"me\x20pega"
     assert re.fullmatch(r"finish\\x20.*", loosen("finish (?:the job|me off)"))
+
+
+WORDS = ["he", "she", "will", "kill", "me", "you", "finish", "the", "job", "off", "said", "x", "1"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(alternatives=st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=4), min_size=1, max_size=12),
+       size=st.integers(1, 60), texts=st.lists(st.lists(st.sampled_from([*WORDS, "é"]), max_size=30), max_size=8),
+       lead=st.sampled_from(["", r"(?<!not )", r"\bhe ", r"(?i)"]))
+def test_a_long_loose_form_split_into_parts_matches_where_the_whole_does(
+        alternatives: list[list[str]], size: int, texts: list[list[str]], lead: str) -> None:
+    pattern = lead + r"\b(?:" + "|".join(" ".join(a) for a in alternatives) + r")\b"
+    whole = re2.compile(loosen(pattern).encode())
+    parts = [re2.compile(part.encode()) for part in loosen_parts(pattern, size)]
+    assert len(parts) == 1 if len(loosen(pattern)) <= size else len(parts) >= 1
+    for words in texts:
+        data = gate_text(" ".join(words)).encode()
+        for pos in (0, len(data) // 2):
+            m = whole.search(data, pos)
+            starts = [p.start() for part in parts if (p := part.search(data, pos)) is not None]
+            assert (m.start() if m else None) == (min(starts) if starts else None)
+
+
+def test_the_gate_of_split_patterns_locates_as_the_whole_loose_forms_do() -> None:
+    long = r"\b(?:" + "|".join(f"word{i} (?:of|in) (?:\\S+ ){{0,3}}thing{i}" for i in range(80)) + r")\b"
+    assert len(loosen_parts(long, 1500)) > 1
+    gate = Gate([r"\bkill\b", long])
+    assert candidates(gate, "he said word7 of a red thing7 and kill") == [0, 1]
+    assert gate.locate(gate_text("x word7 of thing7").encode()) == {1: 2}
+    assert gate.first(1, b"word3 in thing3 then word9 in a thing9", 1) == 21
+    assert candidates(gate, "word7 of thing8") == []
 
 
 def test_a_backreference_cannot_be_loosened_and_is_always_tried():
