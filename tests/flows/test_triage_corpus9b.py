@@ -20,7 +20,7 @@ NAME = "triage_corpus9b.yaml"
 FIELDS = {"text", "label", "categories", "lang", "kind"}
 KINDS = sets.HARD | {"child_self", "murder_suicide"}
 # The languages this corpus writes (another helper writes the others). CORPUS9B_LANGS narrows it while writing.
-WRITTEN = tuple(os.environ.get("CORPUS9B_LANGS", "it nl pt").split())
+WRITTEN = tuple(os.environ.get("CORPUS9B_LANGS", "it nl pt hi").split())
 SMALL = 120  # messages per language, at least
 SHARE = 0.40  # at least this share of each language benign, and at least this share danger
 CHECK_SHARE = 0.10  # round 9 asked for about 12 % check per language
