@@ -55,6 +55,8 @@ MODEL = ROOT / "content" / "safety" / "model.json"
 # Everyday plans worded like threats ("he said he will call me tonight"): benign examples for the hard-kind head only
 # (the check net may ask about them; the head must not open the crisis screen), not measured.
 NEUTRAL = ROOT / "benchmarks" / "triage_net_neutral.yaml"
+# Greetings, thanks, yes/no in the eight languages: benign for the check net and the head, not measured.
+EVERYDAY = ROOT / "benchmarks" / "triage_net_everyday.yaml"
 TARGET = 0.06  # benign → check by the net alone, out of fold, in the worst language
 C = 32.0  # inverse regularisation of the danger model (16-64 did best in cross-validation; 4 lost a fifth of recall)
 KEEP = 30000  # features kept (largest |weight|); the rest score 0
@@ -96,11 +98,14 @@ def load_items() -> list[dict]:
                           "category": primary, "file": path.name, "hard": kind,
                           # a danger message of a set that labels no kinds may be hard or not: not a negative
                           "hard_known": label == "ok" or labels_kinds})
-    items += [{"text": label, "danger": False, "lang": "en", "category": None, "file": "content/en options",
+    items += [{"text": label, "danger": False, "lang": "en", "category": None, "file": "content options",
                "measured": False, "hard": None, "hard_known": True} for label in option_labels()]
     items += [{"text": text, "danger": False, "lang": "en", "category": None, "file": NEUTRAL.name,
                "measured": False, "hard": None, "hard_known": True, "head_only": True}
               for text in yaml.safe_load(NEUTRAL.read_text(encoding="utf-8"))["items"]]
+    items += [{"text": text, "danger": False, "lang": "en", "category": None, "file": EVERYDAY.name,
+               "measured": False, "hard": None, "hard_known": True}
+              for text in yaml.safe_load(EVERYDAY.read_text(encoding="utf-8"))["items"]]
     # Rules' traps are benign sentences written to look like danger: the head learns from them too, else one trap
     # ("she put her arms around my neck and hugged me") held its threshold far above the out-of-fold one.
     items += [{"text": text, "danger": False, "lang": "en", "category": None, "file": "content/safety traps",
@@ -129,14 +134,14 @@ def option_labels() -> list[str]:
             for value in node:
                 walk(value)
 
-    for path in sorted((ROOT / "content" / "en").glob("*.yaml")):
+    for path in sorted((ROOT / "content").glob("[a-z][a-z]/*.yaml")):  # every language's labels (en, es, …)
         if path.stem not in DANGER_FLOWS:
             walk(yaml.safe_load(path.read_text(encoding="utf-8")))
     return sorted(set(labels))
 
 
 def file_hashes() -> dict[str, str]:
-    out = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in [*training_files(), NEUTRAL]}
+    out = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in [*training_files(), NEUTRAL, EVERYDAY]}
     out["rule traps"] = hashlib.sha256("\n".join(rule_traps()).encode()).hexdigest()[:16]
     return out
 

@@ -251,3 +251,13 @@ def test_a_run_on_message_is_cut_into_overlapping_windows() -> None:
     cut = windows(text)
     assert [w[0] for w in cut] == ["w0", "w15", "w30", "w45"]
     assert all(len(w) <= 30 for w in cut) and cut[-1][-1] == "w69"
+
+
+def test_greetings_and_short_everyday_replies_are_never_asked_about(both: tuple[Triage, Triage]) -> None:
+    """A plain "hello" once got "are you safe?" after a retrain: a short message has few features, so a few weights
+    decide it. The everyday list the net trains on (greetings, thanks, yes/no in eight languages) and every option
+    label a person might type back must read `ok`."""
+    full, _ = both
+    everyday = yaml.safe_load((ROOT / "benchmarks" / "triage_net_everyday.yaml").read_text(encoding="utf-8"))["items"]
+    asked = [text for text in everyday if full.assess(text).tier != "ok"]
+    assert not asked, asked
