@@ -1,0 +1,91 @@
+"""Round-7 and round-8 labelled triage sets (issue 13, "Measure it honestly"): their SHAPE only.
+
+Each round was written before any rule change it measures, by an author ("sets7", "sets8") who never read the rules,
+the detector or any earlier set (sets8: only the first 60 lines of the round-5 holdout, for the format). Round 8
+asked for each language to be written in its own world; its file headers say where it still shares situations. The
+checks (tests/support/labelled_sets.py, and the rounds' own below) deliberately measure nothing about the detector:
+figures belong to whoever evaluates the holdout, once. The two rounds differ only in the sizes their briefs asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from tests.support import labelled_sets as sets
+
+KINDS = frozenset(sets.HARD | {"child_self", "murder_suicide"})
+
+
+@dataclass(frozen=True)
+class Brief:
+    round: sets.Round
+    minimum: dict[str, tuple[int, int, int]]  # (crisis, check, ok) over both files, for the larger languages
+    small: tuple[int, int, int]  # the same for every other language
+    benign_share: float  # at least this share of every language is benign
+
+    def __str__(self) -> str:
+        return self.round.files[0].removesuffix(".yaml")
+
+
+BRIEFS = [
+    # round 7: en ~200, es ~150, every other language ~60, at least 45 % benign
+    Brief(sets.Round("triage_r7.yaml", "triage_r7_holdout.yaml", KINDS),
+          {"en": (90, 24, 90), "es": (68, 18, 68)}, (27, 7, 28), 0.45),
+    # round 8: en ~200, es ~150, every other language ~80, at least 43 % benign
+    Brief(sets.Round("triage_r8.yaml", "triage_r8_holdout.yaml", KINDS),
+          {"en": (85, 24, 85), "es": (65, 18, 64)}, (34, 10, 34), 0.43),
+]
+ROUND_OF = {name: b.round for b in BRIEFS for name in b.round.files}  # each file of both rounds → its round
+
+
+@pytest.mark.parametrize("name", ROUND_OF)
+def test_every_item_is_well_formed(name: str) -> None:
+    sets.assert_well_formed(ROUND_OF[name].items(name), KINDS)
+
+
+@pytest.mark.parametrize("name", ROUND_OF)
+def test_a_murder_suicide_threat_is_danger_to_the_writer_never_self_harm(name: str) -> None:
+    sets.assert_murder_suicide_is_danger_to_the_writer(ROUND_OF[name].items(name), in_every_language=True)
+
+
+@pytest.mark.parametrize("name", ROUND_OF)
+def test_every_language_has_every_label_category_and_kind(name: str) -> None:
+    sets.assert_every_language_has_every_label_category_and_kind(ROUND_OF[name].items(name), KINDS)
+
+
+@pytest.mark.parametrize("brief", BRIEFS, ids=str)
+def test_every_language_has_a_long_message_with_danger_buried_and_a_long_benign_one(brief: Brief) -> None:
+    sets.assert_long_messages_in_every_language(brief.round)
+
+
+@pytest.mark.parametrize("brief", BRIEFS, ids=str)
+def test_no_text_repeats_within_or_across_the_two_files(brief: Brief) -> None:
+    sets.assert_no_text_repeats(brief.round)
+
+
+@pytest.mark.parametrize("brief", BRIEFS, ids=str)
+def test_the_round_shares_no_text_with_any_other_set(brief: Brief) -> None:
+    sets.assert_no_text_in_any_other_set(brief.round)
+
+
+@pytest.mark.parametrize("brief", BRIEFS, ids=str)
+def test_holdout_is_every_third_item_of_each_language_and_label(brief: Brief) -> None:
+    sets.assert_holdout_is_every_third(brief.round)
+
+
+@pytest.mark.parametrize("brief", BRIEFS, ids=str)
+def test_sizes_per_language_and_label(brief: Brief) -> None:
+    sizes = sets.sizes(brief.round)
+    for lang in sets.LANGS:
+        crisis, check, ok = brief.minimum.get(lang, brief.small)
+        assert sizes[lang, "crisis"] >= crisis and sizes[lang, "check"] >= check and sizes[lang, "ok"] >= ok, lang
+
+
+@pytest.mark.parametrize("brief", BRIEFS, ids=str)
+def test_the_benign_share_the_brief_asked_of_every_language(brief: Brief) -> None:
+    sizes = sets.sizes(brief.round)
+    for lang in sets.LANGS:
+        total = sum(sizes[lang, label] for label in sets.LABELS)
+        assert sizes[lang, "ok"] >= brief.benign_share * total, (lang, sizes[lang, "ok"], total)
