@@ -1,10 +1,11 @@
-"""Round-7 and round-8 labelled triage sets (issue 13, "Measure it honestly"): their SHAPE only.
+"""Round-7, round-8 and round-9 labelled triage sets (issue 13, "Measure it honestly"): their SHAPE only.
 
-Each round was written before any rule change it measures, by an author ("sets7", "sets8") who never read the rules,
-the detector or any earlier set (sets8: only the first 60 lines of the round-5 holdout, for the format). Round 8
-asked for each language to be written in its own world; its file headers say where it still shares situations. The
-checks (tests/support/labelled_sets.py, and the rounds' own below) deliberately measure nothing about the detector:
-figures belong to whoever evaluates the holdout, once. The two rounds differ only in the sizes their briefs asked.
+Each round was written before any rule change it measures, by an author ("sets7", "sets8", "sets9") who never read
+the rules, the detector or any earlier set (sets8, sets9: only the first 60 lines of the round-5 holdout, for the
+format). Rounds 8 and 9 asked for each language to be written in its own world; their file headers say where they
+still share situations. The checks (tests/support/labelled_sets.py, and the rounds' own below) deliberately measure
+nothing about the detector: figures belong to whoever evaluates the holdout, once. The rounds differ only in the
+sizes their briefs asked.
 """
 
 from __future__ import annotations
@@ -36,8 +37,11 @@ BRIEFS = [
     # round 8: en ~200, es ~150, every other language ~80, at least 43 % benign
     Brief(sets.Round("triage_r8.yaml", "triage_r8_holdout.yaml", KINDS),
           {"en": (85, 24, 85), "es": (65, 18, 64)}, (34, 10, 34), 0.43),
+    # round 9: en ~240, es ~150, every other language ~80, at least 43 % benign
+    Brief(sets.Round("triage_r9.yaml", "triage_r9_holdout.yaml", KINDS),
+          {"en": (100, 27, 100), "es": (65, 17, 64)}, (34, 9, 34), 0.43),
 ]
-ROUND_OF = {name: b.round for b in BRIEFS for name in b.round.files}  # each file of both rounds → its round
+ROUND_OF = {name: b.round for b in BRIEFS for name in b.round.files}  # each file of every round → its round
 
 
 @pytest.mark.parametrize("name", ROUND_OF)
