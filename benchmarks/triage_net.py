@@ -6,7 +6,7 @@
 
 Trains on every tests/data/triage_*.yaml except the round-5 and later holdouts (triage_r5_holdout.yaml,
 triage_r6_holdout.yaml …: evaluated once per change of rules or net, never trained on) and any tuning side named in
-NOT_YET (a new set, until its unseen figures are recorded; empty now: round 6's are in 0404dfd, round 7's in be3a32c, round 8's in 6d5f4f4). The other tuning
+NOT_YET (a new set, until its unseen figures are recorded; empty now: round 6's are in 0404dfd, round 7's in be3a32c, round 8's in 6d5f4f4, round 9's in the commit that added this note). The other tuning
 sides are in.
 A message is danger when its label is not `ok`; the bot's own option labels (outside the danger flows) are
 benign examples too, and for the hard-kind head so are the everyday plans worded like threats in
