@@ -153,3 +153,27 @@ def test_accented_patterns_match_folded_text():
     gated = Triage.load(SAFETY, self_check=False)
     assert gated.assess("estoy preñada y me sangra").tier == "crisis"
     assert fold_accents("preñada") == "prenada"
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.lists(st.sampled_from(["he", "will", "kill", "skill", "me", "x", "1", ".", "é", "kills"]), max_size=25),
+       pattern=st.sampled_from([r"\bkill\b", r"\bhe (?:will )?kill", r"^he", r"me$", r"(?i)KILL\w*", r"\d"]),
+       at=st.integers(0, 200))
+def test_the_direct_search_finds_what_the_wrapper_finds(words: list[str], pattern: str, at: int) -> None:
+    # Gate calls RE2's own search (no generator, no match object); it must start where `_Regexp.search` starts,
+    # from any position, the very start and the very end of the text included, reading the text before `pos` for \b.
+    from flows.safety_gate import _searcher
+    rx = re2.compile(loosen(pattern).encode())
+    data = gate_text(" ".join(words)).encode()
+    for pos in {0, len(data), min(at, len(data))}:
+        m = rx.search(data, pos)
+        assert _searcher(rx)(data, pos) == (-1 if m is None else m.start())
+
+
+def test_the_direct_search_falls_back_to_the_wrapper(monkeypatch) -> None:
+    import flows.safety_gate as sg
+    monkeypatch.setattr(sg, "_UNANCHORED", None)
+    find = sg._searcher(re2.compile(rb"\bkill\b"))
+    assert (find(b"skill kill", 0), find(b"skill kill", 7), find(b"skill", 0)) == (6, -1, -1)
+    gate = Gate([r"\bkill\b", r"\bhe\b", r"x", r"y", r"z"])
+    assert gate.locate(b"he will kill") == {0: 8, 1: 0}
