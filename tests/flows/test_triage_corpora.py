@@ -40,7 +40,7 @@ CORPORA = [
     Corpus("triage_corpus8.yaml", sets.LANGS, 120, (("en", 190),)),
     Corpus("triage_corpus9a.yaml", ("en", "es", "fr", "de"), 110, (("en", 180),), (0.08, 0.20), 3),
     Corpus("triage_corpus9b.yaml", ("it", "nl", "pt", "hi"), 120, (), (0.10, 0.20), 4),
-    Corpus("triage_corpus10b.yaml", ("es", "fr", "de", "it", "nl"), 110, (), (0.08, 0.20), 2),
+    Corpus("triage_corpus10b.yaml", ("es", "fr", "de", "it", "nl", "pt"), 110, (), (0.08, 0.20), 2),
 ]
 BY_LANG = [(c, lang) for c in CORPORA for lang in c.langs]
 
