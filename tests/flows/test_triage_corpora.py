@@ -1,7 +1,7 @@
 """The net's training corpora (issue 13): TRAINING text for the learned triage net — their SHAPE only.
 
-tests/data/triage_corpus8.yaml, triage_corpus9a.yaml, triage_corpus9b.yaml and triage_corpus10a.yaml are written to
-make the net generalise, never to measure it: these checks read each file's labels, categories, kinds, languages,
+tests/data/triage_corpus8.yaml, triage_corpus9a.yaml, triage_corpus9b.yaml, triage_corpus10a.yaml and triage_corpus10b.yaml are
+written to make the net generalise, never to measure it: these checks read each file's labels, categories, kinds, languages,
 sizes and lengths, and that its texts are new, and nothing about the detector. A duplicate found in another set is
 reported by file name and count only (the other set's texts stay unread).
 """
@@ -41,6 +41,7 @@ CORPORA = [
     Corpus("triage_corpus9a.yaml", ("en", "es", "fr", "de"), 110, (("en", 180),), (0.08, 0.20), 3),
     Corpus("triage_corpus9b.yaml", ("it", "nl", "pt", "hi"), 120, (), (0.10, 0.20), 4),
     Corpus("triage_corpus10a.yaml", ("en", "hi"), 160, (("en", 260),), (0.08, 0.20), 4),
+    Corpus("triage_corpus10b.yaml", ("es", "fr", "de", "it", "nl", "pt"), 110, (), (0.08, 0.20), 2),
 ]
 BY_LANG = [(c, lang) for c in CORPORA for lang in c.langs]
 
