@@ -1,9 +1,9 @@
 """The net's training corpora (issue 13): TRAINING text for the learned triage net — their SHAPE only.
 
-tests/data/triage_corpus8.yaml, triage_corpus9a.yaml, triage_corpus9b.yaml, triage_corpus10a.yaml and triage_corpus10b.yaml are
-written to make the net generalise, never to measure it: these checks read each file's labels, categories, kinds, languages,
-sizes and lengths, and that its texts are new, and nothing about the detector. A duplicate found in another set is
-reported by file name and count only (the other set's texts stay unread).
+tests/data/triage_corpus8.yaml, triage_corpus9a.yaml, triage_corpus9b.yaml, triage_corpus10a.yaml and
+triage_corpus10b.yaml are written to make the net generalise, never to measure it: these checks read each file's
+labels, categories, kinds, languages, sizes and lengths, and that its texts are new, and nothing about the detector.
+A duplicate found in another set is reported by file name and count only (the other set's texts stay unread).
 """
 
 from __future__ import annotations
