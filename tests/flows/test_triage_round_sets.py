@@ -1,11 +1,12 @@
-"""Round-7, round-8 and round-9 labelled triage sets (issue 13, "Measure it honestly"): their SHAPE only.
+"""Labelled triage sets of rounds 5 to 9 (issues 13 and 18, "Measure it honestly"): their SHAPE only.
 
-Each round was written before any rule change it measures, by an author ("sets7", "sets8", "sets9") who never read
+Each round was written before any rule change it measures, by an author ("sets5" … "sets9") who never read
 the rules, the detector or any earlier set (sets8, sets9: only the first 60 lines of the round-5 holdout, for the
 format). Rounds 8 and 9 asked for each language to be written in its own world; their file headers say where they
 still share situations. The checks (tests/support/labelled_sets.py, and the rounds' own below) deliberately measure
-nothing about the detector: figures belong to whoever evaluates the holdout, once. The rounds differ only in the
-sizes their briefs asked.
+nothing about the detector: figures belong to whoever evaluates the holdout, once. The rounds differ only in what their
+briefs asked: sizes, benign share, long messages (round 6 on) and murder–suicide threats (round 6 on; in every
+language from round 7).
 """
 
 from __future__ import annotations
@@ -25,12 +26,22 @@ class Brief:
     minimum: dict[str, tuple[int, int, int]]  # (crisis, check, ok) over both files, for the larger languages
     small: tuple[int, int, int]  # the same for every other language
     benign_share: float  # at least this share of every language is benign
+    kinds: frozenset[str] = KINDS
+    long_messages: bool = True  # a long message with danger buried, and a long benign one, in every language
+    murder_suicide_in_every_language: bool = True
 
     def __str__(self) -> str:
         return self.round.files[0].removesuffix(".yaml")
 
 
 BRIEFS = [
+    # round 5: en and es the large sets, every language at least 40 / 10 / 40; no murder–suicide kind yet
+    Brief(sets.Round("triage_r5.yaml", "triage_r5_holdout.yaml", frozenset(sets.HARD | {"child_self"})),
+          {"en": (150, 50, 150), "es": (150, 50, 150)}, (40, 10, 40), 0.0, frozenset(sets.HARD | {"child_self"}),
+          long_messages=False),
+    # round 6: en ~200, es ~150, every other language ~60
+    Brief(sets.Round("triage_r6.yaml", "triage_r6_holdout.yaml", KINDS),
+          {"en": (85, 22, 80), "es": (65, 16, 60)}, (25, 6, 24), 0.0, murder_suicide_in_every_language=False),
     # round 7: en ~200, es ~150, every other language ~60, at least 45 % benign
     Brief(sets.Round("triage_r7.yaml", "triage_r7_holdout.yaml", KINDS),
           {"en": (90, 24, 90), "es": (68, 18, 68)}, (27, 7, 28), 0.45),
@@ -41,25 +52,29 @@ BRIEFS = [
     Brief(sets.Round("triage_r9.yaml", "triage_r9_holdout.yaml", KINDS),
           {"en": (100, 27, 100), "es": (65, 17, 64)}, (34, 9, 34), 0.43),
 ]
-ROUND_OF = {name: b.round for b in BRIEFS for name in b.round.files}  # each file of every round → its round
+BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
 
-@pytest.mark.parametrize("name", ROUND_OF)
+@pytest.mark.parametrize("name", BRIEF_OF)
 def test_every_item_is_well_formed(name: str) -> None:
-    sets.assert_well_formed(ROUND_OF[name].items(name), KINDS)
+    brief = BRIEF_OF[name]
+    sets.assert_well_formed(brief.round.items(name), brief.kinds)
 
 
-@pytest.mark.parametrize("name", ROUND_OF)
+@pytest.mark.parametrize("name", [n for n, b in BRIEF_OF.items() if "murder_suicide" in b.kinds])
 def test_a_murder_suicide_threat_is_danger_to_the_writer_never_self_harm(name: str) -> None:
-    sets.assert_murder_suicide_is_danger_to_the_writer(ROUND_OF[name].items(name), in_every_language=True)
+    brief = BRIEF_OF[name]
+    sets.assert_murder_suicide_is_danger_to_the_writer(brief.round.items(name),
+                                                       in_every_language=brief.murder_suicide_in_every_language)
 
 
-@pytest.mark.parametrize("name", ROUND_OF)
+@pytest.mark.parametrize("name", BRIEF_OF)
 def test_every_language_has_every_label_category_and_kind(name: str) -> None:
-    sets.assert_every_language_has_every_label_category_and_kind(ROUND_OF[name].items(name), KINDS)
+    brief = BRIEF_OF[name]
+    sets.assert_every_language_has_every_label_category_and_kind(brief.round.items(name), brief.kinds)
 
 
-@pytest.mark.parametrize("brief", BRIEFS, ids=str)
+@pytest.mark.parametrize("brief", [b for b in BRIEFS if b.long_messages], ids=str)
 def test_every_language_has_a_long_message_with_danger_buried_and_a_long_benign_one(brief: Brief) -> None:
     sets.assert_long_messages_in_every_language(brief.round)
 
@@ -87,7 +102,7 @@ def test_sizes_per_language_and_label(brief: Brief) -> None:
         assert sizes[lang, "crisis"] >= crisis and sizes[lang, "check"] >= check and sizes[lang, "ok"] >= ok, lang
 
 
-@pytest.mark.parametrize("brief", BRIEFS, ids=str)
+@pytest.mark.parametrize("brief", [b for b in BRIEFS if b.benign_share], ids=str)
 def test_the_benign_share_the_brief_asked_of_every_language(brief: Brief) -> None:
     sizes = sets.sizes(brief.round)
     for lang in sets.LANGS:
