@@ -4,8 +4,8 @@
     python benchmarks/triage_net.py cv          # JSON: 5-fold cross-validated figures per language
     python benchmarks/triage_net.py train       # writes content/safety/model.json (threshold chosen by CV)
 
-Trains on every tests/data/triage_*.yaml except the round-5 and later holdouts (triage_r5_holdout.yaml,
-triage_r6_holdout.yaml …: evaluated once per change of rules or net, never trained on) and any tuning side named in
+Trains on every tests/data/triage_*.yaml except the holdouts not yet run (round FIRST_UNSPENT_HOLDOUT and later:
+triage_r9_holdout.yaml …: evaluated once, never trained on before that) and any tuning side named in
 NOT_YET (a new set, until its unseen figures are recorded; empty now: round 6's are in 0404dfd, round 7's in be3a32c, round 8's in 6d5f4f4, round 9's in the commit that added this note). The other tuning
 sides are in.
 A message is danger when its label is not `ok`; the bot's own option labels (outside the danger flows) are
@@ -25,9 +25,10 @@ threat_to_kill, weapon, injury_now, overdose_now) against benign messages and th
 label kinds (a set without `kind` labels says nothing about which of its messages are hard, so its danger messages
 are left out of this head's training). Same features, the same two rounds for windows; a 5-way model on the most
 dangerous window names the kind. Its threshold is the lowest at which, out of fold, benign messages reach the crisis
-screen through it at most HARD_TARGET (0.5 %) of the time in English and in the other languages pooled, and at
-most max(1, 0.5 %) of a language's own: with about 120 benign messages a small language, a per-language 0.5 % cap
-allowed none, so one message there set the threshold (round 6's retrain: 1.61 -> 2.79).
+screen through it at most HARD_TARGET (0.5 %) of all benign messages, and at most max(1, HARD_LANG_CAP = 1.5 %) of
+any one language's. Caps counted per language let a single message set the threshold (round 6: 1.61 -> 2.79; round
+8: 2.01 -> 2.73 between two retrains on nearly the same text, hard kinds by the head alone 0.39 -> 0.27); the
+pooled cap hangs on about twenty messages instead (two fold seeds: 1.39 and 1.55, hard kinds 0.49 and 0.47).
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ TARGET = 0.06  # benign → check by the net alone, out of fold, in the worst la
 C = 32.0  # inverse regularisation of the danger model (16-64 did best in cross-validation; 4 lost a fifth of recall)
 KEEP = 30000  # features kept (largest |weight|); the rest score 0
 CAT_KEEP = 6000  # features kept per category model
-HARD_TARGET = 0.005  # benign → crisis through the hard-kind head, out of fold: English; the others pooled (choose_threshold)
+HARD_TARGET = 0.005  # benign → crisis through the hard-kind head, out of fold, all languages pooled (choose_threshold)
+HARD_LANG_CAP = 0.015  # … and in any one language (the goal is 3 % with the rules' own false alarms)
 HARD_C = 32.0
 HARD_KEEP = 20000
 FOLDS = 5
@@ -73,10 +75,17 @@ SEED = 13
 NOT_YET: set[str] = set()
 
 
+# A round's holdout is never trained on until it has been run, once, and its figure recorded (README, triage).
+# After that it is only one more author's text, so it joins the training like the rounds before round 5 did: the
+# holdouts of rounds 5-8 have been run (their figures are in README's crisis section), and training text by
+# new authors is what moved unseen recall most (corpora 8 and 9). Raise this when a round's holdout has been run.
+FIRST_UNSPENT_HOLDOUT = 9
+
+
 def _never_trained_on(name: str) -> bool:
-    """The round-5 holdout and every later round's holdout (evaluated once, never trained on)."""
+    """A holdout of round FIRST_UNSPENT_HOLDOUT or later (not yet run, or run but kept as a sentinel)."""
     m = re.match(r"triage_r(\d+)", name)
-    return bool(m) and int(m.group(1)) >= 5 and "holdout" in name
+    return bool(m) and int(m.group(1)) >= FIRST_UNSPENT_HOLDOUT and "holdout" in name
 
 
 def training_files() -> list[Path]:
@@ -301,32 +310,26 @@ def out_of_fold(items: list[dict], hard_only: bool = False) \
     return scores, hard
 
 
-# The hard head's cap is pooled over every language but this one (it has ten times the benign messages of any other).
-POOL_BESIDE = "en"
-
-
 def choose_threshold(items: list[dict], scores: list[tuple[float, str | None]], target: float = TARGET,
                      pooled: bool = False) -> float:
     """The lowest threshold at which no language's benign messages fire above `target` (the share of a language's
     benign messages at or above it).
 
-    `pooled` (the hard-kind head, whose target is 0.5 %): with about 120 benign messages a small language, 0.5 %
-    allows none, so a single message set the threshold for every language. Instead: at most `target` of English
-    and of the other languages taken together, and at most max(1, ⌊target × n⌋) messages of any one language
-    (one of 117 is 0.85 %, well inside the 3 % goal)."""
+    `pooled` (the hard-kind head, whose target is 0.5 %): at most `target` of all benign messages together, and at
+    most max(1, ⌊HARD_LANG_CAP × n⌋) of any one language's n. A cap of 0.5 % per language (one message of a few
+    hundred) let a single out-of-fold score move the threshold by 0.7 between retrains."""
     by_lang: dict[str, list[float]] = defaultdict(list)
     for i, (s, _) in zip(items, scores):
         if not i["danger"] and i.get("measured", True):
             by_lang[i["lang"]].append(s)
     candidates = sorted({s for v in by_lang.values() for s in v if math.isfinite(s)})  # -inf: no words at all
-    groups = [by_lang[POOL_BESIDE], [s for lang, v in by_lang.items() if lang != POOL_BESIDE for s in v]] \
-        if pooled else []
+    every = [s for v in by_lang.values() for s in v]
 
     def fits(t: float) -> bool:
         if not pooled:
             return all(sum(s >= t for s in v) / len(v) <= target for v in by_lang.values())
-        return all(sum(s >= t for s in v) <= max(1, math.floor(target * len(v))) for v in by_lang.values()) \
-            and all(sum(s >= t for s in g) <= math.floor(target * len(g)) for g in groups if g)
+        return sum(s >= t for s in every) <= math.floor(target * len(every)) \
+            and all(sum(s >= t for s in v) <= max(1, math.floor(HARD_LANG_CAP * len(v))) for v in by_lang.values())
 
     for c in candidates:
         t = math.ceil((c + 1e-9) * 1e5) / 1e5  # just above this benign score, as stored in the file
