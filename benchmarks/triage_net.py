@@ -6,7 +6,7 @@
 
 Trains on every tests/data/triage_*.yaml except the holdouts not yet run (round FIRST_UNSPENT_HOLDOUT and later:
 triage_r9_holdout.yaml …: evaluated once, never trained on before that) and any tuning side named in
-NOT_YET (a new set, until its unseen figures are recorded; empty now: round 6's are in 0404dfd, round 7's in be3a32c, round 8's in 6d5f4f4, round 9's in the commit that added this note). The other tuning
+NOT_YET (a new set, until its unseen figures are recorded; empty now: round 6's are in 0404dfd, round 7's in be3a32c, round 8's in 6d5f4f4, round 9's in 55d9c89). The other tuning
 sides are in.
 A message is danger when its label is not `ok`; the bot's own option labels (outside the danger flows) are
 benign examples too, and for the hard-kind head so are the everyday plans worded like threats in
@@ -56,7 +56,8 @@ MODEL = ROOT / "content" / "safety" / "model.json"
 # Everyday plans worded like threats ("he said he will call me tonight"): benign examples for the hard-kind head only
 # (the check net may ask about them; the head must not open the crisis screen), not measured.
 NEUTRAL = ROOT / "benchmarks" / "triage_net_neutral.yaml"
-# Greetings, thanks, yes/no in the eight languages: benign for the check net and the head, not measured.
+# Greetings, thanks, yes/no, one ordinary dose, in the eight languages: benign for the check net and the head, not
+# measured.
 EVERYDAY = ROOT / "benchmarks" / "triage_net_everyday.yaml"
 TARGET = 0.06  # benign → check by the net alone, out of fold, in the worst language
 C = 32.0  # inverse regularisation of the danger model (16-64 did best in cross-validation; 4 lost a fifth of recall)
@@ -83,7 +84,7 @@ FIRST_UNSPENT_HOLDOUT = 9
 
 
 def _never_trained_on(name: str) -> bool:
-    """A holdout of round FIRST_UNSPENT_HOLDOUT or later (not yet run, or run but kept as a sentinel)."""
+    """A holdout of round FIRST_UNSPENT_HOLDOUT or later: not yet run, or run since the last retrain."""
     m = re.match(r"triage_r(\d+)", name)
     return bool(m) and int(m.group(1)) >= FIRST_UNSPENT_HOLDOUT and "holdout" in name
 
@@ -107,20 +108,24 @@ def load_items() -> list[dict]:
                           "category": primary, "file": path.name, "hard": kind,
                           # a danger message of a set that labels no kinds may be hard or not: not a negative
                           "hard_known": label == "ok" or labels_kinds})
-    items += [{"text": label, "danger": False, "lang": "en", "category": None, "file": "content options",
-               "measured": False, "hard": None, "hard_known": True} for label in option_labels()]
-    items += [{"text": text, "danger": False, "lang": "en", "category": None, "file": NEUTRAL.name,
-               "measured": False, "hard": None, "hard_known": True, "head_only": True}
-              for text in yaml.safe_load(NEUTRAL.read_text(encoding="utf-8"))["items"]]
-    items += [{"text": text, "danger": False, "lang": "en", "category": None, "file": EVERYDAY.name,
-               "measured": False, "hard": None, "hard_known": True}
-              for text in yaml.safe_load(EVERYDAY.read_text(encoding="utf-8"))["items"]]
+    items += _unmeasured_benign(option_labels(), "content options")
+    items += _unmeasured_benign(_listed(NEUTRAL), NEUTRAL.name, head_only=True)
+    items += _unmeasured_benign(_listed(EVERYDAY), EVERYDAY.name)
     # Rules' traps are benign sentences written to look like danger: the head learns from them too, else one trap
     # ("she put her arms around my neck and hugged me") held its threshold far above the out-of-fold one.
-    items += [{"text": text, "danger": False, "lang": "en", "category": None, "file": "content/safety traps",
-               "measured": False, "hard": None, "hard_known": True, "head_only": True}
-              for text in rule_traps()]
+    items += _unmeasured_benign(rule_traps(), "content/safety traps", head_only=True)
     return items
+
+
+def _listed(path: Path) -> list[str]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
+
+
+def _unmeasured_benign(texts: Iterable[str], file: str, head_only: bool = False) -> list[dict]:
+    """Benign training examples left out of every figure (option labels, everyday lines, traps); `head_only`: for
+    the hard-kind head alone (the check net may still ask about them)."""
+    return [{"text": text, "danger": False, "lang": "en", "category": None, "file": file, "measured": False,
+             "hard": None, "hard_known": True, "head_only": head_only} for text in texts]
 
 
 # Flows whose options speak of danger ("I'm not safe, show me help"): their labels are not benign examples.

@@ -261,8 +261,9 @@ def test_a_run_on_message_is_cut_into_overlapping_windows() -> None:
 
 def test_greetings_and_short_everyday_replies_are_never_asked_about(both: tuple[Triage, Triage]) -> None:
     """A plain "hello" once got "are you safe?" after a retrain: a short message has few features, so a few weights
-    decide it. The everyday list the net trains on (greetings, thanks, yes/no in eight languages) and every option
-    label a person might type back must read `ok`."""
+    decide it. Every line of the everyday list the net trains on (greetings, thanks, yes/no, one ordinary dose, in
+    eight languages) must read `ok`. (Option labels are benign training examples too, but not held here: a few rightly
+    read as danger when typed, such as "No me siento a salvo".)"""
     full, _ = both
     everyday = yaml.safe_load((ROOT / "benchmarks" / "triage_net_everyday.yaml").read_text(encoding="utf-8"))["items"]
     asked = [text for text in everyday if full.assess(text).tier != "ok"]
