@@ -509,7 +509,10 @@ def _read(path: Path, name: str) -> Any:
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - a safe loader
     except (OSError, yaml.YAMLError) as exc:
-        raise SafetyContentError(f"{name}: file: {type(exc).__name__}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "file"
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise SafetyContentError(f"{name}: {where}: {problem}") from exc
 
 
 def _validated(model: type[BaseModel], raw: Any, name: str) -> Any:
@@ -555,8 +558,8 @@ def check_net_file(path: str | Path) -> list[tuple[str, str]]:
     try:
         _load_net(path)
     except SafetyContentError as exc:
-        _, where, what = str(exc).split(": ", 2)
-        return [(where, what)]
+        name, where, what = str(exc).split(": ", 2)
+        return [(where if name == "safety.yaml" else f"{name} {where}", what)]
     return []
 
 
@@ -632,6 +635,6 @@ def check_safety_file(path: str | Path) -> list[tuple[str, str]]:
     try:
         spec = _parse(path)
     except SafetyContentError as exc:
-        _, where, what = str(exc).split(": ", 2)
-        return [(where, what)]
+        name, where, what = str(exc).split(": ", 2)
+        return [(where if name == "safety.yaml" else f"{name} {where}", what)]
     return _self_check(spec)

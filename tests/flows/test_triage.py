@@ -298,6 +298,17 @@ def test_minimal_file_is_clean(tmp_path: Path) -> None:
     assert Triage.load(path).classify("I want to die") == "self_harm"
 
 
+def test_a_language_file_that_does_not_parse_is_named_with_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, _MINIMAL.format(pattern="want to die", example="i want to die", trap="dying to see it"))
+    (tmp_path / "safety").mkdir()
+    (tmp_path / "safety" / "xx.yaml").write_text("version: 1\nlanguage: xx\nexclude:\n  - why: 'it's'\n",
+                                                 encoding="utf-8")
+    [(where, what)] = check_safety_file(path)
+    assert where == "safety/xx.yaml line 4" and what
+    with pytest.raises(SafetyContentError, match=r"^safety/xx\.yaml: line 4: "):
+        Triage.load(path)
+
+
 @pytest.mark.parametrize("pattern,example,trap,problem", [
     ("want to (die", "i want to die", "fine", "does not compile"),
     ("want to die", "i wish i was gone", "fine", "example does not match"),
