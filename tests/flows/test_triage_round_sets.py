@@ -51,6 +51,10 @@ BRIEFS = [
     # round 9: en ~240, es ~150, every other language ~80, at least 43 % benign
     Brief(sets.Round("triage_r9.yaml", "triage_r9_holdout.yaml", KINDS),
           {"en": (100, 27, 100), "es": (65, 17, 64)}, (34, 9, 34), 0.43),
+    # round 10, first half ("sets10a"): en ~240, es ~160, hi ~90 (hi came to 125 for 8 of each hard kind), at least
+    # 43 % benign; the other languages are in the second half's files, so none is required here
+    Brief(sets.Round("triage_r10a.yaml", "triage_r10a_holdout.yaml", KINDS),
+          {"en": (100, 28, 100), "es": (72, 18, 70), "hi": (55, 11, 50)}, (0, 0, 0), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
