@@ -1,9 +1,9 @@
-"""Labelled triage sets of rounds 5 to 9 (issues 13 and 18, "Measure it honestly"): their SHAPE only.
+"""Labelled triage sets of rounds 5 to 10 (issues 13 and 18, "Measure it honestly"): their SHAPE only.
 
-Each round was written before any rule change it measures, by an author ("sets5" … "sets9") who never read
-the rules, the detector or any earlier set (sets8, sets9: only the first 60 lines of the round-5 holdout, for the
-format). Rounds 8 and 9 asked for each language to be written in its own world; their file headers say where they
-still share situations. The checks (tests/support/labelled_sets.py, and the rounds' own below) deliberately measure
+Each round was written before any rule change it measures, by an author ("sets5" … "sets10b") who never read
+the rules, the detector or any earlier set (sets8 on: only the first 60 lines of the round-5 holdout, for the
+format). Rounds 8 to 10 asked for each language to be written in its own world; their file headers say where they
+still share situations. Round 10 has two authors, each with half the languages (`Round.langs`). The checks (tests/support/labelled_sets.py, and the rounds' own below) deliberately measure
 nothing about the detector: figures belong to whoever evaluates the holdout, once. The rounds differ only in what their
 briefs asked: sizes, benign share, long messages (round 6 on) and murder–suicide threats (round 6 on; in every
 language from round 7).
@@ -52,8 +52,8 @@ BRIEFS = [
     Brief(sets.Round("triage_r9.yaml", "triage_r9_holdout.yaml", KINDS),
           {"en": (100, 27, 100), "es": (65, 17, 64)}, (34, 9, 34), 0.43),
     # round 10, first half ("sets10a"): en ~240, es ~160, hi ~90 (hi came to 125 for 8 of each hard kind), at least
-    # 43 % benign; the other languages are in the second half's files, so none is required here
-    Brief(sets.Round("triage_r10a.yaml", "triage_r10a_holdout.yaml", KINDS),
+    # 43 % benign; the other languages are in the second half's files
+    Brief(sets.Round("triage_r10a.yaml", "triage_r10a_holdout.yaml", KINDS, ("en", "es", "hi")),
           {"en": (100, 28, 100), "es": (72, 18, 70), "hi": (55, 11, 50)}, (0, 0, 0), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
@@ -69,13 +69,15 @@ def test_every_item_is_well_formed(name: str) -> None:
 def test_a_murder_suicide_threat_is_danger_to_the_writer_never_self_harm(name: str) -> None:
     brief = BRIEF_OF[name]
     sets.assert_murder_suicide_is_danger_to_the_writer(brief.round.items(name),
-                                                       in_every_language=brief.murder_suicide_in_every_language)
+                                                       in_every_language=brief.murder_suicide_in_every_language,
+                                                       langs=brief.round.langs)
 
 
 @pytest.mark.parametrize("name", BRIEF_OF)
 def test_every_language_has_every_label_category_and_kind(name: str) -> None:
     brief = BRIEF_OF[name]
-    sets.assert_every_language_has_every_label_category_and_kind(brief.round.items(name), brief.kinds)
+    sets.assert_every_language_has_every_label_category_and_kind(brief.round.items(name), brief.kinds,
+                                                                 brief.round.langs)
 
 
 @pytest.mark.parametrize("brief", [b for b in BRIEFS if b.long_messages], ids=str)
@@ -101,7 +103,7 @@ def test_holdout_is_every_third_item_of_each_language_and_label(brief: Brief) ->
 @pytest.mark.parametrize("brief", BRIEFS, ids=str)
 def test_sizes_per_language_and_label(brief: Brief) -> None:
     sizes = sets.sizes(brief.round)
-    for lang in sets.LANGS:
+    for lang in brief.round.langs:
         crisis, check, ok = brief.minimum.get(lang, brief.small)
         assert sizes[lang, "crisis"] >= crisis and sizes[lang, "check"] >= check and sizes[lang, "ok"] >= ok, lang
 
@@ -109,6 +111,6 @@ def test_sizes_per_language_and_label(brief: Brief) -> None:
 @pytest.mark.parametrize("brief", [b for b in BRIEFS if b.benign_share], ids=str)
 def test_the_benign_share_the_brief_asked_of_every_language(brief: Brief) -> None:
     sizes = sets.sizes(brief.round)
-    for lang in sets.LANGS:
+    for lang in brief.round.langs:
         total = sum(sizes[lang, label] for label in sets.LABELS)
         assert sizes[lang, "ok"] >= brief.benign_share * total, (lang, sizes[lang, "ok"], total)
