@@ -5,7 +5,7 @@
     python benchmarks/triage_net.py train       # writes content/safety/model.json (threshold chosen by CV)
 
 Trains on every tests/data/triage_*.yaml except the holdouts not yet run (round FIRST_UNSPENT_HOLDOUT and later:
-triage_r9_holdout.yaml …: evaluated once, never trained on before that) and any tuning side named in
+triage_r10a_holdout.yaml, triage_r10b_holdout.yaml …: evaluated once, never trained on before that) and any tuning side named in
 NOT_YET (a new set, until its unseen figures are recorded; empty now: round 6's are in 0404dfd, round 7's in be3a32c, round 8's in 6d5f4f4, round 9's in 55d9c89). The other tuning
 sides are in.
 A message is danger when its label is not `ok`; the bot's own option labels (outside the danger flows) are
@@ -78,9 +78,9 @@ NOT_YET: set[str] = set()
 
 # A round's holdout is never trained on until it has been run, once, and its figure recorded (README, triage).
 # After that it is only one more author's text, so it joins the training like the rounds before round 5 did: the
-# holdouts of rounds 5-8 have been run (their figures are in README's crisis section), and training text by
+# holdouts of rounds 5-9 have been run (their figures are in README's crisis section), and training text by
 # new authors is what moved unseen recall most (corpora 8 and 9). Raise this when a round's holdout has been run.
-FIRST_UNSPENT_HOLDOUT = 9
+FIRST_UNSPENT_HOLDOUT = 10
 
 
 def _never_trained_on(name: str) -> bool:

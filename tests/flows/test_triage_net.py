@@ -86,6 +86,7 @@ def test_holdouts_not_yet_run_are_never_trained_on() -> None:
     net = triage_net()
     never, first = net._never_trained_on, net.FIRST_UNSPENT_HOLDOUT
     assert never(f"triage_r{first}_holdout.yaml") and never(f"triage_r{first + 3}_holdout_es.yaml")
+    assert never(f"triage_r{first}a_holdout.yaml") and never(f"triage_r{first}b_holdout.yaml")  # a round's halves
     assert not never(f"triage_r{first}.yaml") and not never("triage_r4_holdout.yaml")
     assert not never(f"triage_r{first - 1}_holdout.yaml")  # run once and recorded: one more author's training text
     assert (DATA / f"triage_r{first - 1}_holdout.yaml").exists()
