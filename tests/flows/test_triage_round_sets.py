@@ -51,6 +51,9 @@ BRIEFS = [
     # round 9: en ~240, es ~150, every other language ~80, at least 43 % benign
     Brief(sets.Round("triage_r9.yaml", "triage_r9_holdout.yaml", KINDS),
           {"en": (100, 27, 100), "es": (65, 17, 64)}, (34, 9, 34), 0.43),
+    # round 10, second half (author "sets10b"): only fr, de, it, nl, pt, each ~90-100, at least 43 % benign
+    Brief(sets.Round("triage_r10b.yaml", "triage_r10b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
+          {}, (40, 10, 40), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
@@ -65,13 +68,15 @@ def test_every_item_is_well_formed(name: str) -> None:
 def test_a_murder_suicide_threat_is_danger_to_the_writer_never_self_harm(name: str) -> None:
     brief = BRIEF_OF[name]
     sets.assert_murder_suicide_is_danger_to_the_writer(brief.round.items(name),
-                                                       in_every_language=brief.murder_suicide_in_every_language)
+                                                       in_every_language=brief.murder_suicide_in_every_language,
+                                                       langs=brief.round.langs)
 
 
 @pytest.mark.parametrize("name", BRIEF_OF)
 def test_every_language_has_every_label_category_and_kind(name: str) -> None:
     brief = BRIEF_OF[name]
-    sets.assert_every_language_has_every_label_category_and_kind(brief.round.items(name), brief.kinds)
+    sets.assert_every_language_has_every_label_category_and_kind(brief.round.items(name), brief.kinds,
+                                                                 brief.round.langs)
 
 
 @pytest.mark.parametrize("brief", [b for b in BRIEFS if b.long_messages], ids=str)
@@ -97,7 +102,7 @@ def test_holdout_is_every_third_item_of_each_language_and_label(brief: Brief) ->
 @pytest.mark.parametrize("brief", BRIEFS, ids=str)
 def test_sizes_per_language_and_label(brief: Brief) -> None:
     sizes = sets.sizes(brief.round)
-    for lang in sets.LANGS:
+    for lang in brief.round.langs:
         crisis, check, ok = brief.minimum.get(lang, brief.small)
         assert sizes[lang, "crisis"] >= crisis and sizes[lang, "check"] >= check and sizes[lang, "ok"] >= ok, lang
 
@@ -105,6 +110,6 @@ def test_sizes_per_language_and_label(brief: Brief) -> None:
 @pytest.mark.parametrize("brief", [b for b in BRIEFS if b.benign_share], ids=str)
 def test_the_benign_share_the_brief_asked_of_every_language(brief: Brief) -> None:
     sizes = sets.sizes(brief.round)
-    for lang in sets.LANGS:
+    for lang in brief.round.langs:
         total = sum(sizes[lang, label] for label in sets.LABELS)
         assert sizes[lang, "ok"] >= brief.benign_share * total, (lang, sizes[lang, "ok"], total)

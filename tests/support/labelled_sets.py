@@ -28,6 +28,7 @@ class Round:
     tuning: str
     holdout: str
     kinds: frozenset[str]  # the kinds this round labels (every one in every language's crisis messages)
+    langs: tuple[str, ...] = LANGS  # the languages this round's files hold (round 10 is split by language)
 
     @property
     def files(self) -> tuple[str, str]:
@@ -76,9 +77,10 @@ def assert_well_formed(items: list[dict], kinds: frozenset[str]) -> None:
             assert item.get("kind") not in HARD, item  # a hard kind must reach the crisis screen, never only check
 
 
-def assert_every_language_has_every_label_category_and_kind(items: list[dict], kinds: frozenset[str]) -> None:
-    assert {i["lang"] for i in items} == set(LANGS)
-    for lang in LANGS:
+def assert_every_language_has_every_label_category_and_kind(items: list[dict], kinds: frozenset[str],
+                                                            langs: tuple[str, ...] = LANGS) -> None:
+    assert {i["lang"] for i in items} == set(langs)
+    for lang in langs:
         mine = [i for i in items if i["lang"] == lang]
         assert {i["label"] for i in mine} == LABELS, lang
         crisis = [i for i in mine if i["label"] == "crisis"]
@@ -103,7 +105,7 @@ def assert_no_text_in_any_other_set(rnd: Round) -> None:
 def assert_holdout_is_every_third(rnd: Round) -> None:
     tuning = Counter((i["lang"], i["label"]) for i in rnd.items(rnd.tuning))
     holdout = Counter((i["lang"], i["label"]) for i in rnd.items(rnd.holdout))
-    for lang in LANGS:
+    for lang in rnd.langs:
         for label in LABELS:
             total = tuning[lang, label] + holdout[lang, label]
             assert holdout[lang, label] == total // 3, (lang, label)
@@ -114,12 +116,13 @@ def sizes(rnd: Round) -> Counter:
     return Counter((i["lang"], i["label"]) for i in rnd.both())
 
 
-def assert_murder_suicide_is_danger_to_the_writer(items: list[dict], *, in_every_language: bool = False) -> None:
+def assert_murder_suicide_is_danger_to_the_writer(items: list[dict], *, in_every_language: bool = False,
+                                                  langs: tuple[str, ...] = LANGS) -> None:
     """A threat to kill the writer and then himself is danger to the writer, never the writer's self-harm."""
     threats = [i for i in items if i.get("kind") == "murder_suicide"]
     assert threats
     if in_every_language:
-        assert {i["lang"] for i in threats} == set(LANGS)
+        assert {i["lang"] for i in threats} == set(langs)
     for item in threats:
         assert item["label"] == "crisis" and "immediate_danger" in item["categories"], item
         assert "self_harm" not in item["categories"], item
@@ -128,7 +131,7 @@ def assert_murder_suicide_is_danger_to_the_writer(items: list[dict], *, in_every
 def assert_long_messages_in_every_language(rnd: Round) -> None:
     """Each language has a long message with danger buried in it and a long benign one (600–2,500 characters)."""
     both = rnd.both()
-    for lang in LANGS:
+    for lang in rnd.langs:
         for label in ("crisis", "ok"):
             longest = max(len(i["text"]) for i in both if i["lang"] == lang and i["label"] == label)
             assert 600 <= longest <= 2500, (lang, label, longest)
