@@ -55,6 +55,9 @@ BRIEFS = [
     # 43 % benign; the other languages are in the second half's files
     Brief(sets.Round("triage_r10a.yaml", "triage_r10a_holdout.yaml", KINDS, ("en", "es", "hi")),
           {"en": (100, 28, 100), "es": (72, 18, 70), "hi": (55, 11, 50)}, (0, 0, 0), 0.43),
+    # round 10, second half (author "sets10b"): only fr, de, it, nl, pt, each ~90-100, at least 43 % benign
+    Brief(sets.Round("triage_r10b.yaml", "triage_r10b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
+          {}, (40, 10, 40), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 

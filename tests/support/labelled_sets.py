@@ -28,7 +28,7 @@ class Round:
     tuning: str
     holdout: str
     kinds: frozenset[str]  # the kinds this round labels (every one in every language's crisis messages)
-    langs: tuple[str, ...] = LANGS  # the languages it covers (round 10's two authors wrote half each)
+    langs: tuple[str, ...] = LANGS  # the languages this round's files hold (round 10 is split by language)
 
     @property
     def files(self) -> tuple[str, str]:
@@ -78,7 +78,7 @@ def assert_well_formed(items: list[dict], kinds: frozenset[str]) -> None:
 
 
 def assert_every_language_has_every_label_category_and_kind(items: list[dict], kinds: frozenset[str],
-                                                           langs: tuple[str, ...] = LANGS) -> None:
+                                                            langs: tuple[str, ...] = LANGS) -> None:
     assert {i["lang"] for i in items} == set(langs)
     for lang in langs:
         mine = [i for i in items if i["lang"] == lang]
@@ -117,7 +117,7 @@ def sizes(rnd: Round) -> Counter:
 
 
 def assert_murder_suicide_is_danger_to_the_writer(items: list[dict], *, in_every_language: bool = False,
-                                                 langs: tuple[str, ...] = LANGS) -> None:
+                                                  langs: tuple[str, ...] = LANGS) -> None:
     """A threat to kill the writer and then himself is danger to the writer, never the writer's self-harm."""
     threats = [i for i in items if i.get("kind") == "murder_suicide"]
     assert threats
