@@ -42,6 +42,7 @@ CORPORA = [
     Corpus("triage_corpus9b.yaml", ("it", "nl", "pt", "hi"), 120, (), (0.10, 0.20), 4),
     Corpus("triage_corpus10a.yaml", ("en", "hi"), 160, (("en", 260),), (0.08, 0.20), 4),
     Corpus("triage_corpus10b.yaml", ("es", "fr", "de", "it", "nl", "pt"), 110, (), (0.08, 0.20), 2),
+    Corpus("triage_corpus11a.yaml", ("en", "es"), 180, (), (0.08, 0.20), 2),
     Corpus("triage_corpus11c.yaml", ("fr", "de", "nl"), 130, (), (0.08, 0.20), 2),
 ]
 BY_LANG = [(c, lang) for c in CORPORA for lang in c.langs]
