@@ -43,6 +43,7 @@ CORPORA = [
     Corpus("triage_corpus10a.yaml", ("en", "hi"), 160, (("en", 260),), (0.08, 0.20), 4),
     Corpus("triage_corpus10b.yaml", ("es", "fr", "de", "it", "nl", "pt"), 110, (), (0.08, 0.20), 2),
     Corpus("triage_corpus11a.yaml", ("en", "es"), 180, (), (0.08, 0.20), 2),
+    Corpus("triage_corpus11b.yaml", ("it", "pt", "hi"), 120, (), (0.08, 0.20), 3),
     Corpus("triage_corpus11c.yaml", ("fr", "de", "nl"), 130, (), (0.08, 0.20), 2),
 ]
 BY_LANG = [(c, lang) for c in CORPORA for lang in c.langs]
