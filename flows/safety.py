@@ -558,8 +558,8 @@ def check_net_file(path: str | Path) -> list[tuple[str, str]]:
     try:
         _load_net(path)
     except SafetyContentError as exc:
-        name, where, what = str(exc).split(": ", 2)
-        return [(where if name == "safety.yaml" else f"{name} {where}", what)]
+        _, where, what = str(exc).split(": ", 2)
+        return [(where, what)]
     return []
 
 
