@@ -13,9 +13,9 @@ import yaml
 
 from flows.safety import Triage
 from tests.conftest import ROOT
+from tests.support.labelled_sets import LANGS
 
 ITEMS = yaml.safe_load((ROOT / "tests" / "data" / "triage_everyday11.yaml").read_text(encoding="utf-8"))["items"]
-LANGS = ("en", "es", "fr", "de", "it", "nl", "pt", "hi")
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,10 @@
 Each round was written before any rule change it measures, by an author ("sets5" … "sets10b") who never read
 the rules, the detector or any earlier set (sets8 on: only the first 60 lines of the round-5 holdout, for the
 format). Rounds 8 to 10 asked for each language to be written in its own world; their file headers say where they
-still share situations. Round 10 has two authors, each with half the languages (`Round.langs`). The checks (tests/support/labelled_sets.py, and the rounds' own below) deliberately measure
-nothing about the detector: figures belong to whoever evaluates the holdout, once. The rounds differ only in what their
-briefs asked: sizes, benign share, long messages (round 6 on) and murder–suicide threats (round 6 on; in every
-language from round 7).
+still share situations. Round 10 has two authors, each with half the languages (`Round.langs`). The checks
+(tests/support/labelled_sets.py, and the rounds' own below) deliberately measure nothing about the detector:
+figures belong to whoever evaluates the holdout, once. The rounds differ only in what their briefs asked: sizes,
+benign share, long messages (round 6 on) and murder–suicide threats (round 6 on; in every language from round 7).
 """
 
 from __future__ import annotations
