@@ -15,6 +15,7 @@ from typing import Annotated, Any, Callable, Iterable, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from flows.devanagari import HAS_DEVANAGARI, romanise
 from flows.safety_gate import CharTable, Gate, gate_text
 from flows.safety_net import SPELLED, ZERO_WIDTH, NetModel, NetModelError, load_model
 
@@ -411,11 +412,16 @@ class Triage:
 
     def assess(self, text: str) -> Verdict:
         """Every category the message signals, at the highest tier any rule gives it."""
-        if _REPEATS.search(text.lower()):
-            # "i want to dieeee" reads "diee" with doubles kept; try single letters too.
-            variants = [self._blanked(v) for v in self.normaliser.both(text)]
-        else:
-            variants = [self._blanked(self.normaliser(text))]
+        # Hindi in Devanagari is read as it is typed in Latin letters, in both spellings of its long vowels.
+        spellings = [romanise(text), romanise(text, long=False)] if HAS_DEVANAGARI.search(text) else [text]
+        variants: list[str] = []
+        for spelling in spellings:
+            if _REPEATS.search(spelling.lower()):
+                # "i want to dieeee" reads "diee" with doubles kept; try single letters too.
+                variants += [self._blanked(v) for v in self.normaliser.both(spelling)]
+            else:
+                variants.append(self._blanked(self.normaliser(spelling)))
+        text = spellings[0]  # what the net reads
         matched = self._matching(variants)
         for tier in ("crisis", "check"):
             found: list[str] = []
@@ -455,7 +461,7 @@ class Triage:
 
     def matching_rules(self, text: str) -> list[str]:
         """Ids of every rule that matches, for content maintenance."""
-        prepared = self.prepare(text)
+        prepared = self.prepare(romanise(text))
         return [r.id for cat in PRECEDENCE for r in self._rules[cat] if _compile(r.pattern).search(prepared)]
 
 
