@@ -58,6 +58,10 @@ BRIEFS = [
     # round 10, second half (author "sets10b"): only fr, de, it, nl, pt, each ~90-100, at least 43 % benign
     Brief(sets.Round("triage_r10b.yaml", "triage_r10b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
           {}, (40, 10, 40), 0.43),
+    # round 11, second half (author "sets11b"): only fr, de, it, nl, pt, each 100 (crisis 42, check 12, ok 46 over
+    # both files), at least 43 % benign, each hard kind at least 6 times per language
+    Brief(sets.Round("triage_r11b.yaml", "triage_r11b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
+          {}, (40, 12, 45), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
