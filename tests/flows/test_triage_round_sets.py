@@ -58,6 +58,11 @@ BRIEFS = [
     # round 10, second half (author "sets10b"): only fr, de, it, nl, pt, each ~90-100, at least 43 % benign
     Brief(sets.Round("triage_r10b.yaml", "triage_r10b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
           {}, (40, 10, 40), 0.43),
+    # round 11, first half (author "sets11a"): en 244, es 171, hi 123 (crisis / check / ok 102/32/110, 72/21/78,
+    # 52/15/56), at least 43 % benign, each hard kind at least 6 times per language; fr, de, it, nl, pt are the
+    # second half's
+    Brief(sets.Round("triage_r11a.yaml", "triage_r11a_holdout.yaml", KINDS, ("en", "es", "hi")),
+          {"en": (100, 30, 105), "es": (70, 20, 75), "hi": (50, 14, 54)}, (0, 0, 0), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
