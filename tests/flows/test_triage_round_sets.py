@@ -1,4 +1,4 @@
-"""Labelled triage sets of rounds 5 to 10 (issues 13 and 18, "Measure it honestly"): their SHAPE only.
+"""Labelled triage sets of rounds 5 to 11 (issues 13 and 18, "Measure it honestly"): their SHAPE only.
 
 Each round was written before any rule change it measures, by an author ("sets5" … "sets10b") who never read
 the rules, the detector or any earlier set (sets8 on: only the first 60 lines of the round-5 holdout, for the
@@ -58,6 +58,11 @@ BRIEFS = [
     # round 10, second half (author "sets10b"): only fr, de, it, nl, pt, each ~90-100, at least 43 % benign
     Brief(sets.Round("triage_r10b.yaml", "triage_r10b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
           {}, (40, 10, 40), 0.43),
+    # round 11, first half (author "sets11a"): en 244, es 171, hi 123 (crisis / check / ok 102/32/110, 72/21/78,
+    # 52/15/56), at least 43 % benign, each hard kind at least 6 times per language; fr, de, it, nl, pt are the
+    # second half's
+    Brief(sets.Round("triage_r11a.yaml", "triage_r11a_holdout.yaml", KINDS, ("en", "es", "hi")),
+          {"en": (100, 30, 105), "es": (70, 20, 75), "hi": (50, 14, 54)}, (0, 0, 0), 0.43),
     # round 11, second half (author "sets11b"): only fr, de, it, nl, pt, each 100 (crisis 42, check 12, ok 46 over
     # both files), at least 43 % benign, each hard kind at least 6 times per language
     Brief(sets.Round("triage_r11b.yaml", "triage_r11b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
