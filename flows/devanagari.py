@@ -122,12 +122,10 @@ def _spell(word: str, long: bool) -> str:
         last = k == n - 1 and n > 1
         if vowel is None:
             sound = "a" if spoken[k] else ""
-        elif vowel in _SIGNS:
-            sound = _SIGNS[vowel][1 if last or not long else 0]
-        elif vowel in _VOWELS:
-            sound = _VOWELS[vowel][1 if last or not long else 0]
+        elif spellings := _SIGNS.get(vowel) or _VOWELS.get(vowel):
+            sound = spellings[1 if last or not long else 0]
         else:
-            sound = vowel  # "" after a virama, or a digit or mark's own text
+            sound = ""  # after a virama, or a unit spelled whole by _OTHER
         if nasal == "n" and k == n - 1:
             if not long:
                 nasal = ""

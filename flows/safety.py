@@ -412,8 +412,7 @@ class Triage:
 
     def assess(self, text: str) -> Verdict:
         """Every category the message signals, at the highest tier any rule gives it."""
-        # Hindi in Devanagari is read as it is typed in Latin letters, in both spellings of its long vowels.
-        spellings = [romanise(text), romanise(text, long=False)] if HAS_DEVANAGARI.search(text) else [text]
+        spellings = _spellings(text)
         variants: list[str] = []
         for spelling in spellings:
             if _REPEATS.search(spelling.lower()):
@@ -461,8 +460,14 @@ class Triage:
 
     def matching_rules(self, text: str) -> list[str]:
         """Ids of every rule that matches, for content maintenance."""
-        prepared = self.prepare(romanise(text))
-        return [r.id for cat in PRECEDENCE for r in self._rules[cat] if _compile(r.pattern).search(prepared)]
+        prepared = [self.prepare(spelling) for spelling in _spellings(text)]
+        return [r.id for cat in PRECEDENCE for r in self._rules[cat]
+                if any(_compile(r.pattern).search(p) for p in prepared)]
+
+
+def _spellings(text: str) -> list[str]:
+    """Hindi in Devanagari is read as it is typed in Latin letters, in both spellings of its long vowels."""
+    return [romanise(text), romanise(text, long=False)] if HAS_DEVANAGARI.search(text) else [text]
 
 
 def _gated_search(text: str, data: bytes, gate: Gate, chosen: list[int], starts: dict[int, int],
