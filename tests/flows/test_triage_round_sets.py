@@ -67,6 +67,11 @@ BRIEFS = [
     # both files), at least 43 % benign, each hard kind at least 6 times per language
     Brief(sets.Round("triage_r11b.yaml", "triage_r11b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
           {}, (40, 12, 45), 0.43),
+    # round 12, first half (author "sets12a"): en 243, es 173, hi 124 (crisis / check / ok 102/33/108, 72/21/80,
+    # 52/15/57), at least 43 % benign, each hard kind at least 6 times per language; fr, de, it, nl, pt are the
+    # second half's
+    Brief(sets.Round("triage_r12a.yaml", "triage_r12a_holdout.yaml", KINDS, ("en", "es", "hi")),
+          {"en": (100, 32, 105), "es": (70, 20, 78), "hi": (50, 14, 55)}, (0, 0, 0), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
