@@ -67,6 +67,11 @@ BRIEFS = [
     # both files), at least 43 % benign, each hard kind at least 6 times per language
     Brief(sets.Round("triage_r11b.yaml", "triage_r11b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
           {}, (40, 12, 45), 0.43),
+    # round 12, second half (author "sets12b"): only fr, de, it, nl, pt, 123-127 each (crisis / check / ok over both
+    # files fr 59/12/56, de 55/12/56, it 55/12/56, nl 56/12/57, pt 56/12/56), at least 43 % benign, each hard kind
+    # at least 6 times per language
+    Brief(sets.Round("triage_r12b.yaml", "triage_r12b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
+          {}, (55, 12, 56), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
