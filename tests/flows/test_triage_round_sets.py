@@ -1,4 +1,4 @@
-"""Labelled triage sets of rounds 5 to 11 (issues 13 and 18, "Measure it honestly"): their SHAPE only.
+"""Labelled triage sets of rounds 5 to 12 (issues 13 and 18, "Measure it honestly"): their SHAPE only.
 
 Each round was written before any rule change it measures, by an author ("sets5" … "sets10b") who never read
 the rules, the detector or any earlier set (sets8 on: only the first 60 lines of the round-5 holdout, for the
@@ -72,6 +72,11 @@ BRIEFS = [
     # second half's
     Brief(sets.Round("triage_r12a.yaml", "triage_r12a_holdout.yaml", KINDS, ("en", "es", "hi")),
           {"en": (100, 32, 105), "es": (70, 20, 78), "hi": (50, 14, 55)}, (0, 0, 0), 0.43),
+    # round 12, second half (author "sets12b"): only fr, de, it, nl, pt, 123-127 each (crisis / check / ok over both
+    # files fr 59/12/56, de 55/12/56, it 55/12/56, nl 56/12/57, pt 56/12/56), at least 43 % benign, each hard kind
+    # at least 6 times per language
+    Brief(sets.Round("triage_r12b.yaml", "triage_r12b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
+          {}, (55, 12, 56), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
