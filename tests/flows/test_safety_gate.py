@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from flows.safety import Triage, _blank, _parse, _load_net, fold_accents
 import re2
 
-from flows.safety_gate import Gate, Untranslatable, gate_text, loosen, loosen_parts
+from flows.safety_gate import Gate, Untranslatable, gate_text, loosen, loosen_parts, required
 
 SAFETY = Path(__file__).resolve().parents[2] / "content" / "safety.yaml"
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -121,6 +121,19 @@ def test_the_gate_of_split_patterns_locates_as_the_whole_loose_forms_do() -> Non
     assert gate.locate(gate_text("x word7 of thing7").encode()) == {1: 2}
     assert gate.first(1, b"word3 in thing3 then word9 in a thing9", 1) == 21
     assert candidates(gate, "word7 of thing8") == []
+
+
+def test_a_pattern_of_lookaheads_is_a_candidate_only_when_every_body_is_found() -> None:
+    # `^(?=.*A)(?=.*B)` loosens to `^`, which every text matches; its lookaheads' bodies are required instead.
+    letters_and_pets = r"\b(?:^(?!.*\bholiday\b)(?=.*\bletters?\b)(?=.*\b(?:dog|cat)\b(?: \S+){0,3} given))\b"
+    assert required(letters_and_pets) == [r"\bletter(?:s)?\b", r"\b(?:dog|cat)\b(?:\x20(?:[\S])+){0,3}\x20given"]
+    assert required(r"\bkill(?= you)\b") == []  # not anchored: its own loose form is searched, as before
+    gate = Gate([r"\bkill\b", letters_and_pets, "qqq", "jjj", "zzz"])
+    assert candidates(gate, "wrote my letters and the dog was given away") == [1]
+    assert candidates(gate, "wrote my letters today") == []
+    assert candidates(gate, "the dog was given to my sister") == []
+    # what the gate lets through is still decided by Python's pattern: the holiday rules it out
+    assert re.search(letters_and_pets, "letters written, the dog is given to the sitter for the holiday") is None
 
 
 def test_a_backreference_cannot_be_loosened_and_is_always_tried():
