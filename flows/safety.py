@@ -161,6 +161,8 @@ class SafetyFile(BaseModel):
 
     version: int
     normalise: dict[str, str]
+    # Emoji that stand for a word in a message typed in fear ("he has a 🔪"): read as that word; other emoji are blanks.
+    emoji: dict[str, str] = Field(default_factory=dict)
     negate: list[Negation] = Field(default_factory=list)
     exclude: list[Exclusion] = Field(default_factory=list)
     categories: dict[str, Category]
@@ -170,6 +172,16 @@ class SafetyFile(BaseModel):
     def _version(cls, v: int) -> int:
         if v != 1:
             raise ValueError(f"unsupported version {v}")
+        return v
+
+    @field_validator("emoji")
+    @classmethod
+    def _emoji(cls, v: dict[str, str]) -> dict[str, str]:
+        for key, word in v.items():
+            if len(key) != 1 or key.isascii():
+                raise ValueError(f"emoji key {key!r} must be one non-ASCII character (no variation selector)")
+            if not re.fullmatch(r"[a-z]+(?: [a-z]+)*", word):
+                raise ValueError(f"emoji {key!r} must stand for lower-case words, not {word!r}")
         return v
 
     @field_validator("categories")
@@ -215,8 +227,9 @@ def _trie_pattern(node: dict) -> str:
 class Normaliser:
     """Lower-case, fold Unicode and spelling variants into one canonical form."""
 
-    def __init__(self, mapping: dict[str, str]) -> None:
+    def __init__(self, mapping: dict[str, str], emoji: dict[str, str] | None = None) -> None:
         self._map = {k.lower(): v for k, v in mapping.items()}
+        self._emoji = str.maketrans({k: f" {v} " for k, v in emoji.items()}) if emoji else None
         # Keys with an apostrophe ("i'll", "he'll") run before apostrophes are
         # dropped, so they never collide with real words ("ill", "hell").
         self._with = _word_alternation([k for k in self._map if "'" in k], r"\w'")
@@ -236,6 +249,8 @@ class Normaliser:
         return self._finish(start, False), self._finish(start, True)
 
     def _start(self, text: str) -> str:
+        if self._emoji and not text.isascii():
+            text = text.translate(self._emoji)
         text = unicodedata.normalize("NFKC", text)
         text = unicodedata.normalize("NFKC", text.lower()).lower()
         if not text.isascii():
@@ -332,7 +347,7 @@ class Triage:
         # The learned net (content/safety/model.json): lifts an `ok` to `check`, and its hard-kind head an `ok` or a
         # `check` to `crisis`; never lower.
         self.net = net
-        self.normaliser = Normaliser(spec.normalise)
+        self.normaliser = Normaliser(spec.normalise, spec.emoji)
         self._negations = [n.pattern for n in spec.negate]
         self._exclusions = [e.pattern for e in spec.exclude]
         self._rules = {cat: list(spec.categories[cat].rules) for cat in PRECEDENCE}

@@ -383,9 +383,22 @@ def test_round3_figures(triage: Triage, name: str, min_recall: float, max_fpr: f
     ("HELLLP", "immediate_danger"),
     ("he hit me😢", "violence"),
     ("/help", None),
+    ("he pulled a 🔪 on me", "violence"),  # content/safety.yaml `emoji:` reads it as the word it stands for
+    ("he has a 🔫 in his hand and hes drunk", "immediate_danger"),
+    ("took all my 💊💊", "self_harm"),
+    ("🆘", "immediate_danger"),
+    ("chopping onions 🔪🧅 for dinner", None),
+    ("vitamins 💊 every morning", None),
 ])
 def test_emoji_and_stretched_letters(triage: Triage, text: str, want: str | None) -> None:
     assert triage.classify(text) == want
+
+
+def test_an_emoji_key_must_be_one_character_and_its_word_in_normal_form(tmp_path: Path) -> None:
+    for emoji, where in (('"🗡️": knife', "emoji"), ('"🔪": Knife', "emoji")):
+        body = _MINIMAL.format(pattern="x", example="x", trap="y").replace("version: 1", f"version: 1\nemoji: {{{emoji}}}")
+        with pytest.raises(SafetyContentError, match=rf"^safety\.yaml: {where}: "):
+            Triage.load(_write(tmp_path, body))
 
 
 def test_crisis_buried_in_a_long_message(triage: Triage) -> None:
