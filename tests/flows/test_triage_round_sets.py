@@ -77,6 +77,11 @@ BRIEFS = [
     # at least 6 times per language
     Brief(sets.Round("triage_r12b.yaml", "triage_r12b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
           {}, (55, 12, 56), 0.43),
+    # round 13, first half (author "sets13a"): en 236, es 174, hi 128 (crisis / check / ok 95/33/108, 71/21/82,
+    # 55/15/58), at least 43 % benign, each hard kind at least 6 times per language; fr, de, it, nl, pt are the
+    # second half's
+    Brief(sets.Round("triage_r13a.yaml", "triage_r13a_holdout.yaml", KINDS, ("en", "es", "hi")),
+          {"en": (95, 33, 108), "es": (71, 21, 82), "hi": (55, 15, 58)}, (0, 0, 0), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
