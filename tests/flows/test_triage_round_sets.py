@@ -77,6 +77,10 @@ BRIEFS = [
     # at least 6 times per language
     Brief(sets.Round("triage_r12b.yaml", "triage_r12b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
           {}, (55, 12, 56), 0.43),
+    # round 13, third part (author "sets13c"): only nl and pt, 123 each (crisis / check / ok over both files nl
+    # 53/15/55, pt 53/15/55), at least 43 % benign, each hard kind at least 6 times per language
+    Brief(sets.Round("triage_r13c.yaml", "triage_r13c_holdout.yaml", KINDS, ("nl", "pt")),
+          {}, (53, 15, 55), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
