@@ -82,6 +82,10 @@ BRIEFS = [
     # second half's
     Brief(sets.Round("triage_r13a.yaml", "triage_r13a_holdout.yaml", KINDS, ("en", "es", "hi")),
           {"en": (95, 33, 108), "es": (71, 21, 82), "hi": (55, 15, 58)}, (0, 0, 0), 0.43),
+    # round 13, third part (author "sets13c"): only nl and pt, 123 each (crisis / check / ok over both files nl
+    # 53/15/55, pt 53/15/55), at least 43 % benign, each hard kind at least 6 times per language
+    Brief(sets.Round("triage_r13c.yaml", "triage_r13c_holdout.yaml", KINDS, ("nl", "pt")),
+          {}, (53, 15, 55), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
