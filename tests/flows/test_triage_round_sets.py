@@ -77,6 +77,11 @@ BRIEFS = [
     # at least 6 times per language
     Brief(sets.Round("triage_r12b.yaml", "triage_r12b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
           {}, (55, 12, 56), 0.43),
+    # round 13, second half (author "sets13b"): only fr, de, it (fr 153, de 130, it 132; crisis / check / ok over both
+    # files fr 62/20/71, de 54/14/62, it 55/14/63), at least 43 % benign, each hard kind at least 6 times per
+    # language; en, es, hi, nl, pt are other authors'
+    Brief(sets.Round("triage_r13b.yaml", "triage_r13b_holdout.yaml", KINDS, ("fr", "de", "it")),
+          {"fr": (60, 20, 70), "de": (54, 14, 60), "it": (55, 14, 60)}, (0, 0, 0), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
