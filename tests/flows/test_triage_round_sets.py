@@ -59,8 +59,8 @@ BRIEFS = [
     Brief(sets.Round("triage_r10b.yaml", "triage_r10b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
           {}, (40, 10, 40), 0.43),
     # round 11, first half (author "sets11a"): en 244, es 171, hi 123 (crisis / check / ok 102/32/110, 72/21/78,
-    # 52/15/56), at least 43 % benign, each hard kind at least 6 times per language; fr, de, it, nl, pt are the
-    # second half's
+    # 52/15/56), at least 43 % benign, each hard kind at least 6 times per language; fr, de, it (sets13b) and nl,
+    # pt (sets13c) are other authors'
     Brief(sets.Round("triage_r11a.yaml", "triage_r11a_holdout.yaml", KINDS, ("en", "es", "hi")),
           {"en": (100, 30, 105), "es": (70, 20, 75), "hi": (50, 14, 54)}, (0, 0, 0), 0.43),
     # round 11, second half (author "sets11b"): only fr, de, it, nl, pt, each 100 (crisis 42, check 12, ok 46 over
@@ -68,8 +68,8 @@ BRIEFS = [
     Brief(sets.Round("triage_r11b.yaml", "triage_r11b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
           {}, (40, 12, 45), 0.43),
     # round 12, first half (author "sets12a"): en 243, es 173, hi 124 (crisis / check / ok 102/33/108, 72/21/80,
-    # 52/15/57), at least 43 % benign, each hard kind at least 6 times per language; fr, de, it, nl, pt are the
-    # second half's
+    # 52/15/57), at least 43 % benign, each hard kind at least 6 times per language; fr, de, it (sets13b) and nl,
+    # pt (sets13c) are other authors'
     Brief(sets.Round("triage_r12a.yaml", "triage_r12a_holdout.yaml", KINDS, ("en", "es", "hi")),
           {"en": (100, 32, 105), "es": (70, 20, 78), "hi": (50, 14, 55)}, (0, 0, 0), 0.43),
     # round 12, second half (author "sets12b"): only fr, de, it, nl, pt, 123-127 each (crisis / check / ok over both
@@ -78,14 +78,19 @@ BRIEFS = [
     Brief(sets.Round("triage_r12b.yaml", "triage_r12b_holdout.yaml", KINDS, ("fr", "de", "it", "nl", "pt")),
           {}, (55, 12, 56), 0.43),
     # round 13, first half (author "sets13a"): en 236, es 174, hi 128 (crisis / check / ok 95/33/108, 71/21/82,
-    # 55/15/58), at least 43 % benign, each hard kind at least 6 times per language; fr, de, it, nl, pt are the
-    # second half's
+    # 55/15/58), at least 43 % benign, each hard kind at least 6 times per language; fr, de, it (sets13b) and nl,
+    # pt (sets13c) are other authors'
     Brief(sets.Round("triage_r13a.yaml", "triage_r13a_holdout.yaml", KINDS, ("en", "es", "hi")),
           {"en": (95, 33, 108), "es": (71, 21, 82), "hi": (55, 15, 58)}, (0, 0, 0), 0.43),
     # round 13, third part (author "sets13c"): only nl and pt, 123 each (crisis / check / ok over both files nl
     # 53/15/55, pt 53/15/55), at least 43 % benign, each hard kind at least 6 times per language
     Brief(sets.Round("triage_r13c.yaml", "triage_r13c_holdout.yaml", KINDS, ("nl", "pt")),
           {}, (53, 15, 55), 0.43),
+    # round 13, second part (author "sets13b"): only fr, de, it (fr 153, de 130, it 132; crisis / check / ok over both
+    # files fr 62/20/71, de 54/14/62, it 55/14/63), at least 43 % benign, each hard kind at least 6 times per
+    # language; en, es, hi, nl, pt are other authors'
+    Brief(sets.Round("triage_r13b.yaml", "triage_r13b_holdout.yaml", KINDS, ("fr", "de", "it")),
+          {"fr": (60, 20, 70), "de": (54, 14, 60), "it": (55, 14, 60)}, (0, 0, 0), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
