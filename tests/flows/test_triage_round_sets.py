@@ -91,6 +91,10 @@ BRIEFS = [
     # language; en, es, hi, nl, pt are other authors'
     Brief(sets.Round("triage_r13b.yaml", "triage_r13b_holdout.yaml", KINDS, ("fr", "de", "it")),
           {"fr": (60, 20, 70), "de": (54, 14, 60), "it": (55, 14, 60)}, (0, 0, 0), 0.43),
+    # round 14, first part (author "sets14a"): only de, 221 (crisis / check / ok over both files 93/28/100), at least
+    # 43 % benign, each hard kind at least 6 times; the other languages are other authors'
+    Brief(sets.Round("triage_r14a.yaml", "triage_r14a_holdout.yaml", KINDS, ("de",)),
+          {"de": (90, 26, 95)}, (0, 0, 0), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
