@@ -95,6 +95,11 @@ BRIEFS = [
     # 43 % benign, each hard kind at least 6 times; the other languages are other authors'
     Brief(sets.Round("triage_r14a.yaml", "triage_r14a_holdout.yaml", KINDS, ("de",)),
           {"de": (90, 26, 95)}, (0, 0, 0), 0.43),
+    # round 14, second set (author "sets14b"): only en and hi (en 195, hi 123; crisis / check / ok over both files
+    # en 76/28/91, hi 50/17/56), at least 43 % benign, each hard kind at least 6 times per language; de, es, fr, it,
+    # nl, pt are other authors'
+    Brief(sets.Round("triage_r14b.yaml", "triage_r14b_holdout.yaml", KINDS, ("en", "hi")),
+          {"en": (76, 28, 91), "hi": (50, 17, 56)}, (0, 0, 0), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
