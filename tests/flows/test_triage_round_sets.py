@@ -100,6 +100,11 @@ BRIEFS = [
     # nl, pt are other authors'
     Brief(sets.Round("triage_r14b.yaml", "triage_r14b_holdout.yaml", KINDS, ("en", "hi")),
           {"en": (76, 28, 91), "hi": (50, 17, 56)}, (0, 0, 0), 0.43),
+    # round 14, part c (author "sets14c"): only es, pt, nl (es 121, pt 112, nl 112; crisis / check / ok over both
+    # files es 49/16/56, pt 45/15/52, nl 45/15/52), at least 43 % benign, each hard kind at least 6 times per
+    # language; de, en, fr, hi, it are other authors'
+    Brief(sets.Round("triage_r14c.yaml", "triage_r14c_holdout.yaml", KINDS, ("es", "pt", "nl")),
+          {"es": (49, 16, 56)}, (45, 15, 52), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
