@@ -91,6 +91,11 @@ BRIEFS = [
     # language; en, es, hi, nl, pt are other authors'
     Brief(sets.Round("triage_r13b.yaml", "triage_r13b_holdout.yaml", KINDS, ("fr", "de", "it")),
           {"fr": (60, 20, 70), "de": (54, 14, 60), "it": (55, 14, 60)}, (0, 0, 0), 0.43),
+    # round 14, part d (author "sets14d"): only fr and it, 126 each (crisis / check / ok over both files fr 54/16/56,
+    # it 54/16/56), at least 43 % benign, each hard kind at least 6 times per language; de, en, es, hi, nl, pt are
+    # other authors'
+    Brief(sets.Round("triage_r14d.yaml", "triage_r14d_holdout.yaml", KINDS, ("fr", "it")),
+          {}, (54, 16, 56), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
