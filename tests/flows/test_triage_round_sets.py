@@ -105,6 +105,11 @@ BRIEFS = [
     # language; de, en, fr, hi, it are other authors'
     Brief(sets.Round("triage_r14c.yaml", "triage_r14c_holdout.yaml", KINDS, ("es", "pt", "nl")),
           {"es": (49, 16, 56)}, (45, 15, 52), 0.43),
+    # round 14, part d (author "sets14d"): only fr and it, 126 each (crisis / check / ok over both files fr 54/16/56,
+    # it 54/16/56), at least 43 % benign, each hard kind at least 6 times per language; de, en, es, hi, nl, pt are
+    # other authors'
+    Brief(sets.Round("triage_r14d.yaml", "triage_r14d_holdout.yaml", KINDS, ("fr", "it")),
+          {}, (54, 16, 56), 0.43),
 ]
 BRIEF_OF = {name: b for b in BRIEFS for name in b.round.files}  # each file of every round → its round's brief
 
