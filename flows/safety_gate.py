@@ -2,10 +2,10 @@
 
 Triage's rules are Python regular expressions (lookarounds included), and hundreds of them over eight
 languages: tried one alternation after another, a 4,096-character message took about 100 ms. Here every
-pattern is rewritten as a *looser* RE2 pattern — lookarounds dropped, nothing else changed — and all of them
-run together in RE2 sets, whose automaton reads the text once whatever the number of patterns. A rule whose
-loose form does not match cannot match itself; only the few whose loose form matches are then tried with
-Python's `re`, exactly as before. The verdicts are the same as without the gate (tests check this on every
+pattern is rewritten as a *looser* RE2 pattern — lookarounds dropped, nothing else changed. One pass over the
+text finds the literal pieces every loose form needs (flows/safety_atoms.py); only the loose forms whose pieces are
+there are searched by RE2. A rule whose loose form does not match cannot match itself; only the few whose loose form
+matches are then tried with Python's `re`, exactly as before. The verdicts are the same as without the gate (tests check this on every
 labelled message, every rule's examples and traps, and generated text).
 
 RE2 works on bytes and knows only ASCII word characters; the text is normalised before matching (accents
@@ -16,21 +16,20 @@ character), so `\\b`, `\\w`, `\\d` and `\\s` answer as Python's would.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections.abc import Callable, Sequence
 
 import re2
 
+from flows.safety_atoms import Atoms, formula_of
+
 import re._constants as _c  # Python 3.11+ (the project's floor): the parser `re` itself uses
 import re._parser as _p
 
-# Patterns per RE2 filter: each filter reads the whole text once, so fewer is faster (2 filters of 200 rules: 15 % less
-# time on a long message than 4 of 100), but RE2 refuses a filter whose literal pieces are too many (about 250 of our
-# patterns); such a chunk is halved.
-CHUNK = 200
-# A gate of at most this many patterns searches each loose form directly: a filter's pass over the text costs more
-# than a few searches (3 negations: 0.03 ms against 0.15).
+# A gate of at most this many patterns searches each loose form directly: finding their literal pieces costs more
+# than a few searches.
 DIRECT = 4
 # A loose form longer than this many characters is searched as several shorter ones (see loosen_parts): the rules'
 # longest (6,600 characters) cost 0.24 ms a message, four times a short one, being in cache only for itself.
@@ -152,30 +151,36 @@ def loosen_parts(pattern: str, size: int | None) -> list[str]:
     of the alternatives (`\\b(?:A|B)\\b`, …) of about `size` characters. A text matches the whole at a place exactly
     when one part matches there, so the first place any part matches is the first place the whole matches. A huge
     automaton is slow to read a text with (its states fall out of the processor's cache); a part is searched only
-    when the filter finds its own literal pieces."""
+    when its own literal pieces are found."""
+    return [part for part, _ in _loose_parts(pattern, size)]
+
+
+def _loose_parts(pattern: str, size: int | None) -> list[tuple[str, list]]:
+    """loosen_parts, each with its parsed form (for its literal pieces)."""
     if not pattern.isascii():  # the gate's text is ASCII (see gate_text): such a pattern is always tried
         raise Untranslatable("non-ASCII pattern")
     parsed = _p.parse(pattern)
     wrap = "(?i:{})" if parsed.state.flags & _c.SRE_FLAG_IGNORECASE else "{}"
     whole = wrap.format(_emit(parsed))
-    if size is None or len(whole) <= size:
-        return [whole]
     items = list(parsed)
+    if size is None or len(whole) <= size:
+        return [(whole, items)]
     branches = [k for k, (op, _) in enumerate(items) if op is _c.BRANCH]
     if len(branches) != 1:
-        return [whole]
+        return [(whole, items)]
     k = branches[0]
     before, after = _emit(items[:k]), _emit(items[k + 1:])
-    runs: list[list[str]] = [[]]
+    runs: list[list[tuple[str, object]]] = [[]]
     length = 0
     for alternative in items[k][1][1]:
         body = _emit(alternative)
         if runs[-1] and length + len(body) > size:
             runs.append([])
             length = 0
-        runs[-1].append(body)
+        runs[-1].append((body, alternative))
         length += len(body) + 1
-    return [wrap.format(f"{before}(?:{'|'.join(run)}){after}") for run in runs]
+    return [(wrap.format(f"{before}(?:{'|'.join(b for b, _ in run)}){after}"),
+             [*items[:k], (_c.BRANCH, (None, [a for _, a in run])), *items[k + 1:]]) for run in runs]
 
 
 def required(pattern: str) -> list[str]:
@@ -185,6 +190,11 @@ def required(pattern: str) -> list[str]:
     RE2 cannot read (fewer requirements: still a superset). Lookarounds inside an alternative or a repeat are not
     required of every match, so not listed. Unanchored patterns keep their loose form's own pieces: searching their
     lookarounds too cost more than it saved (exclusions: 11 more searches a long message, 0.03 fewer candidates)."""
+    return [body for body, _ in _required_parts(pattern)]
+
+
+def _required_parts(pattern: str) -> list[tuple[str, list]]:
+    """required, each with its parsed form (for its literal pieces)."""
     if not pattern.isascii() or "^" not in pattern:  # no `^`, no start anchor: skip the parse (0.8 s at start-up)
         return []
     parsed = _p.parse(pattern)
@@ -204,7 +214,7 @@ def required(pattern: str) -> list[str]:
         except (Untranslatable, KeyError):
             continue
         if emitted:
-            out.append(wrap.format(emitted))
+            out.append((wrap.format(emitted), body))
     return out
 
 
@@ -245,12 +255,30 @@ def gate_text(text: str) -> str:
 _GATE_CHARS = CharTable(_gate_char)
 
 
+@functools.lru_cache(maxsize=8192)
+def _prepared(pattern: str) -> tuple[tuple, tuple] | None:
+    """A pattern's loose parts and required bodies as (RE2 pattern, literal pieces), or None when it cannot be loosened
+    (it is always tried). Kept per pattern: the same rules are loaded again by every test, and parsing is the slow
+    part of building a gate."""
+    try:
+        parts = tuple((re2.compile(part.encode()), formula_of(seq)) for part, seq in _loose_parts(pattern, SPLIT))
+    except (Untranslatable, KeyError, re.error, re2.error):
+        return None
+    needs = []
+    for body, seq in _required_parts(pattern):
+        try:
+            needs.append((re2.compile(body.encode()), formula_of(seq)))
+        except re2.error:
+            continue
+    return parts, tuple(needs)
+
+
 class Gate:
     """Which of `patterns` (Python regexes) could match a text, and where: `locate(gate_text(text).encode())` →
     {index: where it could first match}.
 
-    Two RE2 steps: a filter over the literal pieces every match must contain (RE2's FilteredRE2) names the
-    patterns whose pieces all occur, then each of those is searched in its loose form. A pattern that cannot be
+    Two steps: one pass over the literal pieces every match must contain (flows/safety_atoms.py) names the
+    patterns whose pieces occur, then each of those is searched in its loose form by RE2. A pattern that cannot be
     loosened is always a candidate. A pattern made of lookaheads (`^(?=.*A)(?=.*B)`, whose loose form `^` matches
     every text) is a candidate only when each of its top-level lookarounds' bodies is found too (`required`)."""
 
@@ -266,55 +294,30 @@ class Gate:
         # Which requirement of its owner a part is: 0 for the loose form itself, k for the k-th `required` body.
         self._need: list[int] = []
         self._needs: dict[int, int] = {}  # pattern → how many required bodies it has
-        self._met_always: set[tuple[int, int]] = set()  # (pattern, requirement) no filter could take: always met
+        formulas = []
         for i, pattern in enumerate(patterns):
-            try:
-                parts = [re2.compile(part.encode()) for part in loosen_parts(pattern, SPLIT)]
-            except (Untranslatable, KeyError, re.error, re2.error):
+            prepared = _prepared(pattern)
+            if prepared is None:
                 self._always.append(i)
                 continue
-            finds = self._parts[i] = [_searcher(part) for part in parts]
-            for part, find in zip(parts, finds):
+            parts, needs = prepared
+            finds = self._parts[i] = [_searcher(part) for part, _ in parts]
+            for (part, f), find in zip(parts, finds):
                 self._add(part, find, i, 0)
-            needs = []
-            for body in required(pattern):
-                try:
-                    needs.append(re2.compile(body.encode()))
-                except re2.error:
-                    continue
-            for k, part in enumerate(needs, 1):
+                formulas.append(f)
+            for k, (part, f) in enumerate(needs, 1):
                 self._add(part, _searcher(part), i, k)
+                formulas.append(f)
             if needs:
                 self._needs[i] = len(needs)
-        self._filters: list[tuple[re2.Filter, list[int]]] = []
-        self._build(list(range(len(self._loose))))
+        # The literal pieces each part's matches contain, found for all parts in one pass (flows/safety_atoms.py).
+        self._atoms = Atoms(formulas)
 
     def _add(self, part: re2._Regexp, find: Callable[[bytes, int], int], owner: int, need: int) -> None:
         self._loose.append(part)
         self._find.append(find)
         self._owner.append(owner)
         self._need.append(need)
-
-    def _build(self, ids: list[int], size: int = CHUNK) -> None:
-        """One filter per `size` parts; a chunk whose pieces are too many for RE2 is halved."""
-        for start in range(0, len(ids), size):
-            chunk = ids[start:start + size]
-            flt = re2.Filter()
-            for j in chunk:
-                flt.Add(self._loose[j].pattern)
-            try:
-                flt.Compile()
-            except re2.error:
-                if len(chunk) == 1:
-                    j = chunk[0]
-                    if self._need[j]:
-                        self._met_always.add((self._owner[j], self._need[j]))
-                    else:
-                        self._always.append(self._owner[j])
-                else:
-                    self._build(chunk, max(1, len(chunk) // 2))
-                continue
-            self._filters.append((flt, chunk))
 
     def first(self, i: int, data: bytes, pos: int = 0) -> int | None:
         """Where pattern `i` could first match in `data` (gate_text(text).encode()) at or after `pos`, or None when it
@@ -343,16 +346,15 @@ class Gate:
             return found
         find, owner, need = self._find, self._owner, self._need
         met: set[tuple[int, int]] = set()
-        for flt, ids in self._filters:
-            for j in flt.Match(data, potential=True) or ():
-                start = find[ids[j]](data, 0)
-                if start >= 0:
-                    i = owner[ids[j]]
-                    if need[ids[j]]:
-                        met.add((i, need[ids[j]]))
-                    elif i not in found or start < found[i]:
-                        found[i] = start
+        for j in self._atoms.candidates(data.decode("ascii").lower()):
+            start = find[j](data, 0)
+            if start >= 0:
+                i = owner[j]
+                if need[j]:
+                    met.add((i, need[j]))
+                elif i not in found or start < found[i]:
+                    found[i] = start
         for i, count in self._needs.items():
-            if i in found and not all((i, k) in met or (i, k) in self._met_always for k in range(1, count + 1)):
+            if i in found and not all((i, k) in met for k in range(1, count + 1)):
                 del found[i]
         return found
