@@ -279,7 +279,9 @@ def fold_accents(text: str) -> str:
     return _NON_ASCII.sub(lambda m: _fold_accents_run(m.group()), text)
 
 
-_NO_MARKS = CharTable(lambda ch: None if unicodedata.combining(ch) else ch)
+# Accents go, but Devanagari's virama and nukta stay: they are part of how a word is spelled ("हॅल्प" is "help";
+# without its virama it reads "helap"), and flows/devanagari.py romanises them after this.
+_NO_MARKS = CharTable(lambda ch: None if unicodedata.combining(ch) and not "\u0900" <= ch <= "\u097f" else ch)
 # Folding works one character at a time, and NFKD never reorders across an ASCII character (a starter that
 # decomposes to itself): folding each run of non-ASCII characters alone gives the same text as folding it whole.
 _NON_ASCII = re.compile("[^\x00-\x7f]+")
