@@ -80,7 +80,7 @@ NOT_YET: set[str] = set()
 # After that it is only one more author's text, so it joins the training like the rounds before round 5 did: the
 # holdouts of rounds 5-9 have been run (their figures are in README's crisis section), and training text by
 # new authors is what moved unseen recall most (corpora 8 and 9). Raise this when a round's holdout has been run.
-FIRST_UNSPENT_HOLDOUT = 13
+FIRST_UNSPENT_HOLDOUT = 15
 
 
 def _never_trained_on(name: str) -> bool:
@@ -406,10 +406,11 @@ def rule_traps() -> list[str]:
 
 
 def trap_floor(model: dict, threshold: float) -> float:
-    """The head's threshold, raised if needed just above every rule trap's score: a trap never reaches the crisis
-    screen through the head (tests/flows/test_triage.py walks them with the net on). The head is trained on the
-    traps as benign (load_items), so this is a guard, rarely a raise; the out-of-fold threshold is the honest one."""
-    top = max(score_hard(model, t)[0] for t in rule_traps())
+    """The head's threshold, raised if needed just above every rule trap's and everyday line's score: neither ever
+    reaches the crisis screen through the head (tests walk both with the net on). The head is trained on them as
+    benign (load_items), so this is a guard, rarely a raise; the out-of-fold threshold is the honest one. (Round 14's
+    retrain scored "la corbata me aprieta el cuello" 1.545 against an out-of-fold threshold of 1.511.)"""
+    top = max(score_hard(model, t)[0] for t in [*rule_traps(), *_listed(EVERYDAY)])
     return max(threshold, math.ceil((top + 1e-9) * 1e5) / 1e5)
 
 
